@@ -1,0 +1,2 @@
+declare const PluginAuthWeComClient: new (...args: unknown[]) => unknown;
+export default PluginAuthWeComClient;

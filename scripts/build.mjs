@@ -1,0 +1,151 @@
+// Builds the plugin the way NocoBase loads it, without @nocobase/build (not in this registry):
+//   dist/server/index.js   CommonJS, everything NocoBase provides stays external
+//   dist/client/index.js   ONE named AMD module, minified, with a source map
+//   dist/locale/*.json     translations (server i18n and the client's locale loader read them here)
+//   dist/externalVersion.js the versions of what the bundles take from NocoBase
+import { build } from 'esbuild';
+import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+const dist = join(root, 'dist');
+
+// Modules the NocoBase page provides to plugin bundles through requirejs (see shared/nocobase-facts.md).
+const CLIENT_EXTERNALS = [
+  'react',
+  'react-dom',
+  'react/jsx-runtime',
+  'react-router',
+  'react-router-dom',
+  'antd',
+  'antd-style',
+  '@ant-design/icons',
+  '@ant-design/cssinjs',
+  'i18next',
+  'react-i18next',
+  '@formily/antd-v5',
+  '@formily/core',
+  '@formily/react',
+  '@formily/shared',
+  '@formily/json-schema',
+  '@formily/reactive',
+  '@formily/path',
+  '@formily/validator',
+  '@formily/reactive-react',
+  '@nocobase/client',
+  '@nocobase/utils/client',
+  '@nocobase/sdk',
+  '@nocobase/evaluators/client',
+  'axios',
+  'dayjs',
+  'lodash',
+  'ahooks',
+  '@emotion/css',
+  '@nocobase/plugin-auth/client',
+];
+
+/** Imports of the built bundles that resolve to packages outside it, by package name. */
+function externalImports(metafile) {
+  const names = new Set();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const { path, external } of output.imports) {
+      if (!external || path.startsWith('node:') || path.startsWith('.')) continue;
+      const parts = path.split('/');
+      names.add(path.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]);
+    }
+  }
+  return names;
+}
+
+async function buildServer() {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: ['src/server/index.ts'],
+    outfile: 'dist/server/index.js',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    // Nothing is installed next to a plugin added with `pm add`: the server bundle may only
+    // require what NocoBase itself ships; everything of our own is bundled.
+    packages: 'external',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  return externalImports(result.metafile);
+}
+
+async function buildClient() {
+  const options = {
+    absWorkingDir: root,
+    entryPoints: ['src/client/index.tsx'],
+    outfile: 'dist/client/index.js',
+    bundle: true,
+    platform: 'browser',
+    format: 'cjs',
+    target: 'es2020',
+    jsx: 'automatic',
+    minify: true,
+    sourcemap: true,
+    external: CLIENT_EXTERNALS,
+    define: { 'process.env.NODE_ENV': '"production"' },
+    metafile: true,
+    logLevel: 'warning',
+  };
+  // A first pass finds which of the page's modules the bundle really uses: requirejs must be able
+  // to resolve every dependency the AMD module names, so it names only those.
+  const probe = await build({ ...options, write: false });
+  const used = CLIENT_EXTERNALS.filter((name) => {
+    for (const output of Object.values(probe.metafile.outputs)) {
+      if (output.imports.some((entry) => entry.external && entry.path === name)) return true;
+    }
+    return false;
+  });
+  const deps = ['require', 'exports', 'module', ...used];
+  const result = await build({
+    ...options,
+    banner: {
+      js:
+        `(function(f){if(typeof define=="function"&&define.amd){define(${JSON.stringify(pkg.name)},` +
+        `${JSON.stringify(deps)},f)}else if(typeof module=="object"){f(require,exports,module)}})(function(require,exports,module){`,
+    },
+    footer: { js: '});' },
+  });
+  return externalImports(result.metafile);
+}
+
+/** The versions NocoBase's plugin manager compares with its own, for what the bundles import. */
+async function externalVersions(names) {
+  const require = createRequire(join(root, 'package.json'));
+  // react, antd & co. are not installed here: the prebuilt client carries them. NocoBase's own
+  // plugin-auth-sms, from the same release, records the versions that client was built with.
+  const reference = require('@nocobase/plugin-auth-sms/dist/externalVersion.js');
+  const versions = {};
+  for (const name of [...names].sort()) {
+    let version = reference[name];
+    try {
+      version = require(`${name}/package.json`).version;
+    } catch (error) {
+      if (error.code !== 'MODULE_NOT_FOUND' && error.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
+    }
+    if (version) versions[name] = version;
+  }
+  return versions;
+}
+
+async function copyLocales() {
+  await mkdir(join(dist, 'locale'), { recursive: true });
+  for (const file of await readdir(join(root, 'src/locale'))) {
+    if (file.endsWith('.json')) await cp(join(root, 'src/locale', file), join(dist, 'locale', file));
+  }
+}
+
+const started = Date.now();
+await rm(dist, { recursive: true, force: true });
+const [serverImports, clientImports] = await Promise.all([buildServer(), buildClient(), copyLocales()]);
+const versions = await externalVersions(new Set([...serverImports, ...clientImports]));
+await writeFile(join(dist, 'externalVersion.js'), `module.exports = ${JSON.stringify(versions, null, 2)};\n`);
+console.log(`built dist/ in ${Date.now() - started} ms`);

@@ -1,0 +1,3 @@
+import { Plugin } from '@nocobase/server';
+declare const PluginAuthWeComServer: typeof Plugin;
+export default PluginAuthWeComServer;

@@ -1,0 +1,9 @@
+export const PACKAGE_NAME = '@nocobase/plugin-auth-wecom';
+/** Locale namespace and short plugin name (`pm enable auth-wecom`). */
+export const NAMESPACE = 'auth-wecom';
+export const AUTH_TYPE = 'WeCom';
+/** Resource of the plugin's own actions: `wecom:authorize`, `wecom:checkConfig`. */
+export const RESOURCE = 'wecom';
+/** Client route WeCom returns to, relative to the app's public path. */
+export const CALLBACK_ROUTE = 'wecom/callback';
+export const DEFAULT_REDIRECT_PATH = '/admin';

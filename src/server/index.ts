@@ -1,0 +1,2 @@
+export { PluginAuthWeComServer as default } from './plugin';
+export { WeComAuth } from './wecom-auth';

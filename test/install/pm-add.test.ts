@@ -1,0 +1,66 @@
+// The path of a real admin: `npm pack`, then `pm add <tarball>` and `pm enable auth-wecom` on a stock
+// NocoBase app with fresh storage. Nothing of this repository is visible to that app but the tarball.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api, RunningApp, runCli, startApp } from '../../scripts/nocobase';
+import { nocobaseEnv, nodeModules, root } from '../../scripts/paths.mjs';
+import { freePort } from '../helpers/ports';
+
+/** node_modules as a stock app has it: every package of ours but this plugin. */
+function stockNodeModules(dir: string): string {
+  const target = join(dir, 'node_modules');
+  mkdirSync(join(target, '@nocobase'), { recursive: true });
+  for (const entry of readdirSync(nodeModules)) {
+    if (entry !== '@nocobase') symlinkSync(join(nodeModules, entry), join(target, entry));
+  }
+  for (const entry of readdirSync(join(nodeModules, '@nocobase'))) {
+    if (entry !== 'plugin-auth-wecom') symlinkSync(join(nodeModules, '@nocobase', entry), join(target, '@nocobase', entry));
+  }
+  return target;
+}
+
+describe('installing the packed plugin with pm add', () => {
+  let dir: string;
+  let app: RunningApp;
+  let logFile: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(root, '.test-tmp', 'pm-add-'));
+    const tarball = join(dir, execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, encoding: 'utf8' }).trim());
+    const modules = stockNodeModules(dir);
+    const env = nocobaseEnv({
+      storage: join(dir, 'storage'),
+      port: await freePort(),
+      extra: { NODE_MODULES_PATH: modules, NODE_PATH: modules, APP_PACKAGE_ROOT: join(modules, '@nocobase/app') },
+    });
+    logFile = join(dir, 'nocobase.log');
+    await runCli(['install', '-f'], env, logFile);
+    await runCli(['pm', 'add', tarball], env, logFile);
+    await runCli(['pm', 'enable', 'auth-wecom'], env, logFile);
+    app = await startApp(env, logFile);
+  }, 180_000);
+
+  afterAll(async () => {
+    await app?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists the WeCom authenticator type', async () => {
+    const api = await Api.signIn(app.url, 'admin@nocobase.com', 'admin123');
+    const types = await api.get<{ name: string }[]>('authenticators:listTypes');
+    expect(types.map((type) => type.name)).toContain('WeCom');
+  });
+
+  it('serves the client bundle as one named AMD module', async () => {
+    const api = await Api.signIn(app.url, 'admin@nocobase.com', 'admin123');
+    const enabled = await api.get<{ packageName: string; url: string }[]>('pm:listEnabled');
+    const plugin = enabled.find((item) => item.packageName === '@nocobase/plugin-auth-wecom');
+    expect(plugin?.url).toMatch(/^\/static\/plugins\/@nocobase\/plugin-auth-wecom\/dist\/client\/index\.js/);
+    const res = await fetch(`${app.url}${plugin!.url}`);
+    expect(res.status).toBe(200);
+    const code = await res.text();
+    expect(code).toMatch(/define\("@nocobase\/plugin-auth-wecom",\[/);
+  });
+});

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/e2e/**', 'test/cluster/**', 'node_modules/**'],
+    globalSetup: ['test/helpers/global-setup.ts'],
+    // Every integration file boots a NocoBase app: two at a time fit this machine's two cores.
+    pool: 'forks',
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+  },
+});
