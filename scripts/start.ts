@@ -76,7 +76,7 @@ Press Ctrl-C to stop.`);
 /** The admin gets the phone of sandbox member zhangsan; a `wecom` authenticator points at the sandbox. */
 async function configureDemo(url: string, origin: string) {
   const api = await Api.signIn(url, 'admin@nocobase.com', 'admin123');
-  await api.post('users:updateProfile', { phone: DEMO_PHONE });
+  await api.post('users:update?filterByTk=1', { phone: DEMO_PHONE });
   const corp = defaultConfig.corps[0];
   const existing = await api.get<unknown[]>('authenticators:list', { 'filter[name]': 'wecom' });
   if (existing.length) return;

@@ -1,0 +1,94 @@
+// A real NocoBase app with this plugin, the WeCom sandbox over HTTP, and authenticators to sign in with.
+import { Api } from '../../scripts/nocobase';
+import { defaultConfig, Sandbox, SandboxConfig, startSandbox } from '../../sandbox';
+import { ADMIN, createTestApp, TestApp } from './app';
+
+export const CORP_ID = 'wwdemo0000000001';
+export const AGENT_ID = '1000002';
+export const SECRET = 'demo-secret-0123456789abcdef';
+
+/**
+ * The demo organisation plus members for the edge cases: phone formats, a phone two users share, a
+ * member without a user, and a non-member.
+ */
+export function testConfig(): SandboxConfig {
+  const config = structuredClone(defaultConfig);
+  const corp = config.corps[0];
+  corp.members.push(
+    { userid: 'fullwidth', name: 'Full Width', mobile: '＋８６ １３８００００００２１' },
+    { userid: 'dashed', name: 'Dashed', mobile: '138-0000-0022' },
+    { userid: 'spaced', name: 'Spaced', mobile: '+86 138 0000 0023' },
+    { userid: 'twin', name: 'Twin', mobile: '13800000055' },
+    { userid: 'nobody', name: 'No Body', mobile: '13800000066', biz_mail: 'admin@nocobase.com' },
+  );
+  corp.outsiders = [{ openid: 'o-outsider-1', name: 'Outsider' }];
+  for (const app of corp.apps) {
+    if (Array.isArray(app.visibleTo)) app.visibleTo.push('fullwidth', 'dashed', 'spaced', 'twin', 'nobody');
+  }
+  return config;
+}
+
+/** The sandbox's call counts, without the endpoints that were not called. */
+export function calls(sandbox: Sandbox): Record<string, number> {
+  return Object.fromEntries(Object.entries(sandbox.stats().calls).filter(([, n]) => n > 0));
+}
+
+/** The WeCom calls `fn` causes. */
+export async function callsDuring<T>(sandbox: Sandbox, fn: () => Promise<T>): Promise<{ result: T; calls: Record<string, number> }> {
+  const before = sandbox.stats().calls;
+  const result = await fn();
+  const after = sandbox.stats().calls;
+  const diff = Object.entries(after)
+    .map(([endpoint, n]) => [endpoint, n - (before[endpoint] ?? 0)] as const)
+    .filter(([, n]) => n > 0);
+  return { result, calls: Object.fromEntries(diff) };
+}
+
+export interface WecomApp {
+  t: TestApp;
+  sandbox: Sandbox;
+  admin: Api;
+  /** Creates an enabled WeCom authenticator through the admin API; `options` overrides the defaults. */
+  addAuthenticator(name: string, options?: Record<string, unknown>, extra?: Record<string, unknown>): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export async function createWecomApp(config: SandboxConfig = testConfig(), env: Record<string, string> = {}): Promise<WecomApp> {
+  const sandbox = await startSandbox(config);
+  const t = await createTestApp({
+    env: { WECOM_API_BASE_URL: sandbox.url, WECOM_OAUTH_BASE_URL: sandbox.url, WECOM_LOGIN_BASE_URL: sandbox.url, ...env },
+  });
+  // The sandbox trusts the test app's address, as an admin registers it in the WeCom console.
+  for (const corp of sandbox.config.corps) {
+    for (const app of corp.apps) app.trustedDomains.push(new URL(t.url).host);
+  }
+  const admin = await Api.signIn(t.url, ADMIN.email, ADMIN.password);
+  return {
+    t,
+    sandbox,
+    admin,
+    async addAuthenticator(name, options = {}, extra = {}) {
+      const { public: pub, ...rest } = options as { public?: Record<string, unknown> };
+      await admin.post('authenticators:create', {
+        name,
+        authType: 'WeCom',
+        title: `WeCom ${name}`,
+        enabled: true,
+        ...extra,
+        options: {
+          corpId: CORP_ID,
+          agentId: AGENT_ID,
+          corpSecret: SECRET,
+          origin: t.url,
+          redirectPath: '/admin',
+          ...rest,
+          public: { autoSignup: false, autoLogin: false, ...pub },
+        },
+      });
+    },
+    async destroy() {
+      await t.destroy();
+      await sandbox.close();
+    },
+  };
+}
