@@ -87,7 +87,7 @@ export async function waitForHttp(url: string, timeoutMs: number): Promise<void>
 export class Api {
   constructor(
     readonly url: string,
-    private token?: string,
+    public token?: string,
   ) {}
 
   static async signIn(url: string, account: string, password: string): Promise<Api> {

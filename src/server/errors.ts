@@ -1,5 +1,6 @@
 // The one place where what went wrong becomes what a person is told: a code the client can act on, an
 // HTTP status, and a message (an English locale key with parameters) translated for the request.
+import { NAMESPACE } from '../constants';
 import { WecomApiError } from './wecom/errors';
 
 export type LoginErrorCode =
@@ -166,4 +167,13 @@ function hostOf(origin?: string): string {
   } catch (error) {
     return '?'; // options are validated before any call; this only guards the message
   }
+}
+
+type Translate = (key: string, options?: Record<string, unknown>) => string;
+
+/** The reason's message in the request's language; a `field` parameter is a label and is translated too. */
+export function localize(t: Translate, reason: Reason): string {
+  const params: Record<string, unknown> = { ...reason.params };
+  if (typeof params.field === 'string') params.field = t(params.field, { ns: NAMESPACE });
+  return t(reason.message, { ns: NAMESPACE, ...params });
 }

@@ -36,6 +36,24 @@ export function publicOptions(input: unknown): { autoSignup: boolean; autoLogin:
   return { autoSignup: pub.autoSignup === true, autoLogin: pub.autoLogin === true };
 }
 
+/**
+ * `{{$env.NAME}}` refers to NocoBase's "Variables and secrets"; an undefined one would silently render
+ * as an empty string, so name it before rendering.
+ */
+export function assertVariablesDefined(input: unknown, variables: Record<string, unknown>): void {
+  const raw: Raw = isObject(input) ? input : {};
+  for (const [field, value] of Object.entries(raw)) {
+    if (typeof value !== 'string') continue;
+    for (const match of value.matchAll(/\{\{\s*\$env\.([A-Za-z0-9_]+)\s*\}\}/g)) {
+      if (!(match[1] in variables)) {
+        throw new LoginError(reasons.config(field, 'The value of {{field}} refers to the variable {{name}}, which is not defined.', { field: LABELS[field] ?? field, name: match[1] }));
+      }
+    }
+  }
+}
+
+const LABELS: Record<string, string> = { corpId: 'Company ID', agentId: 'AgentId', corpSecret: 'Secret', origin: 'Origin' };
+
 function required(raw: Raw, field: string, label: string, pattern: RegExp): string {
   const value = typeof raw[field] === 'number' ? String(raw[field]) : raw[field];
   if (typeof value !== 'string' || !value.trim()) {
@@ -50,13 +68,6 @@ function required(raw: Raw, field: string, label: string, pattern: RegExp): stri
 function secret(value: unknown): string {
   if (typeof value !== 'string' || !value.trim()) {
     throw new LoginError(reasons.config('corpSecret', '{{field}} is not set in the WeCom authenticator settings.', { field: 'Secret' }));
-  }
-  // NocoBase leaves a template in place when the environment variable does not exist.
-  const unresolved = /\{\{\s*\$env\.([A-Za-z0-9_]+)\s*\}\}/.exec(value);
-  if (unresolved) {
-    throw new LoginError(
-      reasons.config('corpSecret', 'The Secret refers to the environment variable {{name}}, which is not defined.', { name: unresolved[1] }),
-    );
   }
   if (/\s/.test(value.trim()) || value.length > 256) {
     throw new LoginError(reasons.config('corpSecret', '{{field}} in the WeCom authenticator settings is not valid.', { field: 'Secret' }));

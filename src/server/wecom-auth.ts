@@ -1,8 +1,7 @@
 // The sign-in policy: a WeCom code becomes a NocoBase user, or a reason the person can act on.
 import { AuthConfig, BaseAuth } from '@nocobase/auth';
 import { Model } from '@nocobase/database';
-import { NAMESPACE } from '../constants';
-import { LoginError, Reason, reasonFromWecom, reasons } from './errors';
+import { localize, LoginError, Reason, reasonFromWecom, reasons } from './errors';
 import { parseOptions, WeComOptions } from './options';
 import { normalizePhone } from './phone';
 import { PluginAuthWeComServer } from './plugin';
@@ -174,7 +173,7 @@ export class WeComAuth extends BaseAuth {
     } else {
       return error as Error;
     }
-    const message = this.ctx.t(reason.message, { ns: NAMESPACE, ...reason.params });
+    const message = localize((key, options) => this.ctx.t(key, options), reason);
     return Object.assign(new Error(message), { status: reason.status, code: reason.code });
   }
 }

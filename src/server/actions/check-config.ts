@@ -2,8 +2,8 @@
 // or not, work, and answers OK or the precise problem. Allowed to whoever may manage authenticators.
 import { Context, Next } from '@nocobase/actions';
 import { NAMESPACE } from '../../constants';
-import { LoginError, Reason, reasonFromWecom } from '../errors';
-import { parseOptions } from '../options';
+import { localize, LoginError, Reason, reasonFromWecom } from '../errors';
+import { assertVariablesDefined, parseOptions } from '../options';
 import { PluginAuthWeComServer } from '../plugin';
 import { WecomApiError } from '../wecom/errors';
 
@@ -16,6 +16,7 @@ export async function checkConfig(ctx: Context, next: Next) {
   try {
     if (!raw.corpSecret && typeof name === 'string') raw.corpSecret = await savedSecret(ctx, name);
     // `{{$env.X}}` works here as it does once saved.
+    assertVariablesDefined(raw, ctx.app.environment.getVariables());
     raw = ctx.app.environment.renderJsonTemplate(raw) as Raw;
     const parsed = parseOptions(raw);
     const client = plugin.newClient(parsed);
@@ -29,7 +30,7 @@ export async function checkConfig(ctx: Context, next: Next) {
       reason = reasonFromWecom(error, { origin: typeof raw.origin === 'string' ? raw.origin : undefined });
       ctx.logger?.info?.('wecom configuration check failed', { endpoint: error.endpoint, errcode: error.errcode, errmsg: error.errmsg, failure: error.failure });
     } else throw error;
-    ctx.body = { ok: false, code: reason.code, field: reason.field, message: ctx.t(reason.message, { ns: NAMESPACE, ...reason.params }) };
+    ctx.body = { ok: false, code: reason.code, field: reason.field, message: localize((key, options) => ctx.t(key, options), reason) };
   }
   await next();
 }

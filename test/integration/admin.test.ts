@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_ID, callsDuring, CORP_ID, createWecomApp, SECRET, WecomApp } from '../helpers/wecom-app';
+
+describe('administration', () => {
+  let w: WecomApp;
+  beforeAll(async () => {
+    w = await createWecomApp();
+    await w.admin.post('environmentVariables:create', { name: 'WECOM_TEST_SECRET', type: 'secret', value: SECRET });
+    await w.addAuthenticator('wecom', { public: { autoLogin: true } });
+  });
+  afterAll(async () => {
+    await w?.destroy();
+  });
+
+  const check = (body: unknown) => w.admin.post<{ ok: boolean; code?: string; field?: string; message: string }>('wecom:checkConfig', body);
+  const options = (overrides: Record<string, unknown> = {}) => ({
+    corpId: CORP_ID,
+    agentId: AGENT_ID,
+    corpSecret: SECRET,
+    origin: w.t.url,
+    redirectPath: '/admin',
+    ...overrides,
+  });
+
+  it('shows anonymous visitors only the public options, never the secret', async () => {
+    const res = await fetch(`${w.t.url}/api/authenticators:publicList`);
+    const text = await res.text();
+    expect(text).not.toContain(SECRET);
+    const wecom = JSON.parse(text).data.find((item: { name: string }) => item.name === 'wecom');
+    expect(wecom).toMatchObject({ authType: 'WeCom', options: { autoSignup: false, autoLogin: true } });
+    expect(Object.keys(wecom.options).sort()).toEqual(['autoLogin', 'autoSignup']);
+  });
+
+  it('refuses a second WeCom authenticator with automatic login', async () => {
+    await expect(w.addAuthenticator('second', { public: { autoLogin: true } })).rejects.toThrow(
+      /HTTP 400 Only one WeCom authenticator can have automatic login\. "WeCom wecom" already has it/,
+    );
+    await w.addAuthenticator('third', { public: { autoLogin: false } });
+    const list = await w.admin.get<{ id: number; name: string }[]>('authenticators:list');
+    expect(list.map((item) => item.name)).not.toContain('second');
+    const third = list.find((item) => item.name === 'third')!;
+    await expect(w.admin.post(`authenticators:update?filterByTk=${third.id}`, { options: options({ public: { autoLogin: true } }) })).rejects.toThrow(
+      /HTTP 400/,
+    );
+  });
+
+  it('accepts a working configuration after asking WeCom', async () => {
+    const { result, calls } = await callsDuring(w.sandbox, () => check({ options: options() }));
+    expect(result).toEqual({ ok: true, message: 'WeCom accepted the Company ID, AgentId and Secret.' });
+    expect(calls).toEqual({ gettoken: 1, 'agent/get': 1 });
+  });
+
+  it('resolves {{$env.X}} in the secret', async () => {
+    const result = await check({ options: options({ corpSecret: '{{$env.WECOM_TEST_SECRET}}' }) });
+    expect(result.ok).toBe(true);
+  });
+
+  it('uses the saved secret when the form leaves it empty', async () => {
+    expect((await check({ name: 'wecom', options: options({ corpSecret: '' }) })).ok).toBe(true);
+  });
+
+  it.each([
+    ['a wrong Company ID', { corpId: 'wwnotacorp000000' }, 'corpId', /The Company ID is not valid/],
+    ['a wrong Secret', { corpSecret: 'wrong-secret' }, 'corpSecret', /The Secret is not valid for this Company ID/],
+    ['a wrong AgentId', { agentId: '1000099' }, 'agentId', /The AgentId is not valid/],
+    ['a missing AgentId', { agentId: '' }, 'agentId', /AgentId is not set/],
+    ['an Origin with a path', { origin: 'https://example.com/app' }, 'origin', /Origin must be an address like/],
+    ['an off-site redirect link', { redirectPath: '//evil.example' }, 'redirectPath', /must be a path on this site/],
+    ['an undefined environment variable', { corpSecret: '{{$env.NOT_DEFINED_ANYWHERE}}' }, 'corpSecret', /The value of Secret refers to the variable NOT_DEFINED_ANYWHERE, which is not defined/],
+  ])('names the problem for %s', async (_, overrides, field, message) => {
+    const result = await check({ options: options(overrides) });
+    expect(result).toMatchObject({ ok: false, field });
+    expect(result.message).toMatch(message);
+  });
+
+  it('names the IP to trust when the app has a trusted-IP list', async () => {
+    w.sandbox.config.corps[0].apps[0].trustedIps = ['10.1.2.3'];
+    try {
+      const result = await check({ options: options() });
+      expect(result).toMatchObject({ ok: false, code: 'WECOM_CONFIG' });
+      expect(result.message).toContain('This server\'s IP address 127.0.0.1 is not in the app\'s Corporate Trusted IP list');
+    } finally {
+      w.sandbox.config.corps[0].apps[0].trustedIps = [];
+    }
+  });
+
+  it('says when WeCom cannot be reached', async () => {
+    w.sandbox.inject({ endpoint: 'gettoken', hangUp: true });
+    const result = await check({ options: options() });
+    expect(result).toMatchObject({ ok: false, code: 'WECOM_UNAVAILABLE' });
+  });
+
+  it('is not open to anonymous visitors', async () => {
+    const res = await fetch(`${w.t.url}/api/wecom:checkConfig`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ options: options() }),
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it('answers in the admin\'s language', async () => {
+    const res = await fetch(`${w.t.url}/api/wecom:checkConfig`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-locale': 'zh-CN', authorization: `Bearer ${w.admin.token}` },
+      body: JSON.stringify({ options: options({ corpId: 'wwnotacorp000000' }) }),
+    });
+    expect((await res.json()).data.message).toBe('企业 ID 无效。请检查企业微信认证器设置中的企业 ID。');
+  });
+});
