@@ -1,0 +1,62 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleApi, type Context } from './api';
+import { defaultConfig } from './config';
+import { handleControl } from './control';
+import { sendJson } from './http';
+import { handlePage } from './pages';
+import { SandboxState } from './state';
+import type { Sandbox, SandboxConfig, SandboxOptions } from './types';
+
+export { defaultConfig, loadConfig } from './config';
+export type * from './types';
+
+export async function startSandbox(config: SandboxConfig = defaultConfig, options: SandboxOptions = {}): Promise<Sandbox> {
+  const state = new SandboxState();
+  const ctx: Context = { config: structuredClone(config), state };
+
+  const control: Omit<Sandbox, 'url' | 'config' | 'close'> = {
+    stats: () => state.stats(),
+    reset: () => state.reset(),
+    inject: (fault) => state.inject(fault),
+    expireToken: (errcode = 42001) => state.revokeTokens(errcode),
+    advanceClock: (ms) => state.advanceClock(ms),
+  };
+  const remote = { ...control, now: () => state.now() };
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    if (url.pathname.startsWith('/cgi-bin/')) return handleApi(ctx, req, res, url);
+    if (url.pathname.startsWith('/__sandbox/')) return handleControl(remote, req, res, url);
+    if (await handlePage(ctx, req, res, url)) return;
+    sendJson(res, 404, { errcode: 404, errmsg: `not found: ${req.method} ${url.pathname}` });
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      if (res.headersSent) return res.destroy();
+      sendJson(res, 500, { errcode: -1, errmsg: `sandbox failure: ${error instanceof Error ? error.message : String(error)}` });
+    });
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    config: ctx.config,
+    ...control,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
