@@ -1,0 +1,293 @@
+// `npm run bench`: what a WeCom sign-in costs, measured against NocoBase's own password sign-in in the same
+// run and app. A real NocoBase (SQLite, all preset plugins) runs in its own process; the WeCom sandbox and
+// the load generator run here. Prints a table and writes bench/results.json.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { defaultConfig, Sandbox, SandboxConfig, startSandbox } from '../sandbox';
+import { Api, RunningApp, runCli, startApp } from '../scripts/nocobase';
+import { linkSelf, nocobaseEnv, nodeModules, root } from '../scripts/paths.mjs';
+import { freePort } from '../test/helpers/ports';
+import { WECOM_UA, WecomUser } from '../test/helpers/wecom-user';
+
+const ADMIN = { email: 'admin@nocobase.com', password: 'admin123' };
+const LEVEL_MS = Number(process.env.BENCH_LEVEL_MS || 5000);
+const MEMORY_SIGN_INS = Number(process.env.BENCH_MEMORY_SIGN_INS || 10_000);
+const MEMBERS = 40;
+
+interface Level {
+  concurrency: number;
+  /** Successful sign-ins per second. */
+  perSecond: number;
+  p50: number;
+  p95: number;
+  count: number;
+  failed: number;
+}
+
+/** Runs `op` from `concurrency` workers for `durationMs`; latencies in ms. A failed op counts, but not as done. */
+async function load(concurrency: number, durationMs: number, op: () => Promise<void>): Promise<Level> {
+  const latencies: number[] = [];
+  let failed = 0;
+  const deadline = Date.now() + durationMs;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < deadline) {
+        const t0 = performance.now();
+        try {
+          await op();
+          latencies.push(performance.now() - t0);
+        } catch (error) {
+          failed++;
+          if (failed === 1) console.warn(`  first failure at concurrency ${concurrency}: ${(error as Error).message.slice(0, 200)}`);
+        }
+      }
+    }),
+  );
+  const elapsed = (Date.now() - started) / 1000;
+  return { concurrency, count: latencies.length, failed, perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+function benchConfig(port: number): SandboxConfig {
+  const config = structuredClone(defaultConfig);
+  const corp = config.corps[0];
+  corp.members = Array.from({ length: MEMBERS }, (_, i) => ({
+    userid: `member${i}`,
+    name: `Member ${i}`,
+    mobile: `1390000${String(i).padStart(4, '0')}`,
+  }));
+  corp.apps[0].visibleTo = 'all';
+  corp.apps[0].trustedDomains = [`127.0.0.1:${port}`];
+  return config;
+}
+
+function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+async function ok(res: Response, what: string): Promise<void> {
+  if (res.status !== 200) throw new Error(`${what}: HTTP ${res.status} ${await res.text()}`);
+  await res.arrayBuffer();
+}
+
+function callsOf(sandbox: Sandbox): Record<string, number> {
+  return { ...sandbox.stats().calls };
+}
+
+function diff(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)] as const).filter(([, v]) => v > 0));
+}
+
+const total = (calls: Record<string, number>) => Object.values(calls).reduce((a, b) => a + b, 0);
+
+async function main() {
+  const began = Date.now();
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+  linkSelf();
+  const port = await freePort();
+  const sandbox = await startSandbox(benchConfig(port));
+  const dir = join(root, 'bench/raw/app');
+  rmSync(dir, { recursive: true, force: true });
+  const env = nocobaseEnv({
+    storage: join(dir, 'storage'),
+    port,
+    extra: { WECOM_API_BASE_URL: sandbox.url, WECOM_OAUTH_BASE_URL: sandbox.url, WECOM_LOGIN_BASE_URL: sandbox.url, LOGGER_LEVEL: 'warn' },
+  });
+  const logFile = join(root, 'bench/raw/nocobase.log');
+  console.log('Installing NocoBase for the benchmark...');
+  await runCli(['install', '-f'], env, logFile);
+  await runCli(['pm', 'enable', 'auth-wecom'], env, logFile);
+  let app: RunningApp | undefined;
+  try {
+    app = await startApp(env, logFile);
+    const url = app.url;
+    const admin = await Api.signIn(url, ADMIN.email, ADMIN.password);
+    const corp = sandbox.config.corps[0];
+    const authenticatorOptions = {
+      corpId: corp.corpId,
+      agentId: corp.apps[0].agentId,
+      corpSecret: corp.apps[0].secret,
+      origin: url,
+      redirectPath: '/admin',
+      public: { autoSignup: true, autoLogin: false },
+    };
+    await admin.post('authenticators:create', { name: 'wecom', authType: 'WeCom', title: 'WeCom', enabled: true, options: authenticatorOptions });
+
+    // First logins: in-client, linking by phone (users exist for the first half) or signing up.
+    for (let i = 0; i < MEMBERS / 2; i++) {
+      await admin.post('users:create', { nickname: `User ${i}`, phone: `1390000${String(i).padStart(4, '0')}`, password: 'Password123' });
+    }
+    const firstLink = await measureCalls(sandbox, () => new WecomUser(url, WECOM_UA).signInInClient('wecom', 'member0'));
+    const firstSignup = await measureCalls(sandbox, () => new WecomUser(url, WECOM_UA).signInInClient('wecom', `member${MEMBERS / 2}`));
+    for (let i = 1; i < MEMBERS; i++) {
+      if (i === MEMBERS / 2) continue;
+      await ok(await new WecomUser(url, WECOM_UA).signInInClient('wecom', `member${i}`), `first login of member${i}`);
+    }
+    const returningQr = await measureCalls(sandbox, () => new WecomUser(url).signInWithQr('wecom', 'member1'));
+    const returningInClient = await measureCalls(sandbox, () => new WecomUser(url, WECOM_UA).signInInClient('wecom', 'member2'));
+
+    let next = 0;
+    const wecomSignIn = async () => {
+      const member = `member${next++ % MEMBERS}`;
+      await ok(await new WecomUser(url).signInWithQr('wecom', member), 'WeCom sign-in');
+    };
+    const passwordSignIn = async () => {
+      const res = await fetch(`${url}/api/auth:signIn`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-authenticator': 'basic' },
+        body: JSON.stringify({ account: ADMIN.email, password: ADMIN.password }),
+      });
+      await ok(res, 'password sign-in');
+    };
+
+    console.log('Throughput...');
+    const throughput: { concurrency: number; wecom: Level; password: Level; ratio: number }[] = [];
+    for (const concurrency of [1, 8, 32]) {
+      await load(concurrency, 1000, wecomSignIn); // warm-up
+      const wecom = await load(concurrency, LEVEL_MS, wecomSignIn);
+      await load(concurrency, 1000, passwordSignIn);
+      const password = await load(concurrency, LEVEL_MS, passwordSignIn);
+      throughput.push({ concurrency, wecom, password, ratio: wecom.perSecond / password.perSecond });
+    }
+
+    console.log('Time added to WeCom\'s 50 ms...');
+    sandbox.inject({ endpoint: '*', delayMs: 50, times: -1 });
+    const added: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const before = callsOf(sandbox);
+      const t0 = performance.now();
+      await wecomSignIn();
+      const elapsed = performance.now() - t0;
+      added.push(elapsed - 50 * total(diff(callsOf(sandbox), before)));
+    }
+    sandbox.reset();
+
+    console.log('gettoken during 200 concurrent sign-ins from an empty cache...');
+    // A new Secret is a new app as far as the token cache goes: its cache starts empty.
+    corp.apps[0].secret = 'bench-rotated-secret-0123456789';
+    const list = await admin.get<{ id: number; name: string }[]>('authenticators:list');
+    const id = list.find((item) => item.name === 'wecom')!.id;
+    await admin.post(`authenticators:update?filterByTk=${id}`, { options: { ...authenticatorOptions, corpSecret: corp.apps[0].secret } });
+    const cold = await measureCalls(sandbox, async () => {
+      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => new WecomUser(url).signInWithQr('wecom', `member${i % MEMBERS}`)));
+      for (const res of results) await ok(res, 'cold sign-in');
+      return results[0];
+    });
+
+    console.log(`Memory over ${MEMORY_SIGN_INS} sign-ins...`);
+    const pid = app.process.pid!;
+    const memory: { signIns: number; rssMB: number }[] = [{ signIns: 0, rssMB: rssOf(pid) / 2 ** 20 }];
+    const step = MEMORY_SIGN_INS / 4;
+    for (let done = 0; done < MEMORY_SIGN_INS; done += step) {
+      let left = step;
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (left-- > 0) await wecomSignIn();
+        }),
+      );
+      memory.push({ signIns: done + step, rssMB: rssOf(pid) / 2 ** 20 });
+    }
+
+    const bundle = bundleSizes();
+    const results = {
+      date: new Date().toISOString(),
+      machine: `${process.platform} ${process.arch}, node ${process.version}`,
+      throughput,
+      addedToWecomWait: { p50: percentile(added, 50), p95: percentile(added, 95), samples: added.length },
+      callsPerSignIn: {
+        returningQr: returningQr.calls,
+        returningInClient: returningInClient.calls,
+        firstInClientLink: firstLink.calls,
+        firstInClientSignup: firstSignup.calls,
+      },
+      gettokenFor200ConcurrentFromEmptyCache: cold.calls.gettoken ?? 0,
+      bundle,
+      memory,
+      seconds: Math.round((Date.now() - began) / 1000),
+    };
+    writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`\n${report(results)}`);
+  } finally {
+    await app?.stop();
+    await sandbox.close();
+  }
+}
+
+async function measureCalls(sandbox: Sandbox, fn: () => Promise<Response>): Promise<{ calls: Record<string, number> }> {
+  const before = callsOf(sandbox);
+  await ok(await fn(), 'measured sign-in');
+  return { calls: diff(callsOf(sandbox), before) };
+}
+
+function bundleSizes() {
+  const ours = readFileSync(join(root, 'dist/client/index.js'));
+  const sms = readFileSync(join(nodeModules, '@nocobase/plugin-auth-sms/dist/client/index.js'));
+  return {
+    raw: ours.length,
+    gzip: gzipSync(ours).length,
+    smsRaw: sms.length,
+    smsGzip: gzipSync(sms).length,
+  };
+}
+
+type Results = {
+  throughput: { concurrency: number; wecom: Level; password: Level; ratio: number }[];
+  addedToWecomWait: { p50: number; p95: number };
+  callsPerSignIn: Record<string, Record<string, number>>;
+  gettokenFor200ConcurrentFromEmptyCache: number;
+  bundle: ReturnType<typeof bundleSizes>;
+  memory: { signIns: number; rssMB: number }[];
+  seconds: number;
+};
+
+/** The table, with each target the project set itself and whether it is met. */
+export function report(r: Results): string {
+  const f = (n: number, d = 1) => n.toFixed(d);
+  const mark = (met: boolean) => (met ? 'met' : 'MISSED');
+  const lines: string[] = [];
+  lines.push('1. Sign-ins per second (full WeCom QR flow vs. password sign-in, same app)');
+  lines.push('| concurrency | WeCom /s | p50 ms | p95 ms | failed | password /s | p50 ms | p95 ms | failed | WeCom / password | target >= 1.0x |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const t of r.throughput) {
+    lines.push(
+      `| ${t.concurrency} | ${f(t.wecom.perSecond)} | ${f(t.wecom.p50)} | ${f(t.wecom.p95)} | ${t.wecom.failed} | ${f(t.password.perSecond)} | ${f(t.password.p50)} | ${f(t.password.p95)} | ${t.password.failed} | ${f(t.ratio, 2)}x | ${mark(t.ratio >= 1)} |`,
+    );
+  }
+  lines.push('');
+  lines.push(`2. Time the plugin adds on top of WeCom's answers (sandbox delays each call 50 ms): p50 ${f(r.addedToWecomWait.p50)} ms, p95 ${f(r.addedToWecomWait.p95)} ms`);
+  lines.push('');
+  lines.push('3. WeCom calls per sign-in');
+  lines.push('| sign-in | calls | total | target |');
+  lines.push('|---|---|---|---|');
+  const targets: Record<string, number> = { returningQr: 1, returningInClient: 1, firstInClientLink: 2, firstInClientSignup: 3 };
+  for (const [kind, calls] of Object.entries(r.callsPerSignIn)) {
+    const sum = total(calls);
+    lines.push(`| ${kind} | ${Object.entries(calls).map(([k, v]) => `${k} ${v}`).join(', ')} | ${sum} | ${targets[kind]} (${mark(sum <= targets[kind])}) |`);
+  }
+  lines.push(`gettoken during 200 concurrent sign-ins from an empty cache: ${r.gettokenFor200ConcurrentFromEmptyCache} (target 1: ${mark(r.gettokenFor200ConcurrentFromEmptyCache === 1)})`);
+  lines.push('');
+  const b = r.bundle;
+  lines.push(
+    `4. Client bundle: ${f(b.raw / 1024)} KB raw, ${f(b.gzip / 1024)} KB gzip; plugin-auth-sms: ${f(b.smsRaw / 1024)} KB raw, ${f(b.smsGzip / 1024)} KB gzip (ratio ${f(b.gzip / b.smsGzip, 2)}x gzip; target <= 1.0x: ${mark(b.raw <= b.smsRaw && b.gzip <= b.smsGzip)})`,
+  );
+  lines.push('');
+  lines.push(`5. App resident memory: ${r.memory.map((m) => `${m.signIns}: ${f(m.rssMB)} MB`).join(', ')}`);
+  const last = r.memory.slice(-3).map((m) => m.rssMB);
+  lines.push(`   growth over the last half: ${f(last[last.length - 1] - last[0])} MB`);
+  lines.push('');
+  lines.push(`(${r.seconds} s)`);
+  return lines.join('\n');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
