@@ -8,6 +8,7 @@ import { authorize } from './actions/authorize';
 import { checkConfig } from './actions/check-config';
 import { enforceSingleAutoLogin } from './auto-login-rule';
 import { publicOptions, WeComOptions } from './options';
+import { redactSecretsInLog } from './redact';
 import { StateStore } from './state';
 import { WecomClient } from './wecom/client';
 import { WeComAuth } from './wecom-auth';
@@ -48,7 +49,9 @@ export class PluginAuthWeComServer extends Plugin {
     this.app.acl.allow(RESOURCE, 'authorize', 'public');
     // Whoever may manage authenticators may check a WeCom configuration.
     this.app.acl.registerSnippet({ name: 'pm.auth.authenticators', actions: [`${RESOURCE}:checkConfig`] });
-    this.app.resourceManager.use(enforceSingleAutoLogin as Parameters<typeof this.app.resourceManager.use>[0], { tag: 'auth-wecom-auto-login', after: 'acl' });
+    type Middleware = Parameters<typeof this.app.resourceManager.use>[0];
+    this.app.resourceManager.use(enforceSingleAutoLogin as Middleware, { tag: 'auth-wecom-auto-login', after: 'acl' });
+    this.app.resourceManager.use(redactSecretsInLog as Middleware, { tag: 'auth-wecom-redact', before: 'acl' });
   }
 
   /** Runs `fn` alone for `key`, across the cluster when NocoBase's lock manager is shared. */

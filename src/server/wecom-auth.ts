@@ -39,12 +39,15 @@ export class WeComAuth extends BaseAuth {
   }
 
   async validate(): Promise<Model> {
+    const values = readAndRedact(this.ctx.action?.params);
     try {
-      const { code, state } = readCallback(this.ctx.action?.params?.values);
+      if (values.code === undefined && values.state === undefined) throw new LoginError(reasons.badRequest());
       const plugin = this.plugin;
-      const login = await plugin.states.use(state, this.ctx.cookies.get(plugin.browserCookie), this.name);
+      // The state is consumed first: whatever else is wrong with the request, it cannot be presented again.
+      const login = await plugin.states.use(values.state, this.ctx.cookies.get(plugin.browserCookie), this.name);
+      if (typeof values.code !== 'string' || !CODE_PATTERN.test(values.code)) throw new LoginError(reasons.badRequest());
       const client = plugin.clientFor(this.config);
-      const identity = await client.getUserInfo(code);
+      const identity = await client.getUserInfo(values.code);
       if (!identity.userid) throw new LoginError(reasons.notMember());
       const user = await this.resolveUser(identity as CodeIdentity & { userid: string }, login, client);
       this.redirect = login.redirect;
@@ -141,9 +144,12 @@ export class WeComAuth extends BaseAuth {
     return (await this.userRepository.findOne({ filterByTk: link.get('userId') })) ?? undefined;
   }
 
-  /** Users whose phone is `mobile` once both are normalized; never matches an empty phone. */
+  /**
+   * Users whose phone is `mobile` once both are normalized; never matches an empty phone. Stored phones
+   * may carry spaces or dashes, but their last four digits stay together in every common format.
+   */
   private async usersByPhone(mobile: string): Promise<Model[]> {
-    const candidates = await this.userRepository.find({ filter: { phone: { $includes: mobile.slice(-6) } } });
+    const candidates = await this.userRepository.find({ filter: { phone: { $includes: mobile.slice(-4) } } });
     return candidates.filter((user: Model) => normalizePhone(user.get('phone')) === mobile);
   }
 
@@ -178,10 +184,12 @@ export class WeComAuth extends BaseAuth {
   }
 }
 
-/** The callback's `{ code, state }`: strings of the expected shape, or a bad request before anything else. */
-function readCallback(values: unknown): { code: string; state: string } {
-  const { code, state } = (values ?? {}) as Values;
-  if (typeof code !== 'string' || !CODE_PATTERN.test(code)) throw new LoginError(reasons.badRequest());
-  if (typeof state !== 'string') throw new LoginError(reasons.stateInvalid());
-  return { code, state };
+/**
+ * The callback's values. NocoBase's request log writes an action's values into its response line; the
+ * single-use code and state are taken out of them before anything can fail.
+ */
+function readAndRedact(params: { values?: unknown } | undefined): Values {
+  const values = { ...((params?.values ?? {}) as Values) };
+  if (params?.values && typeof params.values === 'object') params.values = { ...(params.values as Values), code: '[redacted]', state: '[redacted]' };
+  return values;
 }
