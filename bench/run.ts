@@ -148,7 +148,8 @@ async function main() {
       await ok(res, 'password sign-in');
     };
 
-    console.log('Throughput...');
+    const phase = (name: string) => console.log(`${name} (${Math.round((Date.now() - began) / 1000)} s)`);
+    phase('Throughput...');
     const throughput: { concurrency: number; wecom: Level; password: Level; ratio: number }[] = [];
     for (const concurrency of [1, 8, 32]) {
       await load(concurrency, 1000, wecomSignIn); // warm-up
@@ -158,7 +159,7 @@ async function main() {
       throughput.push({ concurrency, wecom, password, ratio: wecom.perSecond / password.perSecond });
     }
 
-    console.log('Time added to WeCom\'s 50 ms...');
+    phase('Time added to WeCom\'s 50 ms...');
     sandbox.inject({ endpoint: '*', delayMs: 50, times: -1 });
     const added: number[] = [];
     for (let i = 0; i < 100; i++) {
@@ -170,27 +171,26 @@ async function main() {
     }
     sandbox.reset();
 
-    console.log('gettoken during 200 concurrent sign-ins from an empty cache...');
+    phase('gettoken during 200 concurrent sign-ins from an empty cache...');
     // A new Secret is a new app as far as the token cache goes: its cache starts empty.
     corp.apps[0].secret = 'bench-rotated-secret-0123456789';
     const list = await admin.get<{ id: number; name: string }[]>('authenticators:list');
     const id = list.find((item) => item.name === 'wecom')!.id;
-    await admin.post(`authenticators:update?filterByTk=${id}`, { options: { ...authenticatorOptions, corpSecret: corp.apps[0].secret } });
-    const cold = await measureCalls(sandbox, async () => {
-      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => new WecomUser(url).signInWithQr('wecom', `member${i % MEMBERS}`)));
-      for (const res of results) await ok(res, 'cold sign-in');
-      return results[0];
-    });
+    await admin.post(`authenticators:update?filterByTk=${id}`, { enabled: true, options: { ...authenticatorOptions, corpSecret: corp.apps[0].secret } });
+    const coldBefore = callsOf(sandbox);
+    const coldResults = await Promise.all(Array.from({ length: 200 }, (_, i) => new WecomUser(url).signInWithQr('wecom', `member${i % MEMBERS}`)));
+    const cold = { calls: diff(callsOf(sandbox), coldBefore), failed: coldResults.filter((res) => res.status !== 200).length };
 
-    console.log(`Memory over ${MEMORY_SIGN_INS} sign-ins...`);
+    phase(`Memory over ${MEMORY_SIGN_INS} sign-ins...`);
     const pid = app.process.pid!;
     const memory: { signIns: number; rssMB: number }[] = [{ signIns: 0, rssMB: rssOf(pid) / 2 ** 20 }];
     const step = MEMORY_SIGN_INS / 4;
+    let memoryFailures = 0;
     for (let done = 0; done < MEMORY_SIGN_INS; done += step) {
       let left = step;
       await Promise.all(
-        Array.from({ length: 16 }, async () => {
-          while (left-- > 0) await wecomSignIn();
+        Array.from({ length: 4 }, async () => {
+          while (left-- > 0) await wecomSignIn().catch(() => memoryFailures++);
         }),
       );
       memory.push({ signIns: done + step, rssMB: rssOf(pid) / 2 ** 20 });
@@ -209,8 +209,10 @@ async function main() {
         firstInClientSignup: firstSignup.calls,
       },
       gettokenFor200ConcurrentFromEmptyCache: cold.calls.gettoken ?? 0,
+      failedOf200Concurrent: cold.failed,
       bundle,
       memory,
+      memoryFailures,
       seconds: Math.round((Date.now() - began) / 1000),
     };
     writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -243,6 +245,7 @@ type Results = {
   addedToWecomWait: { p50: number; p95: number };
   callsPerSignIn: Record<string, Record<string, number>>;
   gettokenFor200ConcurrentFromEmptyCache: number;
+  failedOf200Concurrent: number;
   bundle: ReturnType<typeof bundleSizes>;
   memory: { signIns: number; rssMB: number }[];
   seconds: number;
@@ -272,7 +275,9 @@ export function report(r: Results): string {
     const sum = total(calls);
     lines.push(`| ${kind} | ${Object.entries(calls).map(([k, v]) => `${k} ${v}`).join(', ')} | ${sum} | ${targets[kind]} (${mark(sum <= targets[kind])}) |`);
   }
-  lines.push(`gettoken during 200 concurrent sign-ins from an empty cache: ${r.gettokenFor200ConcurrentFromEmptyCache} (target 1: ${mark(r.gettokenFor200ConcurrentFromEmptyCache === 1)})`);
+  lines.push(
+    `gettoken during 200 concurrent sign-ins from an empty cache: ${r.gettokenFor200ConcurrentFromEmptyCache} (target 1: ${mark(r.gettokenFor200ConcurrentFromEmptyCache === 1)}; ${r.failedOf200Concurrent} of the 200 failed)`,
+  );
   lines.push('');
   const b = r.bundle;
   lines.push(
