@@ -1,0 +1,89 @@
+// Every message a person can see exists in en-US, zh-CN and ja-JP, and the locale files carry nothing else.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LoginError, Reason, reasonFromWecom, reasons } from '../../src/server/errors';
+import { parseOptions } from '../../src/server/options';
+import { WecomApiError } from '../../src/server/wecom/errors';
+
+const root = join(__dirname, '../..');
+const load = (lang: string): Record<string, string> => JSON.parse(readFileSync(join(root, 'src/locale', `${lang}.json`), 'utf8'));
+const locales = { 'en-US': load('en-US'), 'zh-CN': load('zh-CN'), 'ja-JP': load('ja-JP') };
+
+function sources(dir: string): string[] {
+  return readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && /\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts'))
+    .map((entry) => readFileSync(join(entry.parentPath, entry.name), 'utf8'));
+}
+
+/** Keys the client passes to its translation functions: t('...'), tval('...'), '{{t("...")}}'. */
+function clientKeys(): Set<string> {
+  const keys = new Set<string>();
+  for (const text of sources('src/client')) {
+    for (const match of text.matchAll(/\b(?:t|tval|translate)\(\s*(['"`])((?:(?!\1)[^\\]|\\.)+)\1/g)) keys.add(match[2].replace(/\\(.)/g, '$1'));
+    for (const match of text.matchAll(/\{\{\s*t\(\s*\\?["']((?:[^"'\\]|\\.)+)\\?["']/g)) keys.add(match[1]);
+  }
+  return keys;
+}
+
+/** Every reason the server can give: each helper, each errcode in the table, each kind of transport failure. */
+function serverReasons(): Reason[] {
+  const all: Reason[] = Object.values(reasons)
+    .filter((make) => make.length === 0)
+    .map((make) => (make as () => Reason)());
+  const errcodes = [-1, 40001, 40013, 40029, 40056, 40091, 41011, 45009, 45033, 48002, 50001, 50002, 60011, 60020, 60021, 60111, 80001, 301002, 99999];
+  for (const errcode of errcodes) all.push(reasonFromWecom(new WecomApiError({ endpoint: 'x', failure: 'errcode', errcode })));
+  for (const failure of ['http', 'timeout', 'network', 'malformed'] as const) all.push(reasonFromWecom(new WecomApiError({ endpoint: 'x', failure })));
+  const good = { corpId: 'ww1', agentId: '1', corpSecret: 's', origin: 'https://a.example' };
+  for (const bad of [{}, { corpId: 'w w' }, { agentId: 'x' }, { corpSecret: 'a b' }, { origin: 'x' }, { redirectPath: '//x' }]) {
+    try {
+      parseOptions(Object.keys(bad).length ? { ...good, ...bad } : bad);
+    } catch (error) {
+      if (!(error instanceof LoginError)) throw error;
+      all.push(error.reason);
+    }
+  }
+  return all;
+}
+
+describe('locales', () => {
+  it('have the same keys in every language, none of them empty', () => {
+    const keys = Object.keys(locales['en-US']).sort();
+    for (const [lang, messages] of Object.entries(locales)) {
+      expect(Object.keys(messages).sort(), lang).toEqual(keys);
+      for (const [key, value] of Object.entries(messages)) expect(value.trim(), `${lang}: ${key}`).not.toBe('');
+    }
+  });
+
+  it('use the English text as the key', () => {
+    for (const [key, value] of Object.entries(locales['en-US'])) expect(value).toBe(key);
+  });
+
+  it('keep the {{placeholders}} of every message in every language', () => {
+    for (const key of Object.keys(locales['en-US'])) {
+      const placeholders = (text: string) => [...text.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]).sort();
+      for (const messages of Object.values(locales)) expect(placeholders(messages[key]), key).toEqual(placeholders(key));
+    }
+  });
+
+  it('translate every reason the server gives, and the field labels in them', () => {
+    const used = serverReasons();
+    expect(used.length).toBeGreaterThan(25);
+    for (const reason of used) {
+      expect(locales['en-US'], reason.message).toHaveProperty([reason.message]);
+      const field = reason.params?.field;
+      if (typeof field === 'string') expect(locales['en-US'], field).toHaveProperty([field]);
+    }
+  });
+
+  it('translate every key the client uses', () => {
+    for (const key of clientKeys()) expect(locales['en-US'], key).toHaveProperty([key]);
+  });
+
+  it('carry no key that nothing uses', () => {
+    const text = [...sources('src/server'), ...sources('src/client')].join('\n');
+    const literal = (key: string) =>
+      [`'${key.replace(/'/g, "\\'")}'`, `"${key.replace(/"/g, '\\"')}"`, `\`${key}\``].some((quoted) => text.includes(quoted));
+    for (const key of Object.keys(locales['en-US'])) expect(literal(key), key).toBe(true);
+  });
+});
