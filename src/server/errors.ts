@@ -92,6 +92,11 @@ export const reasons = {
     status: 403,
     message: 'Only members of the organization can sign in with WeCom.',
   }),
+  storeUnavailable: (): Reason => ({
+    code: 'WECOM_UNAVAILABLE',
+    status: 503,
+    message: 'Sign-in is temporarily unavailable because the session store cannot be reached. Please try again in a moment.',
+  }),
   config: (field: string, message: string, params?: Record<string, string | number>): Reason => ({
     code: 'WECOM_CONFIG',
     status: 502,

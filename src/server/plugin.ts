@@ -9,6 +9,7 @@ import { checkConfig } from './actions/check-config';
 import { enforceSingleAutoLogin } from './auto-login-rule';
 import { publicOptions, WeComOptions } from './options';
 import { redactSecretsInLog } from './redact';
+import { redisClientOf, SharedCache } from './shared-cache';
 import { StateStore } from './state';
 import { WecomClient } from './wecom/client';
 import { WeComAuth } from './wecom-auth';
@@ -24,7 +25,9 @@ export function wecomBaseUrls() {
 
 export class PluginAuthWeComServer extends Plugin {
   states!: StateStore;
-  private tokens!: Cache;
+  /** NocoBase's cache holding the WeCom access tokens (one key per corp + agent + Secret). */
+  tokenCache!: Cache;
+  private tokens!: SharedCache;
   private clients = new Map<string, WecomClient>();
 
   /** Binds a login state to the browser that started it (HttpOnly, SameSite=Lax). */
@@ -39,11 +42,11 @@ export class PluginAuthWeComServer extends Plugin {
 
     // NocoBase's cache: Redis when the cluster uses it, so every instance sees the same states and token.
     const stateCache = await this.app.cacheManager.createCache({ name: 'auth-wecom-state', prefix: 'auth-wecom:state' });
-    this.tokens = await this.app.cacheManager.createCache({ name: 'auth-wecom-token', prefix: 'auth-wecom:token' });
-    this.states = new StateStore(
-      { get: (key) => stateCache.get(key), set: (key, value, ttl) => stateCache.set(key, value, ttl), del: (key) => stateCache.del(key) },
-      this.exclusive,
-    );
+    this.tokenCache = await this.app.cacheManager.createCache({ name: 'auth-wecom-token', prefix: 'auth-wecom:token' });
+    this.states = new StateStore(new SharedCache(stateCache, this.exclusive));
+    this.tokens = new SharedCache(this.tokenCache, this.exclusive);
+    this.guardRedisConnections();
+    this.app.on('afterStart', () => this.guardRedisConnections());
 
     this.app.resourceManager.define({ name: RESOURCE, actions: { authorize, checkConfig } });
     this.app.acl.allow(RESOURCE, 'authorize', 'public');
@@ -52,6 +55,26 @@ export class PluginAuthWeComServer extends Plugin {
     type Middleware = Parameters<typeof this.app.resourceManager.use>[0];
     this.app.resourceManager.use(enforceSingleAutoLogin as Middleware, { tag: 'auth-wecom-auto-login', after: 'acl' });
     this.app.resourceManager.use(redactSecretsInLog as Middleware, { tag: 'auth-wecom-redact', before: 'acl' });
+  }
+
+  /**
+   * NocoBase 2.2 creates its Redis cache clients without an 'error' listener, so a dropped Redis
+   * connection crashes the whole process. With one, node-redis reconnects by itself, and sign-ins are
+   * refused meanwhile (SharedCache) instead of taking every user down.
+   */
+  private guardRedisConnections() {
+    let lastWarning = 0;
+    // `stores` is private in the type declarations but it is the only way to reach the clients.
+    const stores = (this.app.cacheManager as unknown as { stores: Map<string, { store: unknown }> }).stores;
+    for (const { store } of stores.values()) {
+      const client = redisClientOf(store);
+      if (!client || client.listenerCount('error') > 0) continue;
+      client.on('error', (error) => {
+        if (Date.now() - lastWarning < 10_000) return;
+        lastWarning = Date.now();
+        this.log.warn('redis cache connection error; sign-ins wait for it to come back', { message: error.message });
+      });
+    }
   }
 
   /** Runs `fn` alone for `key`, across the cluster when NocoBase's lock manager is shared. */

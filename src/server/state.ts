@@ -2,7 +2,6 @@
 // ties a callback to the browser and the authenticator that started the login. Two verbs: create, use.
 import { createHash, randomBytes } from 'node:crypto';
 import { LoginError, reasons } from './errors';
-import { Exclusive } from './wecom/client';
 
 export interface LoginState {
   authenticator: string;
@@ -20,9 +19,9 @@ interface StoredState extends LoginState {
 }
 
 export interface StateCache {
-  get<T>(key: string): Promise<T | undefined | null>;
   set(key: string, value: unknown, ttlMs: number): Promise<void>;
-  del(key: string): Promise<void>;
+  /** Reads and removes `key` in one step. */
+  take<T>(key: string): Promise<T | undefined>;
 }
 
 export const STATE_TTL_MS = 10 * 60_000;
@@ -45,7 +44,6 @@ export function randomToken(length = STATE_LENGTH): string {
 export class StateStore {
   constructor(
     private readonly cache: StateCache,
-    private readonly exclusive: Exclusive,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -59,11 +57,7 @@ export class StateStore {
   /** Consumes `key`: whatever the outcome, it cannot be presented again. */
   async use(key: unknown, browserId: string | undefined, authenticator: string): Promise<LoginState> {
     if (typeof key !== 'string' || !STATE_PATTERN.test(key)) throw new LoginError(reasons.stateInvalid());
-    const stored = await this.exclusive(`state:${key}`, async () => {
-      const found = await this.cache.get<StoredState>(key);
-      if (found) await this.cache.del(key);
-      return found;
-    });
+    const stored = await this.cache.take<StoredState>(key);
     if (!stored || stored.expiresAt < this.now() || !browserId || stored.browser !== digest(browserId) || stored.authenticator !== authenticator) {
       throw new LoginError(reasons.stateInvalid());
     }

@@ -3,6 +3,7 @@
 import { Application } from '@nocobase/server';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -41,13 +42,56 @@ export interface TestAppOptions {
   database?: Record<string, unknown>;
 }
 
+/** The small part of `pg` (shipped with NocoBase, untyped) used to create and drop test databases. */
+interface PgClient {
+  connect(): Promise<void>;
+  query(sql: string): Promise<unknown>;
+  end(): Promise<void>;
+}
+type PgClientClass = new (config: { host: string; port: number; user: string; password: string; database: string }) => PgClient;
+
+/**
+ * With DB_DIALECT=postgres (DB_HOST, DB_PORT, DB_USER, DB_PASSWORD; DB_DATABASE is only the database to
+ * connect to for CREATE DATABASE, default `postgres`), each app gets a fresh database, dropped on
+ * destroy(). SQLite in memory otherwise.
+ */
+async function postgresDatabase(): Promise<{ options: Record<string, unknown>; env: Record<string, string>; drop(): Promise<void> } | undefined> {
+  if (process.env.DB_DIALECT !== 'postgres') return undefined;
+  const server = {
+    host: process.env.DB_HOST || '127.0.0.1',
+    port: Number(process.env.DB_PORT || 5432),
+    user: process.env.DB_USER || 'postgres',
+    password: process.env.DB_PASSWORD || '',
+  };
+  const adminDatabase = process.env.DB_DATABASE || 'postgres';
+  const database = `wecom_test_${randomBytes(6).toString('hex')}`;
+  const { Client } = createRequire(import.meta.url)('pg') as { Client: PgClientClass };
+  const admin = async (sql: string) => {
+    const client = new Client({ ...server, database: adminDatabase });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${database}`);
+  return {
+    options: { dialect: 'postgres', ...server, username: server.user, database, logging: false },
+    // Kept for what reads the environment; DB_DATABASE stays the admin database for the next app.
+    env: { DB_DIALECT: 'postgres', DB_HOST: server.host, DB_PORT: String(server.port), DB_USER: server.user, DB_PASSWORD: server.password, DB_DATABASE: adminDatabase },
+    drop: () => admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`),
+  };
+}
+
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   linkSelf();
   const storage = join(root, '.test-tmp', `app-${process.pid}-${randomBytes(4).toString('hex')}`);
   mkdirSync(storage, { recursive: true });
+  const postgres = options.database ? undefined : await postgresDatabase();
   const env = nocobaseEnv({
     storage,
-    extra: { LOGGER_TRANSPORT: 'dailyRotateFile', LOGGER_LEVEL: 'debug', ...options.env },
+    extra: { LOGGER_TRANSPORT: 'dailyRotateFile', LOGGER_LEVEL: 'debug', ...postgres?.env, ...options.env },
   });
   Object.assign(process.env, env);
   // Under VITEST, NocoBase switches to its monorepo source mode (tsconfig.paths.json, ESM imports of
@@ -61,13 +105,18 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
 
   const app = new Application({
     name: `main`,
-    database: options.database ?? { dialect: 'sqlite', storage: ':memory:', logging: false },
+    database: options.database ?? postgres?.options ?? { dialect: 'sqlite', storage: ':memory:', logging: false },
     resourcer: { prefix: '/api' },
     acl: true,
     plugins: PLUGINS,
   } as ConstructorParameters<typeof Application>[0]);
-  await app.runCommandThrowError('install', '-f');
-  await app.runCommandThrowError('start');
+  try {
+    await app.runCommandThrowError('install', '-f');
+    await app.runCommandThrowError('start');
+  } catch (error) {
+    await postgres?.drop();
+    throw error;
+  }
   server.on('request', app.callback());
 
   return {
@@ -79,6 +128,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       server.closeAllConnections();
       server.close();
       await app.destroy();
+      await postgres?.drop();
       rmSync(storage, { recursive: true, force: true });
     },
   };

@@ -51,7 +51,7 @@ function helpers(get: () => WecomApp) {
     users: await get().t.app.db.getRepository('users').count(),
     links: await get().t.app.db.getRepository('usersAuthenticators').count(),
   });
-  const tokens = () => (get().t.app.pm.get('@nocobase/plugin-auth-wecom') as unknown as { tokens: TokenCache }).tokens;
+  const tokens = () => (get().t.app.pm.get('@nocobase/plugin-auth-wecom') as unknown as { tokenCache: TokenCache }).tokenCache;
   return { counts, tokens };
 }
 

@@ -1,0 +1,212 @@
+// Two NocoBase instances on one PostgreSQL and one Redis (NocoBase's cluster settings only): the login
+// state and the WeCom access token are shared through NocoBase's cache on Redis; PostgreSQL decides
+// concurrent first logins; a Redis outage gives a clear error and heals by itself.
+//
+// What the design proves about gettoken: NocoBase 2.2's open-source lock manager has only the in-process
+// `local` adapter (node_modules/@nocobase/lock-manager; no Redis lock adapter ships), so the plugin's
+// single flight holds per instance. A cold or invalidated token costs at most one gettoken per instance
+// (2 here); WeCom hands out the same token while it is valid, so the instances agree on it.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { callsDuring } from '../helpers/wecom-app';
+import { WECOM_UA } from '../helpers/wecom-user';
+import { addAuthenticator, Cluster, ClusterUser, LOG_DIR, mapLimit, readJson, startCluster } from './cluster';
+
+const INSTANCES = 2;
+
+describe('WeCom sign-in on a two-instance cluster (PostgreSQL + Redis)', () => {
+  let c: Cluster;
+  const url = (i: number) => (i % 2 === 0 ? c.a.url : c.b.url);
+  const counts = () => ({
+    users: Number(c.sql('SELECT count(*) FROM users')),
+    links: Number(c.sql('SELECT count(*) FROM "usersAuthenticators"')),
+  });
+  const tokenKeys = () => c.redisKeys('*auth-wecom:token*');
+
+  /** A QR login of zhangsan (linked) started on instance `from`, up to the callback. */
+  const qrCallback = async (from: string, authenticator = 'wecom', userid = 'zhangsan') => {
+    const user = new ClusterUser(from);
+    const { code, state } = await user.qrLogin(authenticator, userid);
+    return { user, body: { code, state } };
+  };
+
+  const expectSignedIn = async (res: Response) => {
+    const { status, text, body } = await readJson(res);
+    expect(status, text.slice(0, 300)).toBe(200);
+    expect(body.data?.token).toMatch(/^ey/);
+    return body.data!;
+  };
+
+  /** The session token works on `instanceUrl`: auth:check answers its user. */
+  const checkOn = async (instanceUrl: string, token: string, authenticator: string) => {
+    const res = await fetch(`${instanceUrl}/api/auth:check`, { headers: { authorization: `Bearer ${token}`, 'x-authenticator': authenticator } });
+    const { body } = await readJson(res);
+    return (body.data as { id?: number } | undefined)?.id;
+  };
+
+  beforeAll(async () => {
+    c = await startCluster(async (admin, origin) => {
+      await admin.post('users:update?filterByTk=1', { phone: '13800000001' });
+      await addAuthenticator(admin, origin, 'wecom');
+      await addAuthenticator(admin, origin, 'signup', { autoSignup: true });
+    });
+    // zhangsan's first login (in the WeCom client) links him to the admin.
+    const first = new ClusterUser(c.a.url, WECOM_UA);
+    const { code, state } = await first.inClientLogin('wecom', 'zhangsan');
+    await expectSignedIn(await first.signInAt(c.a.url, 'wecom', { code, state }));
+  });
+  afterAll(async () => {
+    await c?.destroy();
+  });
+  beforeEach(() => {
+    c.sandbox.reset();
+  });
+
+  it('finishes on B a login started on A (and the other way round): the state lives in Redis, the session works on both', async () => {
+    for (const [from, to] of [
+      [c.a.url, c.b.url],
+      [c.b.url, c.a.url],
+    ]) {
+      const { user, body } = await qrCallback(from);
+      // The state is in NocoBase's cache on Redis, not in the memory of the instance that made it.
+      expect(c.redisKeys('*auth-wecom:state*').length).toBeGreaterThanOrEqual(1);
+      const data = await expectSignedIn(await user.signInAt(to, 'wecom', body));
+      expect(data.user?.id).toBe(1);
+      expect(await checkOn(c.a.url, data.token!, 'wecom')).toBe(1);
+      expect(await checkOn(c.b.url, data.token!, 'wecom')).toBe(1);
+    }
+    expect(c.redisKeys('*auth-wecom:state*')).toEqual([]);
+  });
+
+  it('refuses on B a state already consumed on A, without calling WeCom', async () => {
+    const { user, body } = await qrCallback(c.a.url);
+    await expectSignedIn(await user.signInAt(c.a.url, 'wecom', body));
+    const { result, calls } = await callsDuring(c.sandbox, () => user.signInAt(c.b.url, 'wecom', body));
+    const { status, body: json } = await readJson(result);
+    expect({ status, code: json.errors?.[0]?.code }).toEqual({ status: 400, code: 'WECOM_STATE_INVALID' });
+    expect(json.data?.token).toBeUndefined();
+    expect(calls).toEqual({});
+  });
+
+  it('signs in at most once when one callback is posted to A and B at the same time', async () => {
+    const outcomes: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const { user, body } = await qrCallback(url(i));
+      const results = await Promise.all([c.a.url, c.b.url].map(async (to) => readJson(await user.signInAt(to, 'wecom', body))));
+      const ok = results.filter((r) => r.status === 200);
+      expect(ok).toHaveLength(1);
+      const refused = results.filter((r) => r.status !== 200).map((r) => r.body.errors?.[0]?.code ?? `HTTP ${r.status}`);
+      // GETDEL on Redis: exactly one instance gets the state, the other never calls WeCom.
+      expect(refused[0]).toBe('WECOM_STATE_INVALID');
+      outcomes.push(refused[0]);
+    }
+    expect(outcomes).toHaveLength(10);
+  });
+
+  it(`fetches the access token at most once per instance (${INSTANCES}) for 200 concurrent sign-ins over both instances from an empty cache`, async () => {
+    const callbacks = await mapLimit(Array.from({ length: 200 }, (_, i) => i), 20, (i) => qrCallback(url(i)));
+    c.redisDel('*auth-wecom:token*');
+    expect(tokenKeys()).toEqual([]);
+    // A slow gettoken makes every sign-in wait for the token at the same time, on both instances.
+    c.sandbox.inject({ endpoint: 'gettoken', delayMs: 500, times: 10 });
+    const { result, calls } = await callsDuring(c.sandbox, () =>
+      Promise.all(callbacks.map(({ user, body }, i) => user.signInAt(url(i >> 1), 'wecom', body).then(readJson))),
+    );
+    const statuses = result.map((r) => r.status);
+    expect(statuses.filter((s) => s !== 200), result.find((r) => r.status !== 200)?.text.slice(0, 300)).toEqual([]);
+    expect(new Set(result.map((r) => r.body.data?.user?.id))).toEqual(new Set([1]));
+    expect(calls['auth/getuserinfo']).toBe(200);
+    expect(calls.gettoken).toBeGreaterThanOrEqual(1);
+    expect(calls.gettoken).toBeLessThanOrEqual(INSTANCES);
+    expect(tokenKeys()).toHaveLength(1);
+  });
+
+  it(`refreshes a token WeCom expired early (42001) at most once per instance (${INSTANCES}), with every sign-in succeeding`, async () => {
+    const warm = await qrCallback(c.a.url);
+    await expectSignedIn(await warm.user.signInAt(c.b.url, 'wecom', warm.body));
+    expect(tokenKeys()).toHaveLength(1);
+    const callbacks = await mapLimit(Array.from({ length: 40 }, (_, i) => i), 20, (i) => qrCallback(url(i)));
+    c.sandbox.expireToken(42001);
+    c.sandbox.inject({ endpoint: 'gettoken', delayMs: 300, times: 10 });
+    const { result, calls } = await callsDuring(c.sandbox, () =>
+      Promise.all(callbacks.map(({ user, body }, i) => user.signInAt(url(i >> 1), 'wecom', body).then(readJson))),
+    );
+    expect(result.filter((r) => r.status !== 200).map((r) => r.text.slice(0, 200))).toEqual([]);
+    expect(calls.gettoken).toBeGreaterThanOrEqual(1);
+    expect(calls.gettoken).toBeLessThanOrEqual(INSTANCES);
+    // each sign-in called getuserinfo once, plus exactly one retry for those that met the expired token
+    expect(calls['auth/getuserinfo']).toBeGreaterThanOrEqual(41);
+    expect(calls['auth/getuserinfo']).toBeLessThanOrEqual(80);
+    // the refreshed token serves both instances
+    for (const to of [c.a.url, c.b.url]) {
+      const next = await qrCallback(to);
+      const again = await callsDuring(c.sandbox, () => next.user.signInAt(to, 'wecom', next.body).then(expectSignedIn));
+      expect(again.calls).toEqual({ 'auth/getuserinfo': 1 });
+    }
+  });
+
+  it('creates one user and one link for 10 concurrent first logins of one member over both instances', async () => {
+    const before = counts();
+    const callbacks = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => {
+        const user = new ClusterUser(url(i), WECOM_UA);
+        const { code, state } = await user.inClientLogin('signup', 'lisi');
+        return { user, body: { code, state } };
+      }),
+    );
+    const results = await Promise.all(callbacks.map(({ user, body }, i) => user.signInAt(url(i >> 1), 'signup', body).then(readJson)));
+    expect(results.map((r) => r.status), results.find((r) => r.status !== 200)?.text.slice(0, 300)).toEqual(Array(10).fill(200));
+    const ids = new Set(results.map((r) => r.body.data?.user?.id));
+    expect(ids.size).toBe(1);
+    expect(counts()).toEqual({ users: before.users + 1, links: before.links + 1 });
+    expect(c.sql(`SELECT count(*) FROM "usersAuthenticators" WHERE authenticator = 'signup' AND uuid = 'lisi'`)).toBe('1');
+    expect(c.sql(`SELECT id FROM users WHERE phone = '13900000002'`)).toBe(String([...ids][0]));
+  });
+
+  // Last: when it fails, it leaves the cluster broken.
+  it('fails sign-ins with a clear error while Redis is down and recovers by itself when it is back', async () => {
+    // A login started before the outage, to be finished while Redis is down.
+    const pending = await qrCallback(c.a.url);
+    await c.redis.stop();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      for (const instance of [c.a, c.b]) {
+        expect(instance.process.exitCode, `${instance.url} exited when Redis went away; see ${LOG_DIR}`).toBeNull();
+        // Starting a login: a prompt, clear refusal (the app's callback page with a reason), no hang.
+        const started = Date.now();
+        const start = await fetch(`${instance.url}/api/wecom:authorize?authenticator=wecom`, { redirect: 'manual', signal: AbortSignal.timeout(15_000) });
+        expect(Date.now() - started).toBeLessThan(5_000);
+        expect(start.status).toBe(302);
+        expect(start.headers.get('location')).toMatch(/^\/wecom\/callback\?authenticator=wecom&error=WECOM_UNAVAILABLE$/);
+        // Finishing one: 503 with a message, no 500, no hang.
+        const finished = Date.now();
+        const { status, body } = await readJson(await pending.user.signInAt(instance.url, 'wecom', pending.body));
+        expect(Date.now() - finished).toBeLessThan(5_000);
+        expect({ status, code: body.errors?.[0]?.code }).toEqual({ status: 503, code: 'WECOM_UNAVAILABLE' });
+        expect(body.errors?.[0]?.message).toEqual(expect.any(String));
+      }
+    } finally {
+      await c.redis.start();
+    }
+    // No restart of the instances: their Redis clients reconnect (with a back-off, so the first seconds
+    // may still be refused). Redis kept nothing, so logins in flight start again; the token is fetched again.
+    for (const instance of [c.a, c.b]) await untilRedisIsBack(instance.url, 15_000);
+    for (const [from, to] of [
+      [c.a.url, c.b.url],
+      [c.b.url, c.a.url],
+    ]) {
+      const { user, body } = await qrCallback(from);
+      await expectSignedIn(await user.signInAt(to, 'wecom', body));
+    }
+  });
+});
+
+/** Waits until `url` starts WeCom logins again (its start URL sends the browser to WeCom, not to an error). */
+async function untilRedisIsBack(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${url}/api/wecom:authorize?authenticator=wecom`, { redirect: 'manual' });
+    if (res.headers.get('location')?.startsWith('http')) return;
+    if (Date.now() > deadline) throw new Error(`${url} still refuses WeCom logins ${timeoutMs} ms after Redis came back`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
