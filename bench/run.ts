@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { defaultConfig, Sandbox, SandboxConfig, startSandbox } from '../sandbox';
 import { Api, RunningApp, runCli, startApp } from '../scripts/nocobase';
 import { linkSelf, nocobaseEnv, nodeModules, root } from '../scripts/paths.mjs';
-import { freePort } from '../test/helpers/ports';
+import { freePort } from '../scripts/ports';
 import { WECOM_UA, WecomUser } from '../test/helpers/wecom-user';
 
 const ADMIN = { email: 'admin@nocobase.com', password: 'admin123' };

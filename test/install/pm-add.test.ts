@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, RunningApp, runCli, startApp } from '../../scripts/nocobase';
 import { nocobaseEnv, nodeModules, root } from '../../scripts/paths.mjs';
-import { freePort } from '../helpers/ports';
+import { freePort } from '../../scripts/ports';
 
 /** node_modules as a stock app has it: every package of ours but this plugin. */
 function stockNodeModules(dir: string): string {

@@ -3,7 +3,7 @@
 // code; the access token is fetched once and refreshed once; concurrent first logins make one user.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Fault } from '../../sandbox';
-import { freePort } from '../helpers/ports';
+import { freePort } from '../../scripts/ports';
 import { callsDuring, createWecomApp, WecomApp } from '../helpers/wecom-app';
 import { WECOM_UA, WecomUser } from '../helpers/wecom-user';
 

@@ -1,11 +1,59 @@
 // The small part of @nocobase/client this plugin uses. The package itself cannot be installed from
 // this registry (it needs @nocobase/client-v2 and @nocobase/flow-engine); at run time the prebuilt
 // NocoBase client provides it to the bundle through requirejs.
+import type { ISchema } from '@formily/json-schema';
+import type { ComponentType } from 'react';
+
+export interface RequestConfig {
+  url: string;
+  method?: 'get' | 'post';
+  data?: unknown;
+  headers?: Record<string, string>;
+  /** NocoBase: do not show the error notification of a failed request. */
+  skipNotify?: boolean;
+}
+
+export interface APIClient {
+  auth: {
+    readonly token: string;
+    setToken(token: string): void;
+    setAuthenticator(name: string): void;
+  };
+  request<T>(config: RequestConfig): Promise<{ data: T }>;
+}
+
+export interface RouteOptions {
+  path?: string;
+  Component?: ComponentType | string;
+  /** The route is public: NocoBase neither checks the session nor loads the data sources first. */
+  skipAuthCheck?: boolean;
+}
+
+export interface RouterManager {
+  add(name: string, route: RouteOptions): void;
+}
+
 export declare class Application {
   pm: { get<T>(plugin: new (...args: never[]) => T): T; get(name: string): unknown };
+  apiClient: APIClient;
+  router: RouterManager;
+  /** Absolute URL of an API action, e.g. `http://host/api/wecom:authorize`. */
+  getApiUrl(path?: string): string;
+  /** The app's public path joined with `path`, e.g. `/signin`. */
+  getHref(path: string): string;
 }
 
 export declare class Plugin {
   app: Application;
+  get router(): RouterManager;
   load(): Promise<void>;
 }
+
+export declare function useApp(): Application;
+export declare function useAPIClient(): APIClient;
+
+export declare const SchemaComponent: ComponentType<{
+  schema: ISchema;
+  scope?: Record<string, unknown>;
+  components?: Record<string, ComponentType<object>>;
+}>;

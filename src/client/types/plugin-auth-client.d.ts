@@ -7,6 +7,7 @@ export interface Authenticator {
   authType: string;
   authTypeTitle: string;
   title?: string;
+  /** Public options only (`authenticators:publicList`). */
   options?: Record<string, unknown>;
 }
 

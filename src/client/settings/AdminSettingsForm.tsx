@@ -1,0 +1,72 @@
+import { SchemaComponent } from '@nocobase/client';
+import type { ISchema } from '@formily/json-schema';
+import { useMemo } from 'react';
+import type { TFunction } from 'react-i18next';
+import { DEFAULT_REDIRECT_PATH } from '../../constants';
+import { useT } from '../locale';
+import { CheckConfig } from './CheckConfig';
+import { Domains, HomepageLink } from './Generated';
+import { originValidator, redirectPathValidator } from './validators';
+
+const components = { CheckConfig, Domains, HomepageLink };
+
+const field = (title: string, component: string, description?: string, extra?: ISchema): ISchema => ({
+  type: 'string',
+  title,
+  description,
+  'x-decorator': 'FormItem',
+  'x-component': component,
+  ...extra,
+});
+
+// Paths are relative to the drawer's `options` (docs/architecture.md, saved options).
+const settingsSchema = (t: TFunction): ISchema => ({
+  type: 'object',
+  properties: {
+    'public.autoSignup': field(
+      t('Sign up automatically'),
+      'Checkbox',
+      t('When a phone number does not match an existing user, create a new user automatically'),
+      { type: 'boolean', default: false },
+    ),
+    corpId: field(t('Company ID'), 'Input', undefined, { required: true }),
+    agentId: field(t('AgentId'), 'Input', undefined, { required: true }),
+    corpSecret: field(
+      t('Secret'),
+      'Password',
+      t('To keep it in an environment variable, enter {{example}}.', { example: '{{$env.WECOM_SECRET}}' }),
+      { required: true },
+    ),
+    origin: field(t('Origin'), 'Input', t('Like https://nocobase.example.com, without a path.'), {
+      required: true,
+      default: window.location.origin,
+      'x-validator': originValidator(t),
+    }),
+    redirectPath: field(t('Workbench redirect link'), 'Input', t('A path on this site, like /admin or /m.'), {
+      default: DEFAULT_REDIRECT_PATH,
+      'x-validator': redirectPathValidator(t),
+    }),
+    'public.autoLogin': field(
+      t('Automatic login'),
+      'Checkbox',
+      t('In the WeCom client, sign in without a click. Only one WeCom authenticator may have it.'),
+      { type: 'boolean', default: false },
+    ),
+    homepage: field(t('Workbench homepage link'), 'HomepageLink', t("The app's homepage in the WeCom admin console."), {
+      type: 'void',
+    }),
+    domains: field(
+      t('Domains to register in WeCom'),
+      'Domains',
+      t("The app's trusted domain, and the authorized callback domain of WeCom login."),
+      { type: 'void' },
+    ),
+    check: { type: 'void', 'x-component': 'CheckConfig' },
+  },
+});
+
+export function AdminSettingsForm() {
+  const t = useT();
+  const schema = useMemo(() => settingsSchema(t), [t]);
+  return <SchemaComponent schema={schema} components={components} />;
+}

@@ -1,0 +1,30 @@
+import type { Application } from '@nocobase/client';
+import { RESOURCE } from '../constants';
+import { safeRedirectPath } from '../shared/redirect';
+import { Pending, writePending } from './session';
+
+export interface StartOptions {
+  redirect?: string;
+  /** `prompt=none`: no consent screen in the WeCom client (silent `snsapi_base`). */
+  silent?: boolean;
+}
+
+/** `wecom:authorize?...`, relative to the API base. The slashes of the redirect stay readable. */
+export function authorizeAction(name: string, { redirect, silent }: StartOptions = {}): string {
+  let query = `authenticator=${encodeURIComponent(name)}`;
+  if (redirect) query += `&redirect=${encodeURIComponent(redirect).replace(/%2F/g, '/')}`;
+  return `${RESOURCE}:authorize?${query}${silent ? '&prompt=none' : ''}`;
+}
+
+/** The start URL of a login from this page, e.g. `http://host/api/wecom:authorize?authenticator=wecom`. */
+export const startUrl = (app: Application, name: string, options?: StartOptions) =>
+  app.getApiUrl(authorizeAction(name, options));
+
+/** The `redirect` of the current page (where the sign-in page goes afterwards), if it is safe. */
+export const pageRedirect = () => safeRedirectPath(new URLSearchParams(window.location.search).get('redirect'));
+
+/** Leaves for WeCom without a click; the page it leaves is not kept in the history. */
+export function beginLogin(app: Application, pending: Pending, silent?: boolean): void {
+  writePending(pending);
+  window.location.replace(startUrl(app, pending.authenticator, { redirect: pending.redirect, silent }));
+}

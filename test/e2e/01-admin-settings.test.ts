@@ -1,0 +1,133 @@
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { adminApi, disable, removeAuthenticator, wecomAuthenticators } from './app';
+import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, signInAsAdmin, visibleText } from './browser';
+import { CORP } from './world';
+
+const NAME = 'wecom';
+
+/** A form item of the drawer, by its label. */
+const item = (drawer: Locator, label: string) =>
+  drawer.locator('.ant-formily-item').filter({ has: drawer.page().locator('.ant-formily-item-label label').getByText(label, { exact: true }) });
+const input = (drawer: Locator, label: string) => item(drawer, label).locator('input').first();
+
+/** The table row of an authenticator, by its exact name. */
+const row = (page: Page, name: string) =>
+  page.locator('.ant-table-row').filter({ has: page.getByRole('cell', { name, exact: true }) });
+
+async function openAuthenticators(page: Page) {
+  await page.goto(`${inject('appUrl')}/admin/settings/auth/authenticators`);
+  await page.getByRole('button', { name: 'Add new' }).waitFor();
+}
+
+describe('WeCom authenticator settings (Settings → Authentication)', () => {
+  let browser: Browser;
+  let page: Page;
+  const appUrl = inject('appUrl');
+
+  beforeAll(async () => {
+    await removeAuthenticator(NAME);
+    const api = await adminApi();
+    // Another file's authenticator may hold automatic login; this file turns it on for its own.
+    for (const other of await wecomAuthenticators(api)) await disable(api, other.id);
+    browser = await launchBrowser();
+    ({ page } = await newVisitor(browser, { viewport: { width: 1280, height: 1700 } }));
+    await signInAsAdmin(page, appUrl);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await removeAuthenticator(NAME);
+  });
+
+  it('adds a WeCom authenticator: validates the form, checks the configuration, saves', async () => {
+    screenshotOnFailure(page, 'admin-add');
+    await openAuthenticators(page);
+    await page.getByRole('button', { name: 'Add new' }).hover();
+    await page.getByRole('menuitem', { name: 'WeCom' }).click();
+    const drawer = page.locator('.ant-drawer-content').filter({ hasText: 'Add new' });
+    await input(drawer, 'Auth UID').fill(NAME);
+    await input(drawer, 'Title').fill('WeCom');
+    await item(drawer, 'Enabled').locator('input[type=checkbox]').check();
+
+    // Prefilled: this page's origin and /admin.
+    expect(await input(drawer, 'Origin').inputValue()).toBe(appUrl);
+    expect(await input(drawer, 'Workbench redirect link').inputValue()).toBe('/admin');
+    const host = new URL(appUrl).host;
+    await expect.poll(() => item(drawer, 'Workbench homepage link').locator('code').textContent()).toBe(
+      `${appUrl}/api/wecom:authorize?authenticator=wecom&redirect=/admin&prompt=none`,
+    );
+    expect(await item(drawer, 'Domains to register in WeCom').locator('code').textContent()).toBe(host);
+
+    // An origin with a path and an off-site redirect link are refused in the form.
+    await input(drawer, 'Origin').fill(`${appUrl}/nocobase`);
+    await input(drawer, 'Workbench redirect link').fill('//evil.example');
+    await input(drawer, 'Company ID').click();
+    await expect
+      .poll(() => item(drawer, 'Origin').textContent())
+      .toContain('Origin must be an address like https://nocobase.example.com, without a path.');
+    await expect
+      .poll(() => item(drawer, 'Workbench redirect link').textContent())
+      .toContain('The workbench redirect link must be a path on this site, like /admin.');
+    expect(await item(drawer, 'Workbench homepage link').textContent()).toContain('Fill in Origin first.');
+    await screenshot(page, 'admin-01-form-invalid');
+    await input(drawer, 'Origin').fill(appUrl);
+    await input(drawer, 'Workbench redirect link').fill('/admin');
+
+    await input(drawer, 'Company ID').fill(CORP.corpId);
+    await input(drawer, 'AgentId').fill(CORP.agentId);
+    await input(drawer, 'Secret').fill('not-the-secret');
+    await drawer.getByRole('button', { name: 'Check configuration' }).click();
+    expect(await visibleText(drawer.locator('.ant-alert-error'))).toBe(
+      'The Secret is not valid for this Company ID. Copy the Secret of the app again into the authenticator settings.',
+    );
+    await screenshot(page, 'admin-02-check-failed');
+
+    await input(drawer, 'Secret').fill(CORP.secret);
+    await drawer.getByRole('button', { name: 'Check configuration' }).click();
+    expect(await visibleText(drawer.locator('.ant-alert-success'))).toBe('WeCom accepted the Company ID, AgentId and Secret.');
+    await screenshot(page, 'admin-03-check-passed');
+
+    await drawer.getByRole('button', { name: 'Submit' }).click();
+    await drawer.waitFor({ state: 'hidden' });
+    await row(page, NAME).waitFor();
+    await screenshot(page, 'admin-04-saved');
+
+    const [saved] = (await wecomAuthenticators(await adminApi())).filter((a) => a.name === NAME);
+    expect(saved).toMatchObject({ title: 'WeCom', enabled: true });
+    expect(saved.options).toEqual({
+      public: { autoSignup: false, autoLogin: false },
+      corpId: CORP.corpId,
+      agentId: CORP.agentId,
+      corpSecret: CORP.secret,
+      origin: appUrl,
+      redirectPath: '/admin',
+    });
+  });
+
+  it('edits it again: the saved values come back, automatic login adds the plain homepage link', async () => {
+    screenshotOnFailure(page, 'admin-edit');
+    await openAuthenticators(page);
+    await row(page, NAME).getByText('Configure').click();
+    const drawer = page.locator('.ant-drawer-content').filter({ hasText: 'Configure' });
+    expect(await input(drawer, 'Company ID').inputValue()).toBe(CORP.corpId);
+    expect(await input(drawer, 'AgentId').inputValue()).toBe(CORP.agentId);
+    expect(await input(drawer, 'Secret').inputValue()).toBe(CORP.secret);
+
+    await item(drawer, 'Automatic login').locator('input[type=checkbox]').check();
+    await input(drawer, 'Workbench redirect link').fill('/m');
+    const homepage = item(drawer, 'Workbench homepage link').locator('code');
+    await expect.poll(() => homepage.allTextContents()).toEqual([
+      `${appUrl}/api/wecom:authorize?authenticator=wecom&redirect=/m&prompt=none`,
+      `${appUrl}/m`,
+    ]);
+    await drawer.getByRole('button', { name: 'Check configuration' }).click();
+    await drawer.locator('.ant-alert-success').waitFor();
+    await screenshot(page, 'admin-05-edit');
+
+    await drawer.getByRole('button', { name: 'Submit' }).click();
+    await drawer.waitFor({ state: 'hidden' });
+    const [saved] = (await wecomAuthenticators(await adminApi())).filter((a) => a.name === NAME);
+    expect(saved.options).toMatchObject({ public: { autoSignup: false, autoLogin: true }, redirectPath: '/m' });
+  });
+});

@@ -1,0 +1,123 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { demoOptions, expectOnlyOrigins, expectTokenNeverInUrls, onlyWeComAuthenticator, sessionUser } from './app';
+import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, visibleText } from './browser';
+
+const NAME = 'wecom_signin';
+const NOT_LINKED =
+  'Your WeCom account is not linked to a user yet. Open this app once from the WeCom workbench (inside the WeCom client) to link it, then sign in again.';
+
+describe('Signing in with WeCom', () => {
+  let browser: Browser;
+  const appUrl = inject('appUrl');
+  const sandboxUrl = inject('sandboxUrl');
+
+  beforeAll(async () => {
+    await onlyWeComAuthenticator(NAME, demoOptions());
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('shows the WeCom button under the sign-in form, keeping the redirect', async () => {
+    const { page } = await newVisitor(browser);
+    screenshotOnFailure(page, 'signin-button');
+    await page.goto(`${appUrl}/signin?redirect=%2Fadmin%2Fpm%2Flist`);
+    const button = page.getByRole('link', { name: 'WeCom' });
+    expect(await button.getAttribute('href')).toBe(`${appUrl}/api/wecom:authorize?authenticator=${NAME}&redirect=/admin/pm/list`);
+    expect(await page.getByPlaceholder('Password').isVisible()).toBe(true);
+    await screenshot(page, 'signin-01-button');
+  });
+
+  it('links a member by phone on the first login in the WeCom client and lands on /admin', async () => {
+    const { page, urls } = await newVisitor(browser, { wecom: true });
+    screenshotOnFailure(page, 'signin-wecom-first');
+    await page.goto(`${appUrl}/admin`);
+    await page.waitForURL(`${appUrl}/signin?redirect=/admin`);
+    await page.getByRole('link', { name: 'WeCom' }).click();
+
+    // The sandbox plays the WeCom client: who is signed in to it, then the consent screen.
+    await page.waitForURL(`${sandboxUrl}/connect/oauth2/authorize?**`);
+    await screenshot(page, 'signin-02-wecom-client-member');
+    await page.locator('[data-userid="zhangsan"]').click();
+    await page.locator('[data-action="allow"]').waitFor();
+    await screenshot(page, 'signin-03-wecom-consent');
+
+    // Hold the sign-in request a moment to see the callback page.
+    await page.route('**/api/auth:signIn', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    await page.locator('[data-action="allow"]').click();
+    await page.waitForURL(`${appUrl}/wecom/callback?authenticator=${NAME}`);
+    expect(await visibleText(page.getByText('Signing in with WeCom…'))).toBe('Signing in with WeCom…');
+    expect(await page.getByPlaceholder('Password').count()).toBe(0);
+    await screenshot(page, 'signin-04-callback');
+
+    await page.waitForURL(`${appUrl}/admin`);
+    expect(await sessionUser(page)).toMatchObject({ id: 1, phone: '13800000001' });
+    await page.waitForLoadState('networkidle');
+    await screenshot(page, 'signin-05-admin');
+    await expectTokenNeverInUrls(page, urls);
+    expectOnlyOrigins(urls, [appUrl, sandboxUrl]);
+  });
+
+  it('signs a linked member in with the QR login and lands on the redirect path', async () => {
+    const { page, urls } = await newVisitor(browser);
+    screenshotOnFailure(page, 'signin-qr-linked');
+    await page.goto(`${appUrl}/admin/pm/list`);
+    await page.waitForURL(`${appUrl}/signin?redirect=/admin/pm/list`);
+    await page.getByRole('link', { name: 'WeCom' }).click();
+    await page.waitForURL(`${sandboxUrl}/wwlogin/sso/login?**`);
+    await screenshot(page, 'signin-06-qr');
+    await page.locator('[data-userid="zhangsan"]').click();
+
+    await page.waitForURL(`${appUrl}/admin/pm/list`);
+    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    await page.waitForLoadState('networkidle');
+    await screenshot(page, 'signin-07-redirect-path');
+    await expectTokenNeverInUrls(page, urls);
+  });
+
+  it('refuses the QR login of a member who is not linked yet, and says to open it once in WeCom', async () => {
+    const { page } = await newVisitor(browser);
+    screenshotOnFailure(page, 'signin-qr-unlinked');
+    await page.goto(`${appUrl}/signin?redirect=%2Fadmin`);
+    await page.getByRole('link', { name: 'WeCom' }).click();
+    await page.locator('[data-userid="lisi"]').click();
+
+    await page.waitForURL(`${appUrl}/wecom/callback?authenticator=${NAME}`);
+    expect(await visibleText(page.locator('.ant-alert-error .ant-alert-description'))).toBe(NOT_LINKED);
+    await screenshot(page, 'signin-08-not-linked');
+
+    // Back on the sign-in page, the reason stays under the WeCom button.
+    await page.getByRole('link', { name: 'Try again' }).click();
+    await page.waitForURL(`${appUrl}/signin?redirect=%2Fadmin`);
+    expect(await visibleText(page.locator('.ant-alert-error'))).toBe(NOT_LINKED);
+    expect(await sessionUser(page)).toBeUndefined();
+    await screenshot(page, 'signin-09-reason-on-signin-page');
+  });
+
+  it('says the sign-in was cancelled when the member cancels on the QR page', async () => {
+    const { page } = await newVisitor(browser);
+    screenshotOnFailure(page, 'signin-qr-cancel');
+    await page.goto(`${appUrl}/signin`);
+    await page.getByRole('link', { name: 'WeCom' }).click();
+    await page.locator('[data-action="deny"]').click();
+
+    await page.waitForURL(`${appUrl}/wecom/callback?authenticator=${NAME}`);
+    expect(await visibleText(page.locator('.ant-alert-error .ant-alert-description'))).toBe('WeCom sign-in was cancelled.');
+    await screenshot(page, 'signin-10-cancelled');
+  });
+
+  it('shows the localized reason when the sign-in cannot start', async () => {
+    const { page } = await newVisitor(browser, { locale: 'zh-CN' });
+    screenshotOnFailure(page, 'signin-cannot-start');
+    await page.goto(`${appUrl}/api/wecom:authorize?authenticator=no_such_authenticator`);
+    await page.waitForURL(`${appUrl}/wecom/callback?authenticator=no_such_authenticator`);
+    expect(await visibleText(page.locator('.ant-alert-error .ant-alert-description'))).toBe('该企业微信登录方式不存在或已停用。');
+    await screenshot(page, 'signin-11-cannot-start-zh');
+  });
+});

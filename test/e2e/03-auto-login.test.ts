@@ -1,0 +1,108 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { demoOptions, expectTokenNeverInUrls, onlyWeComAuthenticator, sessionUser } from './app';
+import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, visibleText } from './browser';
+
+const NAME = 'wecom_auto';
+const NO_MOBILE =
+  'WeCom did not share your mobile number, so your account cannot be linked. Allow access to your mobile number when WeCom asks, or ask your administrator to enable it for this app.';
+
+describe('Automatic login in the WeCom client', () => {
+  let browser: Browser;
+  const appUrl = inject('appUrl');
+  const sandboxUrl = inject('sandboxUrl');
+  const start = (redirect: string, silent: boolean) =>
+    `${appUrl}/api/wecom:authorize?authenticator=${NAME}&redirect=${redirect}${silent ? '&prompt=none' : ''}`;
+  const wecomVisitor = (userid: string) => newVisitor(browser, { wecom: true, member: { sandboxUrl, userid } });
+
+  beforeAll(async () => {
+    await onlyWeComAuthenticator(NAME, demoOptions({ autoLogin: true }));
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('asks for consent once on the first automatic login of a member, then links by phone', async () => {
+    const { page, urls, shown } = await wecomVisitor('zhangsan');
+    screenshotOnFailure(page, 'auto-first');
+    await page.goto(`${appUrl}/admin`);
+
+    // Silent first (prompt=none); WECOM_CONSENT_REQUIRED brings the consent screen, once.
+    await page.locator('[data-action="allow"]').waitFor();
+    await screenshot(page, 'auto-01-consent');
+    expect(urls.filter((url) => url.startsWith(`${appUrl}/api/wecom:authorize`))).toEqual([start('/admin', true), start('/admin', false)]);
+    await page.locator('[data-action="allow"]').click();
+
+    await page.waitForURL(`${appUrl}/admin`);
+    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(shown.filter((url) => url.startsWith(sandboxUrl))).toHaveLength(1);
+    await expectTokenNeverInUrls(page, urls);
+  });
+
+  it('covers the sign-in form while it leaves for WeCom', async () => {
+    const { page } = await wecomVisitor('zhangsan');
+    screenshotOnFailure(page, 'auto-leaving');
+    // A 204 answer cancels the navigation to the start URL: the page stays as it was when it left.
+    let started = false;
+    await page.route(`${appUrl}/api/wecom:authorize**`, (route) => {
+      started = true;
+      return route.fulfill({ status: 204 });
+    });
+    await page.goto(`${appUrl}/admin`);
+    await page.waitForURL(`${appUrl}/signin?redirect=/admin`);
+    await expect.poll(() => started).toBe(true);
+    expect(await visibleText(page.getByRole('status'))).toBe('Signing in with WeCom…');
+    await screenshot(page, 'auto-02-leaving-signin-page');
+  });
+
+  it('signs a linked member in from /admin without a click', async () => {
+    const { page, urls, shown } = await wecomVisitor('zhangsan');
+    screenshotOnFailure(page, 'auto-linked');
+    await page.goto(`${appUrl}/admin`);
+    await page.waitForURL((url) => url.pathname === '/wecom/callback');
+    await page.waitForURL(`${appUrl}/admin`);
+
+    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    // No WeCom page was shown, nothing was clicked.
+    expect(shown.filter((url) => url.startsWith(sandboxUrl))).toEqual([]);
+    expect(urls.filter((url) => url.startsWith(`${appUrl}/api/wecom:authorize`))).toEqual([start('/admin', true)]);
+    await page.waitForLoadState('networkidle');
+    await screenshot(page, 'auto-03-admin');
+    await expectTokenNeverInUrls(page, urls);
+  });
+
+  it('signs a linked member in from /m (mobile) without a click', async () => {
+    const { page, urls, shown } = await wecomVisitor('zhangsan');
+    screenshotOnFailure(page, 'auto-mobile');
+    await page.goto(`${appUrl}/m`);
+    await page.waitForURL((url) => url.pathname === '/wecom/callback');
+    await page.waitForURL(`${appUrl}/m`);
+    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(shown.filter((url) => url.startsWith(sandboxUrl))).toEqual([]);
+    expect(urls.filter((url) => url.startsWith(`${appUrl}/api/wecom:authorize`))).toEqual([start('/m', true)]);
+    await page.waitForLoadState('networkidle');
+    await screenshot(page, 'auto-04-mobile');
+    await expectTokenNeverInUrls(page, urls);
+  });
+
+  it('stays on the sign-in page with the reason after a failed automatic login: no loop', async () => {
+    const { page, urls } = await wecomVisitor('wangwu');
+    screenshotOnFailure(page, 'auto-failed');
+    await page.goto(`${appUrl}/admin`);
+    await page.locator('[data-action="allow"]').click();
+
+    await page.waitForURL(`${appUrl}/wecom/callback?authenticator=${NAME}`);
+    expect(await visibleText(page.locator('.ant-alert-error .ant-alert-description'))).toBe(NO_MOBILE);
+    await screenshot(page, 'auto-05-failed');
+
+    await page.getByRole('link', { name: 'Try again' }).click();
+    await page.waitForURL(`${appUrl}/signin?redirect=%2Fadmin`);
+    expect(await visibleText(page.locator('.ant-alert-error'))).toBe(NO_MOBILE);
+    await page.waitForTimeout(2000);
+    expect(page.url()).toBe(`${appUrl}/signin?redirect=%2Fadmin`);
+    expect(urls.filter((url) => url.startsWith(`${appUrl}/api/wecom:authorize`))).toHaveLength(2);
+    await screenshot(page, 'auto-06-no-loop');
+  });
+});

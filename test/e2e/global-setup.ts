@@ -1,0 +1,72 @@
+// The world of the browser tests: the built plugin linked into node_modules, the WeCom sandbox, and one
+// stock NocoBase app (real prebuilt client) with the plugin enabled and the admin's phone set to the
+// phone of sandbox member zhangsan.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { defaultConfig, type SandboxConfig, startSandbox } from '../../sandbox';
+import { Api, type RunningApp, runCli, startApp } from '../../scripts/nocobase';
+import { linkSelf, nocobaseEnv, root } from '../../scripts/paths.mjs';
+import { freePort } from '../../scripts/ports';
+import { ADMIN, ADMIN_PHONE } from './world';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    appUrl: string;
+    sandboxUrl: string;
+    logFile: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+  linkSelf();
+
+  const port = await freePort();
+  const sandbox = await startSandbox(trusting(defaultConfig, [`127.0.0.1:${port}`]));
+  const storage = join(root, '.test-tmp', `e2e-${randomBytes(4).toString('hex')}`);
+  const logFile = join(storage, 'nocobase.log');
+  const env = nocobaseEnv({
+    storage,
+    port,
+    extra: { WECOM_API_BASE_URL: sandbox.url, WECOM_OAUTH_BASE_URL: sandbox.url, WECOM_LOGIN_BASE_URL: sandbox.url },
+  });
+  let app: RunningApp | undefined;
+  try {
+    await runCli(['install', '-f'], env, logFile);
+    await runCli(['pm', 'enable', 'auth-wecom'], env, logFile);
+    app = await startApp(env, logFile);
+    const admin = await Api.signIn(app.url, ADMIN.email, ADMIN.password);
+    // users:updateProfile insists on a username in 2.2; the root user is id 1.
+    await admin.post('users:update?filterByTk=1', { phone: ADMIN_PHONE });
+    // A visitor's language counts only when the system enables it.
+    await admin.post('systemSettings:update?filterByTk=1', { enabledLanguages: ['en-US', 'zh-CN', 'ja-JP'] });
+  } catch (error) {
+    await app?.stop();
+    await sandbox.close();
+    throw error;
+  }
+
+  project.provide('appUrl', app.url);
+  project.provide('sandboxUrl', sandbox.url);
+  project.provide('logFile', logFile);
+
+  return async () => {
+    await app?.stop();
+    await sandbox.close();
+    rmSync(storage, { recursive: true, force: true });
+  };
+}
+
+/** The sandbox's WeCom app trusts the test app's address (WeCom checks the redirect_uri domain). */
+function trusting(config: SandboxConfig, hosts: string[]): SandboxConfig {
+  return {
+    ...config,
+    corps: config.corps.map((corp) => ({
+      ...corp,
+      apps: corp.apps.map((app) => ({ ...app, trustedDomains: [...app.trustedDomains, ...hosts] })),
+    })),
+  };
+}
