@@ -4,14 +4,17 @@
 //   dist/locale/*.json     translations (server i18n and the client's locale loader read them here)
 //   dist/externalVersion.js the versions of what the bundles take from NocoBase
 import { build } from 'esbuild';
-import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
-const dist = join(root, 'dist');
+// Built next to dist/ and swapped in at the end: an app or a suite reading dist/ meanwhile never sees it
+// half-written or missing.
+const finalDist = join(root, 'dist');
+const dist = join(root, `.dist-${process.pid}`);
 
 // Modules the NocoBase page provides to plugin bundles through requirejs (see shared/nocobase-facts.md).
 const CLIENT_EXTERNALS = [
@@ -64,7 +67,7 @@ async function buildServer() {
   const result = await build({
     absWorkingDir: root,
     entryPoints: ['src/server/index.ts'],
-    outfile: 'dist/server/index.js',
+    outfile: join(dist, 'server/index.js'),
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -82,7 +85,7 @@ async function buildClient() {
   const options = {
     absWorkingDir: root,
     entryPoints: ['src/client/index.tsx'],
-    outfile: 'dist/client/index.js',
+    outfile: join(dist, 'client/index.js'),
     bundle: true,
     platform: 'browser',
     format: 'cjs',
@@ -144,8 +147,17 @@ async function copyLocales() {
 }
 
 const started = Date.now();
-await rm(dist, { recursive: true, force: true });
-const [serverImports, clientImports] = await Promise.all([buildServer(), buildClient(), copyLocales()]);
-const versions = await externalVersions(new Set([...serverImports, ...clientImports]));
-await writeFile(join(dist, 'externalVersion.js'), `module.exports = ${JSON.stringify(versions, null, 2)};\n`);
+try {
+  const [serverImports, clientImports] = await Promise.all([buildServer(), buildClient(), copyLocales()]);
+  const versions = await externalVersions(new Set([...serverImports, ...clientImports]));
+  await writeFile(join(dist, 'externalVersion.js'), `module.exports = ${JSON.stringify(versions, null, 2)};\n`);
+  const old = `${dist}-old`;
+  await rename(finalDist, old).catch((error) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+  await rename(dist, finalDist);
+  await rm(old, { recursive: true, force: true });
+} finally {
+  await rm(dist, { recursive: true, force: true });
+}
 console.log(`built dist/ in ${Date.now() - started} ms`);
