@@ -36,7 +36,9 @@ async function main() {
   });
 
   let stopApp = async () => {};
+  let stopping = false;
   const shutdown = async (code: number) => {
+    stopping = true;
     await stopApp();
     await sandbox.close();
     process.exit(code);
@@ -54,6 +56,7 @@ async function main() {
     const app = await startApp(env, logFile);
     stopApp = app.stop;
     app.process.once('exit', (code) => {
+      if (stopping) return;
       console.error(`NocoBase stopped (exit ${code}); see ${logFile}`);
       void shutdown(1);
     });
