@@ -216,11 +216,26 @@ async function main() {
       seconds: Math.round((Date.now() - began) / 1000),
     };
     writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    console.log(`\n${report(results)}`);
+    const table = report(results);
+    console.log(`\n${table}`);
+    updateReadme(table, results);
   } finally {
     await app?.stop();
     await sandbox.close();
   }
+}
+
+/** The README's benchmark section is this run's table, between two markers: never typed in by hand. */
+function updateReadme(table: string, results: { date: string; machine: string }) {
+  const file = join(root, 'README.md');
+  const readme = readFileSync(file, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const from = readme.indexOf(start);
+  const to = readme.indexOf(end);
+  if (from < 0 || to < from) return;
+  const body = `${start}\nMeasured ${results.date.slice(0, 10)} on ${results.machine}, 2 cores:\n\n${table}\n`;
+  writeFileSync(file, readme.slice(0, from) + body + readme.slice(to));
 }
 
 async function measureCalls(sandbox: Sandbox, fn: () => Promise<Response>): Promise<{ calls: Record<string, number> }> {
