@@ -1,6 +1,7 @@
 // Builds the plugin the way NocoBase loads it, without @nocobase/build (not in this registry):
 //   dist/server/index.js   CommonJS, everything NocoBase provides stays external
 //   dist/client/index.js   ONE named AMD module, minified, with a source map
+//   dist/client/settings.js the admin settings form: an anonymous AMD module index.js loads on demand
 //   dist/locale/*.json     translations (server i18n and the client's locale loader read them here)
 //   dist/externalVersion.js the versions of what the bundles take from NocoBase
 import { build } from 'esbuild';
@@ -81,11 +82,15 @@ async function buildServer() {
   return externalImports(result.metafile);
 }
 
-async function buildClient() {
+/**
+ * One AMD module of the client, minified, with a source map. `amdName` names the module requirejs loads
+ * by package name (the plugin); without it the module is anonymous, for a file loaded by URL.
+ */
+async function buildAmd({ entry, outfile, amdName }) {
   const options = {
     absWorkingDir: root,
-    entryPoints: ['src/client/index.tsx'],
-    outfile: join(dist, 'client/index.js'),
+    entryPoints: [entry],
+    outfile: join(dist, outfile),
     bundle: true,
     platform: 'browser',
     format: 'cjs',
@@ -94,7 +99,12 @@ async function buildClient() {
     minify: true,
     sourcemap: true,
     external: CLIENT_EXTERNALS,
-    define: { 'process.env.NODE_ENV': '"production"' },
+    define: {
+      'process.env.NODE_ENV': '"production"',
+      // requirejs's local require and module of the factory below (src/client/amd.ts).
+      __AMD_REQUIRE__: 'require',
+      __AMD_MODULE__: 'module',
+    },
     metafile: true,
     logLevel: 'warning',
   };
@@ -108,16 +118,28 @@ async function buildClient() {
     return false;
   });
   const deps = ['require', 'exports', 'module', ...used];
+  const id = amdName ? `${JSON.stringify(amdName)},` : '';
   const result = await build({
     ...options,
     banner: {
       js:
-        `(function(f){if(typeof define=="function"&&define.amd){define(${JSON.stringify(pkg.name)},` +
-        `${JSON.stringify(deps)},f)}else if(typeof module=="object"){f(require,exports,module)}})(function(require,exports,module){`,
+        `(function(f){if(typeof define=="function"&&define.amd){define(${id}${JSON.stringify(deps)},f)}` +
+        `else if(typeof module=="object"){f(require,exports,module)}})(function(require,exports,module){`,
     },
     footer: { js: '});' },
   });
   return externalImports(result.metafile);
+}
+
+async function buildClient() {
+  const bundles = await Promise.all([
+    // What every visitor of the sign-in page downloads: the plugin, its sign-in button, the callback page.
+    buildAmd({ entry: 'src/client/index.tsx', outfile: 'client/index.js', amdName: pkg.name }),
+    // The authenticator settings form, for admins only: index.js loads it next to itself when a drawer
+    // shows it (src/client/SettingsLoader.tsx).
+    buildAmd({ entry: 'src/client/settings/AdminSettingsForm.tsx', outfile: 'client/settings.js' }),
+  ]);
+  return new Set(bundles.flatMap((names) => [...names]));
 }
 
 /** The versions NocoBase's plugin manager compares with its own, for what the bundles import. */

@@ -2,7 +2,7 @@ import { Plugin } from '@nocobase/client';
 import type AuthPlugin from '@nocobase/plugin-auth/client';
 import { AUTH_TYPE, CALLBACK_ROUTE } from '../constants';
 import { CallbackPage } from './CallbackPage';
-import { AdminSettingsForm } from './settings/AdminSettingsForm';
+import { AdminSettingsForm } from './SettingsLoader';
 import { SignInButton } from './SignInButton';
 
 export class PluginAuthWeComClient extends Plugin {

@@ -58,6 +58,9 @@ describe('WeCom authenticator settings (Settings → Authentication)', () => {
       `${appUrl}/api/wecom:authorize?authenticator=wecom&redirect=/admin&prompt=none`,
     );
     expect(await item(drawer, 'Domains to register in WeCom').locator('code').textContent()).toBe(host);
+    expect(await item(drawer, 'Secret').textContent()).toContain(
+      "To keep it in NocoBase's Variables and secrets, enter {{$env.WECOM_SECRET}}.",
+    );
 
     // An origin with a path and an off-site redirect link are refused in the form.
     await input(drawer, 'Origin').fill(`${appUrl}/nocobase`);

@@ -62,5 +62,9 @@ describe('installing the packed plugin with pm add', () => {
     expect(res.status).toBe(200);
     const code = await res.text();
     expect(code).toMatch(/define\("@nocobase\/plugin-auth-wecom",\[/);
+    // The settings form, loaded on demand from the same folder.
+    const settings = await fetch(`${app.url}${plugin!.url.replace(/index\.js(\?.*)?$/, 'settings.js$1')}`);
+    expect(settings.status).toBe(200);
+    expect(await settings.text()).toMatch(/define\(\[/);
   });
 });

@@ -1,3 +1,5 @@
+// The entry of dist/client/settings.js, loaded only when an authenticator drawer shows the form
+// (../SettingsLoader.tsx).
 import { SchemaComponent } from '@nocobase/client';
 import type { ISchema } from '@formily/json-schema';
 import { useMemo } from 'react';
@@ -34,7 +36,7 @@ const settingsSchema = (t: TFunction): ISchema => ({
     corpSecret: field(
       t('Secret'),
       'Password',
-      t('To keep it in an environment variable, enter {{example}}.', { example: '{{$env.WECOM_SECRET}}' }),
+      t("To keep it in NocoBase's Variables and secrets, enter {{example}}.", { example: '{{$env.WECOM_SECRET}}' }),
       { required: true },
     ),
     origin: field(t('Origin'), 'Input', t('Like https://nocobase.example.com, without a path.'), {
