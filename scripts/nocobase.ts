@@ -30,7 +30,12 @@ export async function startApp(env: Env, logFile: string, timeoutMs = 120_000): 
   const exited = new Promise<never>((_, reject) => {
     child.once('exit', (code) => reject(new Error(`nocobase start exited with ${code}; see ${logFile}`)));
   });
-  await Promise.race([waitForHttp(`${url}/api/app:getLang`, timeoutMs), exited]);
+  try {
+    await Promise.race([waitForHttp(`${url}/api/app:getLang`, timeoutMs), exited]);
+  } catch (error) {
+    await stopProcess(child); // never leave a half-started server behind
+    throw error;
+  }
   return {
     url,
     process: child,
