@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { defaultConfig, Sandbox, SandboxConfig, startSandbox } from '../sandbox';
 import { Api, RunningApp, runCli, startApp } from '../scripts/nocobase';
 import { linkSelf, nocobaseEnv, nodeModules, root } from '../scripts/paths.mjs';
+import { Postgres, startPostgres } from '../scripts/cluster/services';
 import { freePort } from '../scripts/ports';
 import { WECOM_UA, WecomUser } from '../test/helpers/wecom-user';
 
@@ -125,6 +126,9 @@ async function main() {
     for (let i = 0; i < MEMBERS / 2; i++) {
       await admin.post('users:create', { nickname: `User ${i}`, phone: `1390000${String(i).padStart(4, '0')}`, password: 'Password123' });
     }
+    // The token is fetched once per lifetime, not per sign-in: warm it (an unlinked QR login is refused
+    // after getuserinfo) so the first-login counts below hold only what a first login itself costs.
+    await new WecomUser(url).signInWithQr('wecom', `member${MEMBERS - 1}`);
     const firstLink = await measureCalls(sandbox, () => new WecomUser(url, WECOM_UA).signInInClient('wecom', 'member0'));
     const firstSignup = await measureCalls(sandbox, () => new WecomUser(url, WECOM_UA).signInInClient('wecom', `member${MEMBERS / 2}`));
     for (let i = 1; i < MEMBERS; i++) {
@@ -171,16 +175,6 @@ async function main() {
     }
     sandbox.reset();
 
-    phase('gettoken during 200 concurrent sign-ins from an empty cache...');
-    // A new Secret is a new app as far as the token cache goes: its cache starts empty.
-    corp.apps[0].secret = 'bench-rotated-secret-0123456789';
-    const list = await admin.get<{ id: number; name: string }[]>('authenticators:list');
-    const id = list.find((item) => item.name === 'wecom')!.id;
-    await admin.post(`authenticators:update?filterByTk=${id}`, { enabled: true, options: { ...authenticatorOptions, corpSecret: corp.apps[0].secret } });
-    const coldBefore = callsOf(sandbox);
-    const coldResults = await Promise.all(Array.from({ length: 200 }, (_, i) => new WecomUser(url).signInWithQr('wecom', `member${i % MEMBERS}`)));
-    const cold = { calls: diff(callsOf(sandbox), coldBefore), failed: coldResults.filter((res) => res.status !== 200).length };
-
     phase(`Memory over ${MEMORY_SIGN_INS} sign-ins...`);
     const pid = app.process.pid!;
     const memory: { signIns: number; rssMB: number }[] = [{ signIns: 0, rssMB: rssOf(pid) / 2 ** 20 }];
@@ -196,6 +190,10 @@ async function main() {
       memory.push({ signIns: done + step, rssMB: rssOf(pid) / 2 ** 20 });
     }
 
+    // Last: it rotates the sandbox app's Secret, which the SQLite app above still uses.
+    phase('gettoken during 200 concurrent sign-ins from an empty cache (on PostgreSQL)...');
+    const cold = await coldCacheOnPostgres(sandbox);
+
     const bundle = bundleSizes();
     const results = {
       date: new Date().toISOString(),
@@ -208,8 +206,7 @@ async function main() {
         firstInClientLink: firstLink.calls,
         firstInClientSignup: firstSignup.calls,
       },
-      gettokenFor200ConcurrentFromEmptyCache: cold.calls.gettoken ?? 0,
-      failedOf200Concurrent: cold.failed,
+      coldCache: cold,
       bundle,
       memory,
       memoryFailures,
@@ -238,6 +235,75 @@ function updateReadme(table: string, results: { date: string; machine: string })
   writeFileSync(file, readme.slice(0, from) + body + readme.slice(to));
 }
 
+interface ColdCache {
+  gettoken: number;
+  ok: number;
+  seconds: number;
+}
+
+/**
+ * 200 simultaneous sign-ins wedge NocoBase 2.2 itself on SQLite (its own password sign-in included: every
+ * request times out and the app stops answering), so this part runs a second app on a throw-away
+ * PostgreSQL from Debian's package, when the machine has one.
+ */
+async function coldCacheOnPostgres(sandbox: Sandbox): Promise<ColdCache | { skipped: string }> {
+  let postgres: Postgres;
+  try {
+    postgres = await startPostgres();
+  } catch (error) {
+    return { skipped: (error as Error).message };
+  }
+  let app: RunningApp | undefined;
+  try {
+    const port = await freePort();
+    const app0 = sandbox.config.corps[0].apps[0];
+    app0.trustedDomains.push(`127.0.0.1:${port}`);
+    postgres.sql('CREATE DATABASE wecom_bench');
+    const env = nocobaseEnv({
+      storage: join(root, 'bench/raw/pg-app/storage'),
+      port,
+      extra: {
+        ...postgres.env,
+        DB_DATABASE: 'wecom_bench',
+        WECOM_API_BASE_URL: sandbox.url,
+        WECOM_OAUTH_BASE_URL: sandbox.url,
+        WECOM_LOGIN_BASE_URL: sandbox.url,
+        LOGGER_LEVEL: 'warn',
+      },
+    });
+    const logFile = join(root, 'bench/raw/nocobase-pg.log');
+    await runCli(['install', '-f'], env, logFile);
+    await runCli(['pm', 'enable', 'auth-wecom'], env, logFile);
+    app = await startApp(env, logFile);
+    const url = app.url;
+    const admin = await Api.signIn(url, ADMIN.email, ADMIN.password);
+    const options = {
+      corpId: sandbox.config.corps[0].corpId,
+      agentId: app0.agentId,
+      corpSecret: app0.secret,
+      origin: url,
+      public: { autoSignup: true, autoLogin: false },
+    };
+    await admin.post('authenticators:create', { name: 'wecom', authType: 'WeCom', title: 'WeCom', enabled: true, options });
+    for (let i = 0; i < MEMBERS; i++) await ok(await new WecomUser(url, WECOM_UA).signInInClient('wecom', `member${i}`), `first login of member${i}`);
+    // A new Secret is a new app for the token cache: it starts empty.
+    app0.secret = `bench-rotated-${Date.now()}`;
+    const id = (await admin.get<{ id: number; name: string }[]>('authenticators:list')).find((item) => item.name === 'wecom')!.id;
+    await admin.post(`authenticators:update?filterByTk=${id}`, { id, enabled: true, options: { ...options, corpSecret: app0.secret } });
+    const before = callsOf(sandbox);
+    const started = Date.now();
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => new WecomUser(url).signInWithQr('wecom', `member${i % MEMBERS}`)));
+    return {
+      gettoken: diff(callsOf(sandbox), before).gettoken ?? 0,
+      ok: results.filter((res) => res.status === 200).length,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    await app?.stop();
+    await postgres.stop();
+  }
+}
+
 async function measureCalls(sandbox: Sandbox, fn: () => Promise<Response>): Promise<{ calls: Record<string, number> }> {
   const before = callsOf(sandbox);
   await ok(await fn(), 'measured sign-in');
@@ -259,8 +325,7 @@ type Results = {
   throughput: { concurrency: number; wecom: Level; password: Level; ratio: number }[];
   addedToWecomWait: { p50: number; p95: number };
   callsPerSignIn: Record<string, Record<string, number>>;
-  gettokenFor200ConcurrentFromEmptyCache: number;
-  failedOf200Concurrent: number;
+  coldCache: ColdCache | { skipped: string };
   bundle: ReturnType<typeof bundleSizes>;
   memory: { signIns: number; rssMB: number }[];
   seconds: number;
@@ -290,9 +355,13 @@ export function report(r: Results): string {
     const sum = total(calls);
     lines.push(`| ${kind} | ${Object.entries(calls).map(([k, v]) => `${k} ${v}`).join(', ')} | ${sum} | ${targets[kind]} (${mark(sum <= targets[kind])}) |`);
   }
-  lines.push(
-    `gettoken during 200 concurrent sign-ins from an empty cache: ${r.gettokenFor200ConcurrentFromEmptyCache} (target 1: ${mark(r.gettokenFor200ConcurrentFromEmptyCache === 1)}; ${r.failedOf200Concurrent} of the 200 failed)`,
-  );
+  if ('skipped' in r.coldCache) lines.push(`gettoken during 200 concurrent sign-ins from an empty cache: not measured (${r.coldCache.skipped})`);
+  else {
+    const c = r.coldCache;
+    lines.push(
+      `gettoken during 200 concurrent QR sign-ins from an empty cache (app on PostgreSQL): ${c.gettoken} (target 1: ${mark(c.gettoken === 1)}); ${c.ok} of 200 signed in in ${f(c.seconds)} s`,
+    );
+  }
   lines.push('');
   const b = r.bundle;
   lines.push(

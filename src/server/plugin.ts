@@ -43,8 +43,8 @@ export class PluginAuthWeComServer extends Plugin {
     // NocoBase's cache: Redis when the cluster uses it, so every instance sees the same states and token.
     const stateCache = await this.app.cacheManager.createCache({ name: 'auth-wecom-state', prefix: 'auth-wecom:state' });
     this.tokenCache = await this.app.cacheManager.createCache({ name: 'auth-wecom-token', prefix: 'auth-wecom:token' });
-    this.states = new StateStore(new SharedCache(stateCache, this.exclusive));
-    this.tokens = new SharedCache(this.tokenCache, this.exclusive);
+    this.states = new StateStore(new SharedCache(stateCache));
+    this.tokens = new SharedCache(this.tokenCache);
     this.guardRedisConnections();
     this.app.on('afterStart', () => this.guardRedisConnections());
 

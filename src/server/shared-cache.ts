@@ -2,7 +2,6 @@
 // clearly when the store cannot be reached, and able to read-and-remove a key in one step.
 import { Cache } from '@nocobase/cache';
 import { LoginError, reasons } from './errors';
-import { Exclusive } from './wecom/client';
 
 /** The part of a node-redis client that NocoBase's Redis store exposes as `store.client`. */
 export interface RedisClientLike {
@@ -23,9 +22,11 @@ export function redisClientOf(store: unknown): RedisClientLike | undefined {
 }
 
 export class SharedCache {
+  /** Keys being taken in this process, for stores without an atomic read-and-remove (memory). */
+  private readonly taking = new Set<string>();
+
   constructor(
     private readonly cache: Cache,
-    private readonly exclusive: Exclusive,
     private readonly timeoutMs = 2000,
   ) {}
 
@@ -49,11 +50,17 @@ export class SharedCache {
       const raw = await this.run(() => getDel(this.cache.key(key)));
       return raw ? (JSON.parse(raw) as T) : undefined;
     }
-    return this.exclusive(`take:${key}`, async () => {
+    // The memory store lives in this process only: whoever started taking a key first gets it. (Not a
+    // lock per key: NocoBase's local lock manager keeps every key's mutex for ever.)
+    if (this.taking.has(key)) return undefined;
+    this.taking.add(key);
+    try {
       const value = await this.get<T>(key);
       if (value !== undefined && value !== null) await this.del(key);
       return value ?? undefined;
-    });
+    } finally {
+      this.taking.delete(key);
+    }
   }
 
   /**
