@@ -336,7 +336,7 @@ export function report(r: Results): string {
   const f = (n: number, d = 1) => n.toFixed(d);
   const mark = (met: boolean) => (met ? 'met' : 'MISSED');
   const lines: string[] = [];
-  lines.push('1. Sign-ins per second (full WeCom QR flow vs. password sign-in, same app)');
+  lines.push('1. Sign-ins per second (full WeCom QR flow vs. password sign-in, same app)', '');
   lines.push('| concurrency | WeCom /s | p50 ms | p95 ms | failed | password /s | p50 ms | p95 ms | failed | WeCom / password | target >= 1.0x |');
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const t of r.throughput) {
@@ -347,7 +347,7 @@ export function report(r: Results): string {
   lines.push('');
   lines.push(`2. Time the plugin adds on top of WeCom's answers (sandbox delays each call 50 ms): p50 ${f(r.addedToWecomWait.p50)} ms, p95 ${f(r.addedToWecomWait.p95)} ms`);
   lines.push('');
-  lines.push('3. WeCom calls per sign-in');
+  lines.push('3. WeCom calls per sign-in', '');
   lines.push('| sign-in | calls | total | target |');
   lines.push('|---|---|---|---|');
   const targets: Record<string, number> = { returningQr: 1, returningInClient: 1, firstInClientLink: 2, firstInClientSignup: 3 };
@@ -355,6 +355,7 @@ export function report(r: Results): string {
     const sum = total(calls);
     lines.push(`| ${kind} | ${Object.entries(calls).map(([k, v]) => `${k} ${v}`).join(', ')} | ${sum} | ${targets[kind]} (${mark(sum <= targets[kind])}) |`);
   }
+  lines.push('');
   if ('skipped' in r.coldCache) lines.push(`gettoken during 200 concurrent sign-ins from an empty cache: not measured (${r.coldCache.skipped})`);
   else {
     const c = r.coldCache;

@@ -28,11 +28,6 @@ export function testConfig(): SandboxConfig {
   return config;
 }
 
-/** The sandbox's call counts, without the endpoints that were not called. */
-export function calls(sandbox: Sandbox): Record<string, number> {
-  return Object.fromEntries(Object.entries(sandbox.stats().calls).filter(([, n]) => n > 0));
-}
-
 /** The WeCom calls `fn` causes. */
 export async function callsDuring<T>(sandbox: Sandbox, fn: () => Promise<T>): Promise<{ result: T; calls: Record<string, number> }> {
   const before = sandbox.stats().calls;
