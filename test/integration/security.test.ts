@@ -537,22 +537,15 @@ describe('WeCom sign-in security', () => {
   });
 
   describe('members', () => {
-    it('refuses a non-member (openid only) with WECOM_NOT_MEMBER, even with auto sign-up', async () => {
+    it.each([
+      ['a non-member (openid only), even with auto sign-up', 'openid:o-outsider-1', 'WECOM_NOT_MEMBER'],
+      ['a member outside the app visible range (zhaoliu, 50002)', 'zhaoliu', 'WECOM_NOT_VISIBLE'],
+    ])('refuses %s with %s', async (_, who, code) => {
       const user = browser(WECOM_UA);
-      const { code, state } = await inClient(user, 'signup', 'openid:o-outsider-1');
+      const callback = await inClient(user, 'signup', who);
       const before = await counts();
-      const { result, calls } = await callsDuring(w.sandbox, () => user.signIn('signup', { code, state }));
-      await expectRefused(result, 'WECOM_NOT_MEMBER', 403);
-      expect(calls).toEqual({ 'auth/getuserinfo': 1 });
-      expect(await counts()).toEqual(before);
-    });
-
-    it('refuses a member outside the app visible range (zhaoliu, 50002) with WECOM_NOT_VISIBLE', async () => {
-      const user = browser(WECOM_UA);
-      const { code, state } = await inClient(user, 'signup', 'zhaoliu');
-      const before = await counts();
-      const { result, calls } = await callsDuring(w.sandbox, () => user.signIn('signup', { code, state }));
-      await expectRefused(result, 'WECOM_NOT_VISIBLE', 403);
+      const { result, calls } = await callsDuring(w.sandbox, () => user.signIn('signup', { code: callback.code, state: callback.state }));
+      await expectRefused(result, code, 403);
       expect(calls).toEqual({ 'auth/getuserinfo': 1 });
       expect(await counts()).toEqual(before);
     });
