@@ -1,4 +1,3 @@
-export const PACKAGE_NAME = '@nocobase/plugin-auth-wecom';
 /** Locale namespace and short plugin name (`pm enable auth-wecom`). */
 export const NAMESPACE = 'auth-wecom';
 export const AUTH_TYPE = 'WeCom';

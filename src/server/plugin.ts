@@ -11,13 +11,13 @@ import { publicOptions, WeComOptions } from './options';
 import { redactSecretsInLog } from './redact';
 import { redisClientOf, SharedCache } from './shared-cache';
 import { StateStore } from './state';
-import { WecomClient } from './wecom/client';
+import { DEFAULT_API_BASE_URL, WecomClient } from './wecom/client';
 import { WeComAuth } from './wecom-auth';
 
 /** Base URLs of WeCom, from the environment only: an editable API URL would let a form send the Secret anywhere. */
 export function wecomBaseUrls() {
   return {
-    api: process.env.WECOM_API_BASE_URL || 'https://qyapi.weixin.qq.com',
+    api: process.env.WECOM_API_BASE_URL || DEFAULT_API_BASE_URL,
     oauth: process.env.WECOM_OAUTH_BASE_URL || 'https://open.weixin.qq.com',
     login: process.env.WECOM_LOGIN_BASE_URL || 'https://login.work.weixin.qq.com',
   };
