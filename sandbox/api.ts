@@ -4,6 +4,7 @@ import { WeComError, errorBody } from './errors';
 import { applyFault } from './faults';
 import { clientIp, readBody, sendJson } from './http';
 import { CODE_TTL_MS, TICKET_TTL_MS, type SandboxState } from './state';
+import { CONTACTS_AGENT, CONTACTS_HANDLERS, contactsToken } from './contacts';
 import type { SandboxApp, SandboxConfig, SandboxCorp } from './types';
 
 export interface Context {
@@ -11,7 +12,7 @@ export interface Context {
   state: SandboxState;
 }
 
-interface Call {
+export interface Call {
   ctx: Context;
   method: string;
   query: URLSearchParams;
@@ -26,9 +27,9 @@ const HANDLERS = new Map<string, (call: Call) => Json>([
   ['gettoken', gettoken],
   ['auth/getuserinfo', getuserinfo],
   ['auth/getuserdetail', getuserdetail],
-  ['user/get', userGet],
   ['user/getuserid', getuserid],
   ['agent/get', agentGet],
+  ...CONTACTS_HANDLERS,
 ]);
 
 export async function handleApi(ctx: Context, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -58,6 +59,8 @@ function authorize(call: Call): { corp: SandboxCorp; app: SandboxApp } {
   if (!token) throw new WeComError(41001);
   const check = call.ctx.state.checkToken(token);
   if (!check.ok) throw new WeComError(check.errcode);
+  // The contacts-sync secret's token opens the address book only.
+  if (check.agentId === CONTACTS_AGENT) throw new WeComError(48002);
   const corp = findCorp(call.ctx.config, check.corpId);
   const app = corp && findApp(corp, check.agentId);
   if (!corp || !app) throw new WeComError(40014);
@@ -89,7 +92,11 @@ function gettoken(call: Call): Json {
   const secret = call.query.get('corpsecret');
   if (!secret) throw new WeComError(41004);
   const app = corp.apps.find((a) => a.secret === secret);
-  if (!app) throw new WeComError(40001);
+  if (!app) {
+    const contacts = contactsToken(call, corp, secret);
+    if (contacts) return contacts;
+    throw new WeComError(40001);
+  }
   // WeCom answers the full lifetime even when it hands out a token it issued earlier.
   return { access_token: call.ctx.state.token(corp.corpId, app.agentId).token, expires_in: 7200 };
 }
@@ -137,33 +144,6 @@ function getuserdetail(call: Call): Json {
     email: member.email ?? '',
     biz_mail: member.biz_mail ?? '',
     address: member.address ?? '',
-  };
-}
-
-function userGet(call: Call): Json {
-  const { corp, app } = authorize(call);
-  const userid = call.query.get('userid') ?? '';
-  const member = findMember(corp, userid);
-  if (!member) throw new WeComError(60111);
-  if (!isVisible(app, userid)) throw new WeComError(60011);
-  const department = member.department ?? [1];
-  const base = {
-    userid,
-    name: member.name,
-    department,
-    main_department: department[0],
-    position: member.position ?? '',
-    status: 1,
-  };
-  // Apps created after 2022-06-20 no longer receive contact fields here.
-  if (app.createdAfter20220620 ?? true) return base;
-  return {
-    ...base,
-    mobile: member.mobile ?? '',
-    email: member.email ?? '',
-    biz_mail: member.biz_mail ?? '',
-    avatar: member.avatar ?? '',
-    gender: member.gender ?? '0',
   };
 }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { handleApi, type Context } from './api';
 import { defaultConfig } from './config';
 import { handleControl } from './control';
+import { change, handleContactsControl, verifyUrl } from './contacts-events';
 import { sendJson } from './http';
 import { handlePage } from './pages';
 import { SandboxState } from './state';
@@ -21,12 +22,19 @@ export async function startSandbox(config: SandboxConfig = defaultConfig, option
     inject: (fault) => state.inject(fault),
     expireToken: (errcode = 42001) => state.revokeTokens(errcode),
     advanceClock: (ms) => state.advanceClock(ms),
+    changeContact: (event, options) => change(ctx, event, options),
+    verifyContactsCallback: (corpId, options) => {
+      const corp = corpId ? ctx.config.corps.find((c) => c.corpId === corpId) : ctx.config.corps[0];
+      if (!corp) throw new Error(`no corp ${corpId}`);
+      return verifyUrl(ctx, corp, options);
+    },
   };
   const remote = { ...control, now: () => state.now() };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     if (url.pathname.startsWith('/cgi-bin/')) return handleApi(ctx, req, res, url);
+    if (await handleContactsControl(ctx, req, res, url)) return;
     if (url.pathname.startsWith('/__sandbox/')) return handleControl(remote, req, res, url);
     if (await handlePage(ctx, req, res, url)) return;
     sendJson(res, 404, { errcode: 404, errmsg: `not found: ${req.method} ${url.pathname}` });

@@ -23,6 +23,40 @@ export interface SandboxMember {
   gender?: string;
   position?: string;
   address?: string;
+  /** The contacts fields (sandbox/contacts.ts); each defaults to what WeCom answers for a plain member. */
+  order?: number[];
+  main_department?: number;
+  is_leader_in_dept?: number[];
+  direct_leader?: string[];
+  /** 1 active (default), 2 disabled, 4 not activated, 5 left */
+  status?: number;
+  enable?: number;
+  alias?: string;
+  telephone?: string;
+  extattr?: { attrs: unknown[] };
+}
+
+export interface SandboxDepartment {
+  id: number;
+  name: string;
+  name_en?: string;
+  /** 0 for the root (id 1) */
+  parentid: number;
+  order?: number;
+  department_leader?: string[];
+}
+
+/** The contacts-sync assistant (管理工具 → 通讯录同步) and where it sends change events. */
+export interface SandboxContacts {
+  secret: string;
+  /** empty or absent: no check (60020 otherwise) */
+  trustedIps?: string[];
+  /**
+   * IPs trusted before 2022-08-15. The sync secret used from any other IP reads no details (user/get,
+   * user/list, department/list, department/get → 48009); absent: every IP is such an old one.
+   */
+  legacyIps?: string[];
+  callback?: { url: string; token: string; encodingAESKey: string };
 }
 
 export interface SandboxOutsider {
@@ -37,6 +71,9 @@ export interface SandboxCorp {
   apps: SandboxApp[];
   members: SandboxMember[];
   outsiders?: SandboxOutsider[];
+  /** absent: only the root department 1, named after the corp */
+  departments?: SandboxDepartment[];
+  contacts?: SandboxContacts;
 }
 
 export interface SandboxConfig {
@@ -60,6 +97,9 @@ export interface Fault {
   hangUp?: boolean;
 }
 
+import type { CallbackOptions, ContactChange, DeliveryReport } from './contacts-events';
+export type { CallbackOptions, ContactChange, DeliveryAttempt, DeliveryReport } from './contacts-events';
+
 export interface SandboxStats {
   calls: Record<string, number>;
 }
@@ -74,6 +114,10 @@ export interface Sandbox {
   inject(fault: Fault): void;
   expireToken(errcode?: 42001 | 40014): void;
   advanceClock(ms: number): void;
+  /** Changes a member or department and delivers the change_contact callback (also `POST /__sandbox/contacts/change`). */
+  changeContact(change: ContactChange, options?: CallbackOptions): Promise<DeliveryReport>;
+  /** The GET WeCom sends when an admin saves the callback URL (also `POST /__sandbox/contacts/verify-url`). */
+  verifyContactsCallback(corpId?: string, options?: CallbackOptions): Promise<{ ok: boolean; status?: number; body?: string; error?: string }>;
   close(): Promise<void>;
 }
 
