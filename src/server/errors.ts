@@ -16,7 +16,9 @@ export type LoginErrorCode =
   | 'WECOM_PHONE_AMBIGUOUS'
   | 'WECOM_ALREADY_LINKED'
   | 'WECOM_CONFIG'
-  | 'WECOM_UNAVAILABLE';
+  | 'WECOM_UNAVAILABLE'
+  /** Too many sign-ins started from one client (the start URL's 429 page). */
+  | 'WECOM_RATE_LIMITED';
 
 export interface Reason {
   code: LoginErrorCode;
@@ -96,6 +98,12 @@ export const reasons = {
     code: 'WECOM_UNAVAILABLE',
     status: 503,
     message: 'Sign-in is temporarily unavailable because the session store cannot be reached. Please try again in a moment.',
+  }),
+  tooManyStarts: (seconds: number): Reason => ({
+    code: 'WECOM_RATE_LIMITED',
+    status: 429,
+    message: 'Too many WeCom sign-ins were started from your network. Please wait {{seconds}} seconds, then try again.',
+    params: { seconds },
   }),
   config: (field: string, message: string, params?: Record<string, string | number>): Reason => ({
     code: 'WECOM_CONFIG',

@@ -10,6 +10,9 @@ import { enforceSingleAutoLogin } from './auto-login-rule';
 import { publicOptions, WeComOptions } from './options';
 import { redactSecretsInLog } from './redact';
 import { redisClientOf, SharedCache } from './shared-cache';
+import { addCallbackPageHeaders } from './callback-headers';
+import { RateLimiter } from './rate-limit';
+import { Sealer } from './seal';
 import { StateStore } from './state';
 import { DEFAULT_API_BASE_URL, WecomClient } from './wecom/client';
 import { WeComAuth } from './wecom-auth';
@@ -30,8 +33,10 @@ export class PluginAuthWeComServer extends Plugin {
   private tokens!: SharedCache;
   private clients = new Map<string, WecomClient>();
 
-  /** Binds a login state to the browser that started it (HttpOnly, SameSite=Lax). */
-  readonly browserCookie = 'nocobase_wecom_login';
+  /** Starts of a login per client address: the start URL is public. */
+  startLimiter!: RateLimiter;
+  /** NocoBase's cache holding the used login states (pending ones live in the browser). */
+  stateCache!: Cache;
 
   async load() {
     this.app.authManager.registerTypes(AUTH_TYPE, {
@@ -40,10 +45,25 @@ export class PluginAuthWeComServer extends Plugin {
       getPublicOptions: publicOptions,
     });
 
-    // NocoBase's cache: Redis when the cluster uses it, so every instance sees the same states and token.
-    const stateCache = await this.app.cacheManager.createCache({ name: 'auth-wecom-state', prefix: 'auth-wecom:state' });
+    // NocoBase's cache: Redis when the cluster uses it, so every instance sees the used states and the token.
+    // A state is written there only when it is used (pending logins live in the browser's sealed cookie);
+    // on the memory store (one instance) room is made for as many as can be used in their 10 minutes.
+    const memory = this.app.cacheManager.defaultStore === 'memory';
+    const stateCache = (this.stateCache = await this.app.cacheManager.createCache({ name: 'auth-wecom-state', prefix: 'auth-wecom:state', ...(memory ? { max: 100_000 } : {}) }));
     this.tokenCache = await this.app.cacheManager.createCache({ name: 'auth-wecom-token', prefix: 'auth-wecom:token' });
-    this.states = new StateStore(new SharedCache(stateCache));
+    let sealer: Sealer | undefined;
+    this.states = new StateStore({
+      cookieName: this.app.name === 'main' ? 'nocobase_wecom_login' : `nocobase_wecom_login_${this.app.name}`,
+      // NocoBase's JWT secret: APP_KEY, or storage's jwt_secret.dat; one key per app.
+      sealer: () => (sealer ??= new Sealer(this.app.authManager.jwt.getSecret(), `login-state:${this.app.name}`)),
+      used: new SharedCache(stateCache),
+    });
+    const limit = process.env.WECOM_START_RATE_LIMIT;
+    this.startLimiter = new RateLimiter(limit && /^\d+$/.test(limit) ? Number(limit) : 300);
+    if (this.app.name === 'main') {
+      const remove = addCallbackPageHeaders();
+      this.app.on('afterDestroy', remove);
+    }
     this.tokens = new SharedCache(this.tokenCache);
     this.guardRedisConnections();
     this.app.on('afterStart', () => this.guardRedisConnections());

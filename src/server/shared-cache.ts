@@ -1,12 +1,12 @@
 // NocoBase's cache as the plugin needs it: shared by the instances of a cluster (Redis), failing fast and
-// clearly when the store cannot be reached, and able to read-and-remove a key in one step.
+// clearly when the store cannot be reached, and able to write a key only if it is absent, in one step.
 import { Cache } from '@nocobase/cache';
 import { LoginError, reasons } from './errors';
 
 /** The part of a node-redis client that NocoBase's Redis store exposes as `store.client`. */
 export interface RedisClientLike {
   isReady: boolean;
-  getDel?(key: string): Promise<string | null>;
+  set?(key: string, value: string, options: { NX: true; PX: number }): Promise<string | null>;
   on(event: 'error', listener: (error: Error) => void): unknown;
   listenerCount(event: string): number;
 }
@@ -22,8 +22,8 @@ export function redisClientOf(store: unknown): RedisClientLike | undefined {
 }
 
 export class SharedCache {
-  /** Keys being taken in this process, for stores without an atomic read-and-remove (memory). */
-  private readonly taking = new Set<string>();
+  /** Keys being claimed in this process, for stores without an atomic set-if-absent (memory). */
+  private readonly claiming = new Set<string>();
 
   constructor(
     private readonly cache: Cache,
@@ -42,24 +42,28 @@ export class SharedCache {
     return this.run(() => this.cache.del(key));
   }
 
-  /** Reads and removes `key` at once: on Redis with GETDEL, so that two instances can never both have it. */
-  async take<T>(key: string): Promise<T | undefined> {
+  /**
+   * Writes `key` unless it exists, and tells whether this call wrote it: on Redis with SET NX, so that of
+   * several instances exactly one gets it.
+   */
+  async claim(key: string, ttlMs: number): Promise<boolean> {
     const client = redisClientOf(this.cache.store);
-    if (client?.getDel) {
-      const getDel = client.getDel.bind(client);
-      const raw = await this.run(() => getDel(this.cache.key(key)));
-      return raw ? (JSON.parse(raw) as T) : undefined;
+    if (client?.set) {
+      const set = client.set.bind(client);
+      const ttl = Math.max(1, Math.ceil(ttlMs));
+      return (await this.run(() => set(this.cache.key(key), '1', { NX: true, PX: ttl }))) === 'OK';
     }
-    // The memory store lives in this process only: whoever started taking a key first gets it. (Not a
+    // The memory store lives in this process only: whoever started claiming a key first gets it. (Not a
     // lock per key: NocoBase's local lock manager keeps every key's mutex for ever.)
-    if (this.taking.has(key)) return undefined;
-    this.taking.add(key);
+    if (this.claiming.has(key)) return false;
+    this.claiming.add(key);
     try {
-      const value = await this.get<T>(key);
-      if (value !== undefined && value !== null) await this.del(key);
-      return value ?? undefined;
+      const value = await this.get(key);
+      if (value !== undefined && value !== null) return false;
+      await this.set(key, 1, ttlMs);
+      return true;
     } finally {
-      this.taking.delete(key);
+      this.claiming.delete(key);
     }
   }
 

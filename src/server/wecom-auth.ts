@@ -44,7 +44,7 @@ export class WeComAuth extends BaseAuth {
       if (values.code === undefined && values.state === undefined) throw new LoginError(reasons.badRequest());
       const plugin = this.plugin;
       // The state is consumed first: whatever else is wrong with the request, it cannot be presented again.
-      const login = await plugin.states.use(values.state, this.ctx.cookies.get(plugin.browserCookie), this.name);
+      const login = await plugin.states.use(values.state, this.ctx, this.name);
       if (typeof values.code !== 'string' || !CODE_PATTERN.test(values.code)) throw new LoginError(reasons.badRequest());
       const client = plugin.clientFor(this.config);
       const identity = await client.getUserInfo(values.code);

@@ -1,52 +1,59 @@
-// GET /api/wecom:authorize?authenticator=NAME[&redirect=PATH][&prompt=none]: starts a login and sends
-// the browser to WeCom. Whatever fails is shown by the app's own callback page, never off-site.
+// GET /api/wecom:authorize?authenticator=NAME[&redirect=PATH][&prompt=none][&locale=LANG]: starts a login
+// and sends the browser to WeCom. Whatever fails is shown by the app's own callback page, never off-site;
+// too many starts from one client get a small page of their own (429).
 import { Context, Next } from '@nocobase/actions';
-import { getAuthCookieOptions } from '@nocobase/utils';
-import { CALLBACK_ROUTE } from '../../constants';
+import { getModernClientPrefix } from '@nocobase/plugin-auth';
+import { CALLBACK_ROUTE, NAMESPACE } from '../../constants';
 import { safeRedirectPath } from '../../shared/redirect';
-import { LoginError, reasons } from '../errors';
+import { localize, LoginError, reasons } from '../errors';
 import { PluginAuthWeComServer, wecomBaseUrls } from '../plugin';
-import { randomToken, STATE_PATTERN, STATE_TTL_MS } from '../state';
+import { clientAddress } from '../rate-limit';
 import { inClientAuthorizeUrl, isWecomClient, webLoginUrl } from '../wecom/urls';
 import { WeComAuth } from '../wecom-auth';
 
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
+/** A language tag as NocoBase's UI sends it: en-US, zh-CN, ja-JP, zh-Hant-TW. */
+const LOCALE_PATTERN = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,2}$/;
 
 export async function authorize(ctx: Context, next: Next) {
   ctx.set('Cache-Control', 'no-store');
   ctx.set('Referrer-Policy', 'no-referrer');
   ctx.withoutDataWrapping = true;
-  const { authenticator: name, redirect, prompt } = ctx.action.params as Record<string, unknown>;
+  const { authenticator: name, redirect, prompt, locale, client } = ctx.action.params as Record<string, unknown>;
+  const plugin = ctx.app.pm.get(PluginAuthWeComServer);
+  const language = requestLocale(ctx, locale);
+
+  const waitMs = plugin.startLimiter.take(clientAddress(ctx.req.socket?.remoteAddress, ctx.get('x-forwarded-for')));
+  if (waitMs > 0) {
+    await tooManyStarts(ctx, Math.ceil(waitMs / 1000), language);
+    return next();
+  }
+
   try {
     const auth = await findWeComAuth(ctx, name);
     const options = auth.config;
-    const plugin = ctx.app.pm.get(PluginAuthWeComServer);
-
-    // One id per browser, reused by its concurrent logins (two tabs); the state stores only its hash.
-    let browserId = ctx.cookies.get(plugin.browserCookie);
-    if (!browserId || !STATE_PATTERN.test(browserId)) browserId = randomToken();
-    ctx.cookies.set(plugin.browserCookie, browserId, getAuthCookieOptions(ctx, true, STATE_TTL_MS));
-
     const inClient = isWecomClient(ctx.get('user-agent'));
     const silent = inClient && prompt === 'none';
-    const state = await plugin.states.create(
-      { authenticator: auth.name, redirect: safeRedirectPath(redirect) ?? options.redirectPath, inClient, silent },
-      browserId,
-    );
+    const state = await plugin.states.create(ctx, {
+      authenticator: auth.name,
+      redirect: safeRedirectPath(redirect) ?? options.redirectPath,
+      inClient,
+      silent,
+    });
     // From the configured Origin, never from Host or X-Forwarded-Host.
-    const redirectUri = `${options.origin}${publicPath()}${CALLBACK_ROUTE}?authenticator=${encodeURIComponent(auth.name)}`;
+    const redirectUri = `${options.origin}${callbackPath(client)}?authenticator=${encodeURIComponent(auth.name)}`;
     const params = { corpId: options.corpId, agentId: options.agentId, redirectUri, state };
     const urls = wecomBaseUrls();
     ctx.redirect(
       inClient
         ? inClientAuthorizeUrl(urls.oauth, params, silent ? 'snsapi_base' : 'snsapi_privateinfo')
-        : webLoginUrl(urls.login, params, webLoginLang(ctx.get('x-locale') || ctx.get('accept-language'))),
+        : webLoginUrl(urls.login, params, webLoginLang(language)),
     );
   } catch (error) {
     if (!(error instanceof LoginError)) throw error;
     ctx.logger?.info?.('wecom sign-in not started', { code: error.reason.code, field: error.reason.field });
     const query = new URLSearchParams({ authenticator: typeof name === 'string' ? name.slice(0, 100) : '', error: error.reason.code });
-    ctx.redirect(`${publicPath()}${CALLBACK_ROUTE}?${query}`);
+    ctx.redirect(`${callbackPath(client)}?${query}`);
   }
   await next();
 }
@@ -67,12 +74,62 @@ export async function findWeComAuth(ctx: Context, name: unknown): Promise<WeComA
   return auth;
 }
 
+/**
+ * The client route WeCom returns to: `/wecom/callback`, or `/v/wecom/callback` for a login started in the
+ * modern client (`client=v2`; the segment is APP_MODERN_CLIENT_PREFIX). Issue 11, the modern client.
+ */
+export function callbackPath(client: unknown): string {
+  return `${publicPath()}${client === 'v2' ? `${getModernClientPrefix()}/` : ''}${CALLBACK_ROUTE}`;
+}
+
 /** APP_PUBLIC_PATH with one trailing slash: `/`, `/nocobase/`. */
 export function publicPath(): string {
   return `${(process.env.APP_PUBLIC_PATH || '/').replace(/\/+$/, '')}/`;
 }
 
-function webLoginLang(header: string | undefined): 'zh' | 'en' | undefined {
-  if (!header) return undefined;
-  return /^zh/i.test(header) ? 'zh' : 'en';
+/**
+ * The person's language: the NocoBase UI language the client adds as `locale` (a browser navigating here
+ * sends no X-Locale), else X-Locale, else the browser's first Accept-Language; undefined when none is known.
+ */
+function requestLocale(ctx: Context, param: unknown): string | undefined {
+  const candidates = [param, ctx.get('x-locale'), ctx.acceptsLanguages().find((tag) => tag !== '*')];
+  return candidates.find((tag): tag is string => typeof tag === 'string' && LOCALE_PATTERN.test(tag));
+}
+
+/** WeCom's web login page speaks `zh` or `en`; without a known language it chooses itself. */
+function webLoginLang(locale: string | undefined): 'zh' | 'en' | undefined {
+  if (!locale) return undefined;
+  return /^zh/i.test(locale) ? 'zh' : 'en';
+}
+
+/** One of the plugin's languages for `locale`. */
+function pageLanguage(locale: string | undefined): 'en-US' | 'zh-CN' | 'ja-JP' {
+  if (locale && /^zh/i.test(locale)) return 'zh-CN';
+  if (locale && /^ja/i.test(locale)) return 'ja-JP';
+  return 'en-US';
+}
+
+/** 429 with Retry-After, as a page: a person's browser navigated here. */
+async function tooManyStarts(ctx: Context, seconds: number, locale: string | undefined) {
+  const lng = pageLanguage(locale);
+  await ctx.app.localeManager?.loadResourcesByLang(lng);
+  const t = (key: string, params: Record<string, unknown> = {}) => ctx.t(key, { ...params, lng });
+  const title = t('Too many sign-in attempts', { ns: NAMESPACE });
+  const message = localize(t, reasons.tooManyStarts(seconds));
+  const retry = t('Try again', { ns: NAMESPACE });
+  ctx.status = 429;
+  ctx.set('Retry-After', String(seconds));
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = `<!doctype html>
+<html lang="${lng}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;line-height:1.5">
+<h1 style="font-size:1.25rem">${escapeHtml(title)}</h1>
+<p>${escapeHtml(message)}</p>
+<p><a href="${escapeHtml(ctx.originalUrl.startsWith('/') ? ctx.originalUrl : `${publicPath()}signin`)}">${escapeHtml(retry)}</a></p>
+</body></html>
+`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
