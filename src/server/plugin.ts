@@ -9,6 +9,7 @@ import { checkConfig } from './actions/check-config';
 import { enforceSingleAutoLogin } from './auto-login-rule';
 import { publicOptions, WeComOptions } from './options';
 import { redactSecretsInLog } from './redact';
+import { hideSecretsInResponses, keepSecretsOnSave } from './secrets';
 import { redisClientOf, SharedCache } from './shared-cache';
 import { addCallbackPageHeaders } from './callback-headers';
 import { RateLimiter } from './rate-limit';
@@ -75,6 +76,9 @@ export class PluginAuthWeComServer extends Plugin {
     type Middleware = Parameters<typeof this.app.resourceManager.use>[0];
     this.app.resourceManager.use(enforceSingleAutoLogin as Middleware, { tag: 'auth-wecom-auto-login', after: 'acl' });
     this.app.resourceManager.use(redactSecretsInLog as Middleware, { tag: 'auth-wecom-redact', before: 'acl' });
+    // Write-only secrets: kept when a write leaves them empty, hidden from every answer.
+    keepSecretsOnSave(this.db);
+    this.app.resourceManager.use(hideSecretsInResponses as Middleware, { tag: 'auth-wecom-secrets', before: 'acl' });
   }
 
   /**

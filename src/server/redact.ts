@@ -1,22 +1,41 @@
 // NocoBase's request log writes each action's values into its response line and hides only password
-// fields. The WeCom Secret an admin saves or checks is masked there once the action is done.
+// fields. The write-only secrets an admin saves or checks (./secrets.ts) are masked there once the action
+// is done.
 import { Context, Next } from '@nocobase/actions';
 import { RESOURCE } from '../constants';
+import { writeOnlyEntry, WriteOnlyOptions } from './secrets';
 
 const MASK = '[redacted]';
+type Raw = Record<string, unknown>;
 
 export async function redactSecretsInLog(ctx: Context, next: Next) {
   const { resourceName, actionName } = ctx.action;
-  const watched =
-    (resourceName === 'authenticators' && (actionName === 'create' || actionName === 'update')) ||
-    (resourceName === RESOURCE && actionName === 'checkConfig');
-  if (!watched) return next();
+  const entry = writeOnlyEntry(resourceName === RESOURCE && actionName === 'checkConfig' ? 'authenticators' : resourceName);
+  if (!entry) return next();
   try {
     await next();
   } finally {
-    const values = ctx.action.params.values as { options?: Record<string, unknown> } | undefined;
-    if (values?.options && typeof values.options === 'object' && 'corpSecret' in values.options) {
-      ctx.action.params.values = { ...values, options: { ...values.options, corpSecret: MASK } };
-    }
+    const values = ctx.action.params.values as unknown;
+    ctx.action.params.values = Array.isArray(values) ? values.map((item) => masked(entry, item)) : masked(entry, values);
   }
+}
+
+/** A copy of `values` with the write-only options masked; values of another type are left alone. */
+function masked(entry: WriteOnlyOptions, values: unknown): unknown {
+  if (!isObject(values) || !isObject(values.options)) return values;
+  const type = values[entry.typeField];
+  if (type !== undefined && type !== entry.type) return values;
+  const options = structuredClone(values.options);
+  for (const path of entry.paths) {
+    const keys = path.split('.');
+    let owner: unknown = options;
+    for (const key of keys.slice(0, -1)) owner = isObject(owner) ? owner[key] : undefined;
+    const last = keys[keys.length - 1];
+    if (isObject(owner) && owner[last] !== undefined && owner[last] !== null && owner[last] !== '') owner[last] = MASK;
+  }
+  return { ...values, options };
+}
+
+function isObject(value: unknown): value is Raw {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

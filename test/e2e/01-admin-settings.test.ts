@@ -82,13 +82,13 @@ describe('WeCom authenticator settings (Settings → Authentication)', () => {
     await input(drawer, 'Secret').fill('not-the-secret');
     await drawer.getByRole('button', { name: 'Check configuration' }).click();
     expect(await visibleText(drawer.locator('.ant-alert-error'))).toBe(
-      'The Secret is not valid for this Company ID. Copy the Secret of the app again into the authenticator settings.',
+      'The Secret is not valid for this Company ID. Copy the Secret of the app again into the authenticator settings. Checked with the Secret you entered.',
     );
     await screenshot(page, 'admin-02-check-failed');
 
     await input(drawer, 'Secret').fill(CORP.secret);
     await drawer.getByRole('button', { name: 'Check configuration' }).click();
-    expect(await visibleText(drawer.locator('.ant-alert-success'))).toBe('WeCom accepted the Company ID, AgentId and Secret.');
+    expect(await visibleText(drawer.locator('.ant-alert-success'))).toBe('WeCom accepted the Company ID, AgentId and the Secret you entered.');
     await screenshot(page, 'admin-03-check-passed');
 
     await drawer.getByRole('button', { name: 'Submit' }).click();
@@ -102,7 +102,7 @@ describe('WeCom authenticator settings (Settings → Authentication)', () => {
       public: { autoSignup: false, autoLogin: false },
       corpId: CORP.corpId,
       agentId: CORP.agentId,
-      corpSecret: CORP.secret,
+      savedSecrets: ['corpSecret'],
       origin: appUrl,
       redirectPath: '/admin',
     });
@@ -115,7 +115,7 @@ describe('WeCom authenticator settings (Settings → Authentication)', () => {
     const drawer = page.locator('.ant-drawer-content').filter({ hasText: 'Configure' });
     expect(await input(drawer, 'Company ID').inputValue()).toBe(CORP.corpId);
     expect(await input(drawer, 'AgentId').inputValue()).toBe(CORP.agentId);
-    expect(await input(drawer, 'Secret').inputValue()).toBe(CORP.secret);
+    expect(await input(drawer, 'Secret').inputValue()).toBe(''); // write-only (05-secret.test.ts)
 
     await item(drawer, 'Automatic login').locator('input[type=checkbox]').check();
     await input(drawer, 'Workbench redirect link').fill('/m');

@@ -40,6 +40,8 @@ export interface TestAppOptions {
   /** Extra environment for the app (e.g. the WeCom base URLs pointing at the sandbox). */
   env?: Record<string, string>;
   database?: Record<string, unknown>;
+  /** More NocoBase plugins, by short name, for a suite that needs them. */
+  plugins?: string[];
 }
 
 /** The small part of `pg` (shipped with NocoBase, untyped) used to create and drop test databases. */
@@ -108,7 +110,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     database: options.database ?? postgres?.options ?? { dialect: 'sqlite', storage: ':memory:', logging: false },
     resourcer: { prefix: '/api' },
     acl: true,
-    plugins: PLUGINS,
+    plugins: [...PLUGINS, ...(options.plugins ?? [])],
   } as ConstructorParameters<typeof Application>[0]);
   try {
     await app.runCommandThrowError('install', '-f');

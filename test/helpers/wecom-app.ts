@@ -48,10 +48,11 @@ export interface WecomApp {
   destroy(): Promise<void>;
 }
 
-export async function createWecomApp(config: SandboxConfig = testConfig(), env: Record<string, string> = {}): Promise<WecomApp> {
+export async function createWecomApp(config: SandboxConfig = testConfig(), env: Record<string, string> = {}, plugins: string[] = []): Promise<WecomApp> {
   const sandbox = await startSandbox(config);
   const t = await createTestApp({
     env: { WECOM_API_BASE_URL: sandbox.url, WECOM_OAUTH_BASE_URL: sandbox.url, WECOM_LOGIN_BASE_URL: sandbox.url, ...env },
+    plugins,
   });
   // The sandbox trusts the test app's address, as an admin registers it in the WeCom console.
   for (const corp of sandbox.config.corps) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api } from '../../scripts/nocobase';
 import { AGENT_ID, callsDuring, CORP_ID, createWecomApp, SECRET, WecomApp } from '../helpers/wecom-app';
 
 describe('administration', () => {
@@ -46,17 +47,43 @@ describe('administration', () => {
 
   it('accepts a working configuration after asking WeCom', async () => {
     const { result, calls } = await callsDuring(w.sandbox, () => check({ options: options() }));
-    expect(result).toEqual({ ok: true, message: 'WeCom accepted the Company ID, AgentId and Secret.' });
+    expect(result).toEqual({ ok: true, secret: 'entered', message: 'WeCom accepted the Company ID, AgentId and the Secret you entered.' });
     expect(calls).toEqual({ gettoken: 1, 'agent/get': 1 });
   });
 
-  it('resolves {{$env.X}} in the secret', async () => {
+  it('resolves {{$env.X}} in the secret and names the variable it checked', async () => {
     const result = await check({ options: options({ corpSecret: '{{$env.WECOM_TEST_SECRET}}' }) });
-    expect(result.ok).toBe(true);
+    expect(result).toEqual({ ok: true, secret: 'variable', message: 'WeCom accepted the Company ID, AgentId and the Secret in the variable WECOM_TEST_SECRET.' });
   });
 
-  it('uses the saved secret when the form leaves it empty', async () => {
-    expect((await check({ name: 'wecom', options: options({ corpSecret: '' }) })).ok).toBe(true);
+  it.each([
+    ['empty', { corpSecret: '' }],
+    ['null', { corpSecret: null }],
+    ['absent, as read', { corpSecret: undefined, savedSecrets: ['corpSecret'] }],
+  ])('uses the saved Secret when the form leaves it %s, and says so', async (_, secret) => {
+    const { result, calls } = await callsDuring(w.sandbox, () => check({ name: 'wecom', options: options(secret) }));
+    expect(result).toEqual({ ok: true, secret: 'saved', message: 'WeCom accepted the Company ID, AgentId and the saved Secret.' });
+    expect(calls).toEqual({ gettoken: 1, 'agent/get': 1 });
+  });
+
+  it('says which Secret failed: the one entered, or the saved one', async () => {
+    const entered = await check({ name: 'wecom', options: options({ corpSecret: 'wrong-secret' }) });
+    expect(entered).toMatchObject({ ok: false, field: 'corpSecret', secret: 'entered' });
+    expect(entered.message).toBe(
+      'The Secret is not valid for this Company ID. Copy the Secret of the app again into the authenticator settings. Checked with the Secret you entered.',
+    );
+    const saved = await check({ name: 'wecom', options: options({ corpSecret: '', corpId: 'wwnotacorp000000' }) });
+    expect(saved).toMatchObject({ ok: false, field: 'corpId', secret: 'saved' });
+    expect(saved.message).toBe('The Company ID is not valid. Check the Company ID in the WeCom authenticator settings. Checked with the saved Secret.');
+  });
+
+  it.each([
+    ['no authenticator is named', {}],
+    ['the named authenticator does not exist', { name: 'not-saved-yet' }],
+  ])('says the Secret is not set when the field is empty and %s', async (_, named) => {
+    const { result, calls } = await callsDuring(w.sandbox, () => check({ ...named, options: options({ corpSecret: '' }) }));
+    expect(result).toEqual({ ok: false, code: 'WECOM_CONFIG', field: 'corpSecret', message: 'Secret is not set in the WeCom authenticator settings.' });
+    expect(calls).toEqual({});
   });
 
   it.each([
@@ -99,12 +126,21 @@ describe('administration', () => {
     expect(res.status).toBe(401);
   });
 
+  it('is refused to a signed-in user who may not manage authenticators, and allowed to an admin', async () => {
+    await w.admin.post('users:create', { email: 'member@example.com', password: 'member-pass-123', nickname: 'Member', roles: ['member'] });
+    const member = await Api.signIn(w.t.url, 'member@example.com', 'member-pass-123');
+    const { result, calls } = await callsDuring(w.sandbox, () => member.post('wecom:checkConfig', { options: options() }).then(() => 'allowed', (error: Error) => error.message));
+    expect(result).toMatch(/HTTP 403/);
+    expect(calls).toEqual({});
+    expect((await check({ options: options() })).ok).toBe(true);
+  });
+
   it('answers in the admin\'s language', async () => {
     const res = await fetch(`${w.t.url}/api/wecom:checkConfig`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-locale': 'zh-CN', authorization: `Bearer ${w.admin.token}` },
       body: JSON.stringify({ options: options({ corpId: 'wwnotacorp000000' }) }),
     });
-    expect((await res.json()).data.message).toBe('企业 ID 无效。请检查企业微信认证器设置中的企业 ID。');
+    expect((await res.json()).data.message).toBe('企业 ID 无效。请检查企业微信认证器设置中的企业 ID。检查使用的是您输入的 Secret。');
   });
 });

@@ -1,14 +1,17 @@
 // The entry of dist/client/settings.js, loaded only when an authenticator drawer shows the form
 // (../SettingsLoader.tsx).
 import { SchemaComponent } from '@nocobase/client';
+import type { GeneralField } from '@formily/core';
 import type { ISchema } from '@formily/json-schema';
 import { useMemo } from 'react';
 import type { TFunction } from 'react-i18next';
 import { DEFAULT_REDIRECT_PATH } from '../../constants';
+import { hasSavedSecret } from '../../shared/secrets';
 import { useT } from '../locale';
 import { CheckConfig } from './CheckConfig';
 import { Domains, HomepageLink } from './Generated';
 import { originValidator, redirectPathValidator } from './validators';
+import type { DrawerValues } from './values';
 
 const components = { CheckConfig, Domains, HomepageLink };
 
@@ -20,6 +23,18 @@ const field = (title: string, component: string, description?: string, extra?: I
   'x-component': component,
   ...extra,
 });
+
+/**
+ * The server never sends a saved Secret back (docs/architecture.md, write-only secrets): it lists it in
+ * `options.savedSecrets`, and an empty field keeps it on save.
+ */
+const writeOnlySecret = (t: TFunction) => (field: GeneralField) => {
+  const saved = hasSavedSecret((field.form.values as DrawerValues).options, 'corpSecret');
+  field.setState({ required: !saved });
+  field.setComponentProps({
+    placeholder: saved ? t('A Secret is saved. Leave this empty to keep it, or enter a new one to replace it.') : undefined,
+  });
+};
 
 // Paths are relative to the drawer's `options` (docs/architecture.md, saved options).
 const settingsSchema = (t: TFunction): ISchema => ({
@@ -37,7 +52,7 @@ const settingsSchema = (t: TFunction): ISchema => ({
       t('Secret'),
       'Password',
       t("To keep it in NocoBase's Variables and secrets, enter {{example}}.", { example: '{{$env.WECOM_SECRET}}' }),
-      { required: true },
+      { 'x-reactions': writeOnlySecret(t) },
     ),
     origin: field(t('Origin'), 'Input', t('Like https://nocobase.example.com, without a path.'), {
       required: true,

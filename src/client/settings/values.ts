@@ -8,7 +8,9 @@ export interface WeComFormOptions {
   public?: { autoSignup?: boolean; autoLogin?: boolean };
   corpId?: string;
   agentId?: string;
+  /** Empty when read: a saved Secret is never sent back, `savedSecrets` says it is there. */
   corpSecret?: string;
+  savedSecrets?: string[];
   origin?: string;
   redirectPath?: string;
 }

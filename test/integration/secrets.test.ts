@@ -1,0 +1,252 @@
+// Write-only secrets: the Secret (and every secret of this plugin) can be set and replaced through the
+// API, never read back through it, nor found in NocoBase's logs.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callsDuring, createWecomApp, SECRET, WecomApp } from '../helpers/wecom-app';
+import { WECOM_UA, WecomUser } from '../helpers/wecom-user';
+
+const NEW_SECRET = 'rotated-secret-9876543210fedcba';
+const ENV_SECRET = 'env-held-secret-00112233445566';
+const SYNC_SECRET = 'contacts-secret-aabbccddeeff0011';
+const SYNC_TOKEN = 'callback-token-99887766';
+const SYNC_AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+const OTHER_PLUGIN_SECRET = 'other-plugin-value-5544332211';
+
+interface Record_ {
+  id: number;
+  name: string;
+  authType: string;
+  enabled: boolean;
+  options: Record<string, unknown>;
+}
+
+describe('write-only secrets', () => {
+  let w: WecomApp;
+  let wecomId: number;
+
+  /** An authenticated request answered as raw text: a secret must not be anywhere in it. */
+  const raw = async (path: string, body?: unknown) => {
+    const res = await fetch(`${w.t.url}/api/${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${w.admin.token}`, 'x-locale': 'en-US' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, text: await res.text() };
+  };
+  /** What is stored, read in the app's process (not through the API). */
+  const stored = async (collection: string, name: string) =>
+    (await w.t.app.db.getRepository(collection).findOne({ filter: { name } }))!.get('options') as Record<string, unknown>;
+  const get = async (id: number) => (await w.admin.get<Record_>('authenticators:get', { filterByTk: String(id) })).options;
+  const update = (id: number, values: Record<string, unknown>) => w.admin.post(`authenticators:update?filterByTk=${id}`, { id, enabled: true, ...values });
+  const check = (body: unknown) => w.admin.post<{ ok: boolean; secret?: string; field?: string; message: string }>('wecom:checkConfig', body);
+  const signIn = async (userid: string) => (await new WecomUser(w.t.url, WECOM_UA).signInInClient('wecom', userid)).status;
+
+  beforeAll(async () => {
+    w = await createWecomApp(undefined, {}, ['user-data-sync']);
+    await w.admin.post('users:update?filterByTk=1', { phone: '13800000001' });
+    await w.admin.post('environmentVariables:create', { name: 'WECOM_ENV_SECRET', type: 'secret', value: ENV_SECRET });
+    await w.addAuthenticator('wecom');
+    wecomId = (await w.admin.get<Record_[]>('authenticators:list', { 'filter[name]': 'wecom' }))[0].id;
+  });
+  afterAll(async () => {
+    await w?.destroy();
+  });
+
+  it('never returns the Secret from list or get, and says one is saved', async () => {
+    for (const path of [
+      'authenticators:list',
+      'authenticators:list?paginate=false',
+      'authenticators:list?fields=options',
+      'authenticators:list?fields=id&fields=options&fields=name',
+      `authenticators:get?filterByTk=${wecomId}`,
+      `authenticators:get?filterByTk=${wecomId}&appends=users`,
+      'users:get?filterByTk=1&appends=authenticators',
+      'authenticators/wecom/users:list',
+    ]) {
+      const { text } = await raw(path);
+      expect(text, path).not.toContain(SECRET);
+    }
+    const options = await get(wecomId);
+    expect(options).toEqual({
+      corpId: 'wwdemo0000000001',
+      agentId: '1000002',
+      origin: w.t.url,
+      redirectPath: '/admin',
+      public: { autoSignup: false, autoLogin: false },
+      savedSecrets: ['corpSecret'],
+    });
+    // Stored as it was given.
+    expect((await stored('authenticators', 'wecom')).corpSecret).toBe(SECRET);
+  });
+
+  it('never returns the Secret in the answer to a create, an update or a destroy', async () => {
+    const created = await raw('authenticators:create', {
+      name: 'scratch',
+      authType: 'WeCom',
+      enabled: false,
+      options: { corpId: 'wwdemo0000000001', agentId: '1000002', corpSecret: NEW_SECRET, origin: w.t.url },
+    });
+    expect(created.status).toBe(200);
+    expect(created.text).not.toContain(NEW_SECRET);
+    expect(JSON.parse(created.text).data.options.savedSecrets).toEqual(['corpSecret']);
+    const id = JSON.parse(created.text).data.id as number;
+    const updated = await raw(`authenticators:update?filterByTk=${id}`, { id, enabled: false, options: { corpId: 'wwdemo0000000001', corpSecret: NEW_SECRET } });
+    expect(updated.status).toBe(200);
+    expect(updated.text).not.toContain(NEW_SECRET);
+    const destroyed = await raw(`authenticators:destroy?filterByTk=${id}`, {});
+    expect(destroyed.status).toBe(200);
+    expect(destroyed.text).not.toContain(NEW_SECRET);
+  });
+
+  it('keeps the Secret when the v1 form saves the options as read, and sign-in still works', async () => {
+    expect(await signIn('zhangsan')).toBe(200);
+    // The v1 (formily) drawer posts the whole record as it read it, options without corpSecret.
+    const record = await w.admin.get<Record_>('authenticators:get', { filterByTk: String(wecomId) });
+    await update(wecomId, { ...record, options: { ...record.options, redirectPath: '/m' } });
+    expect(await stored('authenticators', 'wecom')).toEqual({
+      corpId: 'wwdemo0000000001',
+      agentId: '1000002',
+      corpSecret: SECRET,
+      origin: w.t.url,
+      redirectPath: '/m',
+      public: { autoSignup: false, autoLogin: false },
+    });
+    expect(await signIn('zhangsan')).toBe(200);
+  });
+
+  it.each([
+    ['absent', {}],
+    ['empty', { corpSecret: '' }],
+    ['null', { corpSecret: null }],
+    ['blank', { corpSecret: '   ' }],
+  ])('keeps the Secret when the v2 drawer saves it %s', async (_, formSecret) => {
+    // The v2 drawer saves `{ ...record.options, ...formOptions }`.
+    const record = await w.admin.get<Record_>('authenticators:get', { filterByTk: String(wecomId) });
+    const formOptions = { corpId: 'wwdemo0000000001', agentId: '1000002', origin: w.t.url, redirectPath: '/admin', public: { autoSignup: false, autoLogin: false }, ...formSecret };
+    await update(wecomId, { options: { ...record.options, ...formOptions } });
+    expect((await stored('authenticators', 'wecom')).corpSecret).toBe(SECRET);
+    expect(await signIn('zhangsan')).toBe(200);
+  });
+
+  it('ignores savedSecrets sent back on a write', async () => {
+    await update(wecomId, { options: { ...(await get(wecomId)), savedSecrets: ['corpSecret', 'somethingElse'] } });
+    expect(await stored('authenticators', 'wecom')).not.toHaveProperty('savedSecrets');
+    // Claiming a saved Secret does not make one.
+    await w.addAuthenticator('without-secret', { corpSecret: '', savedSecrets: ['corpSecret'] }, { enabled: false });
+    expect(await stored('authenticators', 'without-secret')).not.toHaveProperty('savedSecrets');
+    const [empty] = await w.admin.get<Record_[]>('authenticators:list', { 'filter[name]': 'without-secret' });
+    expect(empty.options).not.toHaveProperty('savedSecrets');
+  });
+
+  it('replaces the Secret with a new one, which sign-in and the configuration check then use', async () => {
+    const app = w.sandbox.config.corps[0].apps[0];
+    app.secret = NEW_SECRET; // the Secret was reset in the WeCom console
+    try {
+      const before = await check({ name: 'wecom', options: { ...(await get(wecomId)) } });
+      expect(before.message).toBe(
+        'The Secret is not valid for this Company ID. Copy the Secret of the app again into the authenticator settings. Checked with the saved Secret.',
+      );
+      await update(wecomId, { options: { ...(await get(wecomId)), corpSecret: NEW_SECRET } });
+      expect((await stored('authenticators', 'wecom')).corpSecret).toBe(NEW_SECRET);
+      expect(await signIn('zhangsan')).toBe(200);
+      expect(await check({ name: 'wecom', options: await get(wecomId) })).toEqual({
+        ok: true,
+        secret: 'saved',
+        message: 'WeCom accepted the Company ID, AgentId and the saved Secret.',
+      });
+    } finally {
+      app.secret = SECRET;
+      await update(wecomId, { options: { ...(await get(wecomId)), corpSecret: SECRET } });
+    }
+    expect(await signIn('zhangsan')).toBe(200);
+  });
+
+  it('returns a {{$env.X}} reference as it is: it is not the secret', async () => {
+    await w.addAuthenticator('from-env', { corpSecret: '{{$env.WECOM_ENV_SECRET}}' }, { enabled: false });
+    const { text } = await raw('authenticators:list?filter[name]=from-env');
+    expect(text).not.toContain(ENV_SECRET);
+    const [record] = JSON.parse(text).data as Record_[];
+    expect(record.options.corpSecret).toBe('{{$env.WECOM_ENV_SECRET}}');
+    expect(record.options).not.toHaveProperty('savedSecrets');
+    // NocoBase renders the variable into the record it saves: the answer to an update must not show it.
+    const updated = await raw(`authenticators:update?filterByTk=${record.id}`, { id: record.id, enabled: false, options: record.options });
+    expect(updated.status).toBe(200);
+    expect(updated.text).not.toContain(ENV_SECRET);
+    expect((await stored('authenticators', 'from-env')).corpSecret).toBe('{{$env.WECOM_ENV_SECRET}}');
+  });
+
+  it('refuses filters that would compare the Secret, and allows other filters on options', async () => {
+    for (const filter of [
+      { 'options.corpSecret': 'a-guess' },
+      { 'options.corpSecret': { $like: 'demo%' } },
+      { options: { corpSecret: { $like: 'demo%' } } },
+      { $and: [{ authType: 'WeCom' }, { $or: [{ 'options.corpSecret': { $startsWith: 'd' } }] }] },
+      { options: { $like: '%demo%' } },
+    ]) {
+      const res = await raw(`authenticators:list?filter=${encodeURIComponent(JSON.stringify(filter))}`);
+      expect(res.status, JSON.stringify(filter)).toBe(400);
+      expect(JSON.parse(res.text).errors[0].message).toBe('Saved secrets cannot be used to filter or export records.');
+    }
+    const destroy = await raw(`authenticators:destroy?filter=${encodeURIComponent(JSON.stringify({ 'options.corpSecret': { $like: 'x%' } }))}`, {});
+    expect(destroy.status).toBe(400);
+    const allowed = await raw(`authenticators:list?filter=${encodeURIComponent(JSON.stringify({ 'options.public.autoLogin': false, authType: 'WeCom' }))}`);
+    expect(allowed.status).toBe(200);
+    expect(JSON.parse(allowed.text).data.length).toBeGreaterThan(0);
+  });
+
+  it("leaves other authentication types' options alone", async () => {
+    await w.admin.post('authenticators:create', {
+      name: 'other-plugin',
+      authType: 'Email/Password',
+      enabled: false,
+      options: { corpSecret: OTHER_PLUGIN_SECRET, public: {} },
+    });
+    const [record] = await w.admin.get<Record_[]>('authenticators:list', { 'filter[name]': 'other-plugin' });
+    expect(record.options).toEqual({ corpSecret: OTHER_PLUGIN_SECRET, public: {} });
+    await update(record.id, { enabled: false, options: { corpSecret: '', public: {} } });
+    expect(await stored('authenticators', 'other-plugin')).toEqual({ corpSecret: '', public: {} });
+  });
+
+  it('hides the contacts-sync secrets of a WeCom sync source, also when a task appends its source', async () => {
+    const options = { corpId: 'wwdemo0000000001', corpSecret: SYNC_SECRET, token: SYNC_TOKEN, encodingAESKey: SYNC_AES_KEY };
+    const created = await raw('userDataSyncSources:create', { name: 'wecom-contacts', sourceType: 'wecom', enabled: false, options });
+    expect(created.status).toBe(200);
+    const source = JSON.parse(created.text).data as { id: number };
+    await w.t.app.db.getRepository('userDataSyncTasks').create({ values: { batch: 'b-1', sourceId: source.id, status: 'success' } });
+    for (const path of [
+      'userDataSyncSources:list',
+      `userDataSyncSources:get?filterByTk=${source.id}`,
+      'userDataSyncTasks:list?appends=source',
+      `userDataSyncSources/${source.id}/tasks:list?appends=source`,
+    ]) {
+      const { status, text } = await raw(path);
+      expect(status, path).toBe(200);
+      for (const secret of [SYNC_SECRET, SYNC_TOKEN, SYNC_AES_KEY]) expect(text, path).not.toContain(secret);
+    }
+    const [task] = JSON.parse((await raw('userDataSyncTasks:list?appends=source')).text).data;
+    expect(task.source.options).toEqual({ corpId: 'wwdemo0000000001', savedSecrets: ['corpSecret', 'token', 'encodingAESKey'] });
+    // Saved as read, with a new Token: the others are kept.
+    await w.admin.post(`userDataSyncSources:update?filterByTk=${source.id}`, { options: { ...task.source.options, token: 'new-token-1234' } });
+    expect(await stored('userDataSyncSources', 'wecom-contacts')).toEqual({ ...options, token: 'new-token-1234' });
+    const filtered = await raw(`userDataSyncTasks:list?filter=${encodeURIComponent(JSON.stringify({ 'source.options.token': { $like: 'c%' } }))}`);
+    expect(filtered.status).toBe(400);
+  });
+
+  it('keeps the Secret when an update is addressed by filter', async () => {
+    await w.admin.post(`authenticators:update?filter=${encodeURIComponent(JSON.stringify({ name: 'wecom' }))}`, {
+      id: wecomId,
+      enabled: true,
+      options: { ...(await get(wecomId)), corpSecret: '' },
+    });
+    expect((await stored('authenticators', 'wecom')).corpSecret).toBe(SECRET);
+  });
+
+  it('writes no secret into the logs', async () => {
+    const { calls } = await callsDuring(w.sandbox, () => check({ name: 'wecom', options: { corpId: 'wwdemo0000000001', agentId: '1000002', corpSecret: SECRET, origin: w.t.url } }));
+    expect(calls).toMatchObject({ gettoken: 1 });
+    // The log is written asynchronously: wait until the masked check is in it.
+    await expect.poll(() => w.t.logs(), { timeout: 20_000 }).toMatch(/wecom:checkConfig[^\n]*\[redacted\]/);
+    const logs = w.t.logs();
+    // (ENV_SECRET is in the log line of NocoBase's own environmentVariables:create, which is not this plugin's.)
+    for (const secret of [SECRET, NEW_SECRET, SYNC_SECRET, SYNC_TOKEN, SYNC_AES_KEY]) expect(logs.includes(secret), secret).toBe(false);
+  });
+});
