@@ -1,35 +1,51 @@
 // At most one enabled WeCom authenticator signs people in automatically: two would race for every
-// visit from the WeCom client.
-import { Context, Next } from '@nocobase/actions';
-import { Model } from '@nocobase/database';
+// visit from the WeCom client. Enforced in the database hooks of `authenticators`, so that it holds on every
+// write path (create with one record or an array, update by filterByTk or by filter, the repository itself);
+// the write's transaction is rolled back, nothing is written.
+import { Database, Model, Transaction } from '@nocobase/database';
 import { AUTH_TYPE, NAMESPACE } from '../constants';
 
 type Raw = Record<string, unknown>;
-
-/** Resource middleware on authenticators:create / update. */
-export async function enforceSingleAutoLogin(ctx: Context, next: Next) {
-  const { resourceName, actionName } = ctx.action;
-  if (resourceName !== 'authenticators' || (actionName !== 'create' && actionName !== 'update')) return next();
-  const repo = ctx.db.getRepository('authenticators');
-  const values = (ctx.action.params.values ?? {}) as Raw;
-  const current = actionName === 'update' ? ((await repo.findOne({ filterByTk: ctx.action.params.filterByTk }))?.toJSON() as Raw | undefined) : undefined;
-  const next_ = { ...current, ...values };
-  if (next_.authType !== AUTH_TYPE || next_.enabled === false || !autoLogin(next_.options)) return next();
-  const others = await repo.find({ filter: { authType: AUTH_TYPE, enabled: true } });
-  const holder = others.find((other: Model) => other.get('name') !== next_.name && autoLogin(other.get('options')));
-  if (holder) {
-    ctx.throw(
-      400,
-      ctx.t('Only one WeCom authenticator can have automatic login. "{{name}}" already has it: turn it off there first.', {
-        ns: NAMESPACE,
-        name: holder.get('title') || holder.get('name'),
-      }),
-    );
-  }
-  return next();
+type Translate = (key: string, options?: Record<string, unknown>) => string;
+interface HookOptions {
+  transaction?: Transaction;
+  /** The request, when the write comes from an action (NocoBase passes it down to the hooks). */
+  context?: { t?: Translate };
+  where?: unknown;
+  attributes?: Raw;
 }
 
-function autoLogin(options: unknown): boolean {
-  const pub = (options as Raw | undefined)?.public as Raw | undefined;
-  return pub?.autoLogin === true;
+const MESSAGE = 'Only one WeCom authenticator can have automatic login. "{{name}}" already has it: turn it off there first.';
+
+export function enforceSingleAutoLogin(db: Database, translate: Translate) {
+  const check = async (saved: Raw[], options: HookOptions) => {
+    const claiming = saved.filter(hasAutoLogin);
+    if (!claiming.length) return;
+    const ids = saved.map((values) => values.id).filter((id) => id !== undefined && id !== null);
+    const others = await db.getRepository('authenticators').find({
+      filter: { authType: AUTH_TYPE, enabled: true, ...(ids.length ? { id: { $notIn: ids } } : {}) },
+      transaction: options.transaction,
+    });
+    const holder = others.map((other: Model) => other.toJSON() as Raw).find(hasAutoLogin) ?? (claiming.length > 1 ? claiming[0] : undefined);
+    if (!holder) return;
+    const t = options.context?.t ?? translate;
+    const error = new Error(t(MESSAGE, { ns: NAMESPACE, name: holder.title || holder.name }));
+    throw Object.assign(error, { status: 400, logLevel: 'info' });
+  };
+
+  db.on('authenticators.beforeSave', (model: Model, options: HookOptions) => check([model.get() as Raw], options));
+  db.on('authenticators.beforeBulkCreate', (models: Model[], options: HookOptions) => check(models.map((model) => model.get() as Raw), options));
+  // Model.update without individual hooks: the rows it will touch, as they will be.
+  db.on('authenticators.beforeBulkUpdate', async (options: HookOptions) => {
+    const rows = await db.getModel('authenticators').findAll({ where: options.where as never, transaction: options.transaction });
+    await check(
+      rows.map((row) => ({ ...(row.get() as Raw), ...options.attributes })),
+      options,
+    );
+  });
+}
+
+function hasAutoLogin(values: Raw): boolean {
+  const pub = (values.options as Raw | undefined)?.public as Raw | undefined;
+  return values.authType === AUTH_TYPE && [true, 1, '1', 'true'].includes(values.enabled as never) && pub?.autoLogin === true;
 }

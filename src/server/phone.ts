@@ -13,3 +13,17 @@ export function normalizePhone(input: unknown): string | undefined {
   // Too short to identify anyone: never match on it.
   return digits.length >= 6 ? digits : undefined;
 }
+
+/**
+ * What a database query removes or folds in a stored phone (nested REPLACE, the same on SQLite, PostgreSQL
+ * and MySQL) so that it can be compared with a normalized number: normalizePhone's folding, as SQL can do it.
+ */
+export const PHONE_FOLDS: readonly (readonly [string, string])[] = [
+  ...Array.from({ length: 10 }, (_, d) => [String.fromCharCode(0xff10 + d), String(d)] as const),
+  ...['\uff0b', '+', ' ', '\u00a0', '\u3000', '\t', '-', '.', '(', ')'].map((c) => [c, ''] as const),
+];
+
+/** The folded stored phones that may normalize to `mobile` (a normalizePhone result): with or without 86 / 0086. */
+export function storedPhoneForms(mobile: string): string[] {
+  return /^1\d{10}$/.test(mobile) ? [mobile, `86${mobile}`, `0086${mobile}`] : [mobile];
+}

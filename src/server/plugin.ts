@@ -74,7 +74,7 @@ export class PluginAuthWeComServer extends Plugin {
     // Whoever may manage authenticators may check a WeCom configuration.
     this.app.acl.registerSnippet({ name: 'pm.auth.authenticators', actions: [`${RESOURCE}:checkConfig`] });
     type Middleware = Parameters<typeof this.app.resourceManager.use>[0];
-    this.app.resourceManager.use(enforceSingleAutoLogin as Middleware, { tag: 'auth-wecom-auto-login', after: 'acl' });
+    enforceSingleAutoLogin(this.db, (key, options) => String(this.app.i18n.t(key, options as Record<string, string>)));
     this.app.resourceManager.use(redactSecretsInLog as Middleware, { tag: 'auth-wecom-redact', before: 'acl' });
     // Write-only secrets: kept when a write leaves them empty, hidden from every answer.
     keepSecretsOnSave(this.db);

@@ -1,9 +1,9 @@
 // The sign-in policy: a WeCom code becomes a NocoBase user, or a reason the person can act on.
 import { AuthConfig, BaseAuth } from '@nocobase/auth';
-import { Model } from '@nocobase/database';
+import { Model, Op } from '@nocobase/database';
 import { localize, LoginError, Reason, reasonFromWecom, reasons } from './errors';
 import { parseOptions, WeComOptions } from './options';
-import { normalizePhone } from './phone';
+import { normalizePhone, PHONE_FOLDS, storedPhoneForms } from './phone';
 import { PluginAuthWeComServer } from './plugin';
 import { LoginState } from './state';
 import { CodeIdentity, Member, WecomClient } from './wecom/client';
@@ -13,6 +13,11 @@ import { WecomApiError } from './wecom/errors';
 const CODE_PATTERN = /^[\x21-\x7e]{1,512}$/;
 
 type Values = Record<string, unknown>;
+
+/** WeCom's avatar is an https URL; anything else (a data: URI, a cut value) is not worth keeping. */
+function usefulAvatar(value: unknown): string {
+  return typeof value === 'string' && value.length <= 255 && /^https?:\/\/[^\s]+$/i.test(value) ? value : '';
+}
 
 export class WeComAuth extends BaseAuth {
   private parsed?: WeComOptions;
@@ -61,7 +66,7 @@ export class WeComAuth extends BaseAuth {
     return this.ctx.app.pm.get(PluginAuthWeComServer);
   }
 
-  /** A member already linked to this authenticator, or one linked now by mobile number. */
+  /** A member already linked to this authenticator and corp, or one linked now by mobile number. */
   private async resolveUser(identity: CodeIdentity & { userid: string }, login: LoginState, client: WecomClient): Promise<Model> {
     const linked = await this.findLinkedUser(identity.userid);
     if (linked) return linked;
@@ -77,48 +82,76 @@ export class WeComAuth extends BaseAuth {
     }
     if (!mobile) {
       if (login.inClient && login.silent) throw new LoginError(reasons.consentRequired());
-      throw new LoginError(login.inClient ? reasons.noMobile() : reasons.notLinked());
+      // WeCom answered the consent (a user ticket) and has no number for this member: with auto sign-up the
+      // member gets a user without a phone, as the closed WeCom plugin does (v1.9.42).
+      if (!(detail && this.config.autoSignup)) throw new LoginError(login.inClient ? reasons.noMobile() : reasons.notLinked());
     }
 
-    return this.plugin.exclusive(`link:${this.name}:${identity.userid}`, async () => {
+    return this.plugin.exclusive(`link:${this.name}:${this.config.corpId}:${identity.userid}`, async () => {
       const winner = await this.findLinkedUser(identity.userid);
       if (winner) return winner;
-      const matches = await this.usersByPhone(mobile);
-      if (matches.length > 1) throw new LoginError(reasons.phoneAmbiguous());
-      const existing = matches[0];
+      let existing: Model | undefined;
+      let stale: Model | undefined;
+      if (mobile) {
+        const matches = await this.usersByPhone(mobile);
+        if (matches.length > 1) throw new LoginError(reasons.phoneAmbiguous());
+        existing = matches[0];
+      }
       if (!existing && !this.config.autoSignup) throw new LoginError(reasons.noMatch());
-      if (existing && (await this.links.count({ filter: { authenticator: this.name, userId: existing.get('id') } }))) {
-        throw new LoginError(reasons.alreadyLinked());
+      if (existing) {
+        // A user has one link per authenticator.
+        const link = await this.links.findOne({ filter: { authenticator: this.name, userId: existing.get('id') } });
+        if (link && this.isCurrent(link)) {
+          // Linked to this very member meanwhile: another instance's first login of it won the race.
+          if (link.get('uuid') === identity.userid) return existing;
+          throw new LoginError(reasons.alreadyLinked());
+        }
+        stale = link ?? undefined;
       }
       if (!existing && !member) member = await client.getMember(identity.userid);
       const email = existing ? undefined : await this.freeEmail(detail?.biz_mail ?? member?.biz_mail ?? detail?.email ?? member?.email);
-      return this.link(identity.userid, existing, {
-        nickname: member?.name ?? identity.userid,
+      return this.link(identity.userid, existing, stale, {
+        // The name comes from user/get only: it is not worth a third call when linking an existing user.
+        nickname: member?.name ?? '',
         phone: mobile,
         email,
-        avatar: detail?.avatar ?? member?.avatar ?? '',
+        avatar: usefulAvatar(detail?.avatar) || usefulAvatar(member?.avatar),
       });
     });
   }
 
-  /** The user (created when `existing` is not given) and its link, in one transaction. */
-  private async link(userid: string, existing: Model | undefined, profile: { nickname: string; phone: string; email?: string; avatar: string }) {
+  /**
+   * The user (created when `existing` is not given) and its link, in one transaction. `stale` is the
+   * existing user's link made under another Company ID: it is replaced.
+   */
+  private async link(
+    userid: string,
+    existing: Model | undefined,
+    stale: Model | undefined,
+    profile: { nickname: string; phone?: string; email?: string; avatar: string },
+  ) {
     const db = this.ctx.db;
     try {
       return await db.sequelize.transaction(async (transaction) => {
         const user =
           existing ??
           ((await this.userRepository.create({
-            values: { nickname: profile.nickname, phone: profile.phone, ...(profile.email ? { email: profile.email } : {}) },
+            values: { nickname: profile.nickname, ...(profile.phone ? { phone: profile.phone } : {}), ...(profile.email ? { email: profile.email } : {}) },
             transaction,
           })) as Model);
+        if (stale) {
+          await this.links.model.destroy({
+            where: { authenticator: this.name, userId: user.get('id'), uuid: stale.get('uuid') },
+            transaction,
+          });
+        }
         await this.links.create({
           values: {
             authenticator: this.name,
             userId: user.get('id'),
             uuid: userid,
             nickname: profile.nickname,
-            avatar: profile.avatar.slice(0, 255),
+            avatar: profile.avatar,
             meta: { corpId: this.config.corpId, userid },
           },
           transaction,
@@ -138,18 +171,30 @@ export class WeComAuth extends BaseAuth {
     return this.ctx.db.getRepository('usersAuthenticators');
   }
 
+  /** A link counts only for the Company ID it was made under: another corp's member may have the same userid. */
+  private isCurrent(link: Model): boolean {
+    return (link.get('meta') as { corpId?: unknown } | null)?.corpId === this.config.corpId;
+  }
+
   private async findLinkedUser(userid: string): Promise<Model | undefined> {
-    const link = await this.links.findOne({ filter: { authenticator: this.name, uuid: userid } });
+    const links = await this.links.find({ filter: { authenticator: this.name, uuid: userid } });
+    const link = links.find((candidate: Model) => this.isCurrent(candidate));
     if (!link) return undefined;
     return (await this.userRepository.findOne({ filterByTk: link.get('userId') })) ?? undefined;
   }
 
   /**
-   * Users whose phone is `mobile` once both are normalized; never matches an empty phone. Stored phones
-   * may carry spaces or dashes, but their last four digits stay together in every common format.
+   * Users whose phone is `mobile` once both are normalized; never matches an empty phone. The database
+   * normalizes the stored phones (full-width digits, separators, +86 / 0086) so only real matches come
+   * back; normalizePhone then decides exactly.
    */
   private async usersByPhone(mobile: string): Promise<Model[]> {
-    const candidates = await this.userRepository.find({ filter: { phone: { $includes: mobile.slice(-4) } } });
+    const model = this.userRepository.model;
+    const { sequelize } = this.ctx.db;
+    const column = model.rawAttributes.phone?.field ?? 'phone';
+    let stored: unknown = sequelize.col(column);
+    for (const [from, to] of PHONE_FOLDS) stored = sequelize.fn('REPLACE', stored, from, to);
+    const candidates = await model.findAll({ where: sequelize.where(stored as ReturnType<typeof sequelize.fn>, { [Op.in]: storedPhoneForms(mobile) }) });
     return candidates.filter((user: Model) => normalizePhone(user.get('phone')) === mobile);
   }
 
@@ -180,7 +225,14 @@ export class WeComAuth extends BaseAuth {
       return error as Error;
     }
     const message = localize((key, options) => this.ctx.t(key, options), reason);
-    return Object.assign(new Error(message), { status: reason.status, code: reason.code });
+    const answer = Object.assign(new Error(message), { status: reason.status, code: reason.code });
+    if (reason.status < 500) {
+      // A refusal the person can act on, not a fault: NocoBase's error handler logs a thrown error at
+      // `logLevel` (default error) with its `stack`; BaseAuth.signIn copies both from own enumerable keys.
+      Object.defineProperty(answer, 'logLevel', { value: 'info', enumerable: true, writable: true });
+      Object.defineProperty(answer, 'stack', { value: `${reason.code} (sign-in refused)`, enumerable: true, writable: true, configurable: true });
+    }
+    return answer;
   }
 }
 

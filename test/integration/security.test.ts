@@ -561,11 +561,11 @@ describe('WeCom sign-in security', () => {
       expect(await counts()).toEqual(before);
     });
 
-    it('refuses the in-client login of a member without a mobile number (wangwu) with WECOM_NO_MOBILE, even with auto sign-up', async () => {
+    it('refuses the in-client login of a member without a mobile number (wangwu) with WECOM_NO_MOBILE when auto sign-up is off', async () => {
       const user = browser(WECOM_UA);
-      const { code, state } = await inClient(user, 'signup', 'wangwu');
+      const { code, state } = await inClient(user, 'wecom', 'wangwu');
       const before = await counts();
-      await expectRefused(await user.signIn('signup', { code, state }), 'WECOM_NO_MOBILE', 401);
+      await expectRefused(await user.signIn('wecom', { code, state }), 'WECOM_NO_MOBILE', 401);
       expect(await counts()).toEqual(before);
     });
 

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LoginError, Reason, reasonFromWecom, reasons } from '../../src/server/errors';
+import { localize, LoginError, Reason, reasonFromWecom, reasons } from '../../src/server/errors';
 import { parseOptions } from '../../src/server/options';
 import { WecomApiError } from '../../src/server/wecom/errors';
 
@@ -85,5 +85,29 @@ describe('locales', () => {
     const literal = (key: string) =>
       [`'${key.replace(/'/g, "\\'")}'`, `"${key.replace(/"/g, '\\"')}"`, `\`${key}\``].some((quoted) => text.includes(quoted));
     for (const key of Object.keys(locales['en-US'])) expect(literal(key), key).toBe(true);
+  });
+});
+
+describe('what a person reads', () => {
+  /** i18next's lookup and {{placeholder}} interpolation, over the shipped locale files. */
+  const translator = (lang: keyof typeof locales) => (key: string, options: Record<string, unknown> = {}) =>
+    (locales[lang][key] ?? key).replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => String(options[name]));
+  const wecom = (errcode: number) => reasonFromWecom(new WecomApiError({ endpoint: 'x', failure: 'errcode', errcode }), { origin: 'https://nocobase.example.com' });
+
+  it.each([
+    ['errcode 50001', wecom(50001), 'The domain nocobase.example.com is not a trusted domain of the WeCom app. Add it in the WeCom admin console.', '域名 nocobase.example.com 不是该企业微信应用的可信域名。请在企业微信管理后台添加。'],
+    ['errcode 60011', wecom(60011), 'You are not in the visible range of this WeCom app. Ask your administrator to add you to the app.', '你不在该企业微信应用的可见范围内。请联系管理员将你加入应用可见范围。'],
+    ['errcode 40001', wecom(40001), 'The Secret is not valid for this Company ID. Copy the Secret of the app again into the authenticator settings.', 'Secret 与该企业 ID 不匹配。请重新复制应用的 Secret 到认证器设置中。'],
+    ['an errcode without its own message (99999)', wecom(99999), 'WeCom refused the request (error 99999). Please try again later or contact your administrator.', '企业微信拒绝了请求（错误 99999）。请稍后重试或联系管理员。'],
+    ['already linked', reasons.alreadyLinked(), 'The user with your mobile number is already linked to another WeCom account. Ask your administrator for help.', '使用你手机号的用户已关联了另一个企业微信账号。请联系管理员。'],
+    ['not linked', reasons.notLinked(), 'Your WeCom account is not linked to a user yet. Open this app once from the WeCom workbench (inside the WeCom client) to link it, then sign in again.', '你的企业微信账号尚未关联用户。请先在企业微信客户端的工作台中打开一次本应用完成关联，然后再登录。'],
+    ['a missing Company ID (a translated field label)', reasons.config('corpId', '{{field}} is not set in the WeCom authenticator settings.', { field: 'Company ID' }), 'Company ID is not set in the WeCom authenticator settings.', '企业微信认证器设置中未填写企业 ID。'],
+  ])('says %s literally in en-US and zh-CN', (_, reason, en, zh) => {
+    expect(localize(translator('en-US'), reason)).toBe(en);
+    expect(localize(translator('zh-CN'), reason)).toBe(zh);
+  });
+
+  it('gives errcode 50001 its own reason (the origin field), not the default', () => {
+    expect(wecom(50001)).toMatchObject({ code: 'WECOM_CONFIG', status: 502, field: 'origin', params: { domain: 'nocobase.example.com' } });
   });
 });
