@@ -5,6 +5,7 @@ import { applyFault } from './faults';
 import { clientIp, readBody, sendJson } from './http';
 import { CODE_TTL_MS, TICKET_TTL_MS, type SandboxState } from './state';
 import { CONTACTS_AGENT, CONTACTS_HANDLERS, contactsToken } from './contacts';
+import { messageSend } from './message';
 import type { SandboxApp, SandboxConfig, SandboxCorp } from './types';
 
 export interface Context {
@@ -30,6 +31,7 @@ const HANDLERS = new Map<string, (call: Call) => Json>([
   ['user/getuserid', getuserid],
   ['agent/get', agentGet],
   ...CONTACTS_HANDLERS,
+  ['message/send', messageSend],
 ]);
 
 export async function handleApi(ctx: Context, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -54,7 +56,7 @@ function limit(call: Call, corp: SandboxCorp): void {
   if (call.ctx.state.overRate(corp.corpId, call.endpoint, perMinute)) throw new WeComError(45009);
 }
 
-function authorize(call: Call): { corp: SandboxCorp; app: SandboxApp } {
+export function authorize(call: Call): { corp: SandboxCorp; app: SandboxApp } {
   const token = call.query.get('access_token');
   if (!token) throw new WeComError(41001);
   const check = call.ctx.state.checkToken(token);
@@ -69,11 +71,11 @@ function authorize(call: Call): { corp: SandboxCorp; app: SandboxApp } {
   return { corp, app };
 }
 
-function requirePost(call: Call): void {
+export function requirePost(call: Call): void {
   if (call.method !== 'POST') throw new WeComError(43002);
 }
 
-function jsonBody(call: Call): Json {
+export function jsonBody(call: Call): Json {
   try {
     const value: unknown = JSON.parse(call.body);
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Json;

@@ -5,6 +5,7 @@ import { defaultConfig } from './config';
 import { handleControl } from './control';
 import { change, handleContactsControl, verifyUrl } from './contacts-events';
 import { sendJson } from './http';
+import { handleInbox } from './message';
 import { handlePage } from './pages';
 import { SandboxState } from './state';
 import type { Sandbox, SandboxConfig, SandboxOptions } from './types';
@@ -28,12 +29,14 @@ export async function startSandbox(config: SandboxConfig = defaultConfig, option
       if (!corp) throw new Error(`no corp ${corpId}`);
       return verifyUrl(ctx, corp, options);
     },
+    inbox: (userid) => state.inbox.of(userid),
   };
   const remote = { ...control, now: () => state.now() };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     if (url.pathname.startsWith('/cgi-bin/')) return handleApi(ctx, req, res, url);
+    if (handleInbox(ctx, req, res, url)) return;
     if (await handleContactsControl(ctx, req, res, url)) return;
     if (url.pathname.startsWith('/__sandbox/')) return handleControl(remote, req, res, url);
     if (await handlePage(ctx, req, res, url)) return;

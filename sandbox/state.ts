@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Inbox } from './message';
 import type { Fault } from './types';
 
 export const TOKEN_TTL_MS = 7200_000;
@@ -49,6 +50,7 @@ export class SandboxState {
   private codes = new Map<string, CodeRecord>();
   private tickets = new Map<string, TicketRecord>();
   private rate = new Map<string, number[]>();
+  readonly inbox = new Inbox();
 
   constructor() {
     this.reset();
@@ -63,6 +65,7 @@ export class SandboxState {
     this.codes.clear();
     this.tickets.clear();
     this.rate.clear();
+    this.inbox.reset();
   }
 
   now(): number {

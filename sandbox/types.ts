@@ -34,6 +34,8 @@ export interface SandboxMember {
   alias?: string;
   telephone?: string;
   extattr?: { attrs: unknown[] };
+  /** false: no WeCom licence, message/send lists the member in `unlicenseduser` */
+  licensed?: boolean;
 }
 
 export interface SandboxDepartment {
@@ -97,6 +99,9 @@ export interface Fault {
   hangUp?: boolean;
 }
 
+export type { InboxMessage } from './message';
+import type { InboxMessage } from './message';
+
 import type { CallbackOptions, ContactChange, DeliveryReport } from './contacts-events';
 export type { CallbackOptions, ContactChange, DeliveryAttempt, DeliveryReport } from './contacts-events';
 
@@ -118,6 +123,8 @@ export interface Sandbox {
   changeContact(change: ContactChange, options?: CallbackOptions): Promise<DeliveryReport>;
   /** The GET WeCom sends when an admin saves the callback URL (also `POST /__sandbox/contacts/verify-url`). */
   verifyContactsCallback(corpId?: string, options?: CallbackOptions): Promise<{ ok: boolean; status?: number; body?: string; error?: string }>;
+  /** What message/send delivered to the member, oldest first (also `GET /__sandbox/inbox/<userid>`). */
+  inbox(userid: string): InboxMessage[];
   close(): Promise<void>;
 }
 

@@ -6,3 +6,5 @@ export const RESOURCE = 'wecom';
 /** Client route WeCom returns to, relative to the app's public path. */
 export const CALLBACK_ROUTE = 'wecom/callback';
 export const DEFAULT_REDIRECT_PATH = '/admin';
+/** Notification channel type (plugin-notification-manager). */
+export const CHANNEL_TYPE = 'wecom';

@@ -18,7 +18,9 @@ export type LoginErrorCode =
   | 'WECOM_CONFIG'
   | 'WECOM_UNAVAILABLE'
   /** Too many sign-ins started from one client (the start URL's 429 page). */
-  | 'WECOM_RATE_LIMITED';
+  | 'WECOM_RATE_LIMITED'
+  /** Notification channel: a message or its recipients that WeCom would refuse; nothing was sent. */
+  | 'WECOM_MESSAGE_INVALID';
 
 export interface Reason {
   code: LoginErrorCode;
@@ -160,6 +162,17 @@ export function reasonFromWecom(error: WecomApiError, context: { origin?: string
       };
     case 60111:
       return { code: 'WECOM_NOT_MEMBER', status: 403, message: 'WeCom does not know this member any more.' };
+    case 81013:
+    case 82001:
+      return {
+        code: 'WECOM_NOT_VISIBLE',
+        status: 403,
+        message: 'None of the recipients can receive messages from this WeCom app: they are not members, or not in the app\'s visible range.',
+      };
+    case 40008:
+    case 44004:
+    case 45002:
+      return { code: 'WECOM_MESSAGE_INVALID', status: 400, message: 'WeCom refused the message as empty, too long or of an unknown type (error {{errcode}}).', params: { errcode: error.errcode } };
     case -1:
     case 45009:
     case 45033:

@@ -3,10 +3,13 @@ import { Cache } from '@nocobase/cache';
 import { Plugin } from '@nocobase/server';
 import { tval } from '@nocobase/utils';
 import { createHash } from 'node:crypto';
-import { AUTH_TYPE, NAMESPACE, RESOURCE } from '../constants';
+import type PluginNotificationManagerServer from '@nocobase/plugin-notification-manager';
+import { AUTH_TYPE, CHANNEL_TYPE, NAMESPACE, RESOURCE } from '../constants';
 import { authorize } from './actions/authorize';
 import { checkConfig } from './actions/check-config';
 import { enforceSingleAutoLogin } from './auto-login-rule';
+import { WeComChannel } from './notification/channel';
+import { checkChannelOnSave } from './notification/channel-rule';
 import { publicOptions, WeComOptions } from './options';
 import { redactSecretsInLog } from './redact';
 import { hideSecretsInResponses, keepSecretsOnSave } from './secrets';
@@ -76,6 +79,13 @@ export class PluginAuthWeComServer extends Plugin {
     type Middleware = Parameters<typeof this.app.resourceManager.use>[0];
     enforceSingleAutoLogin(this.db, (key, options) => String(this.app.i18n.t(key, options as Record<string, string>)));
     this.app.resourceManager.use(redactSecretsInLog as Middleware, { tag: 'auth-wecom-redact', before: 'acl' });
+
+    // The notification channel, when NocoBase's notification manager is enabled.
+    const notifications = this.app.pm.get('notification-manager') as PluginNotificationManagerServer | undefined;
+    if (notifications) {
+      notifications.registerChannelType({ type: CHANNEL_TYPE, Channel: WeComChannel });
+      this.app.resourceManager.use(checkChannelOnSave as Middleware, { tag: 'auth-wecom-channel', after: 'acl' });
+    }
     // Write-only secrets: kept when a write leaves them empty, hidden from every answer.
     keepSecretsOnSave(this.db);
     this.app.resourceManager.use(hideSecretsInResponses as Middleware, { tag: 'auth-wecom-secrets', before: 'acl' });

@@ -31,7 +31,7 @@ function serverReasons(): Reason[] {
   const all: Reason[] = Object.values(reasons)
     .filter((make) => make.length === 0)
     .map((make) => (make as () => Reason)());
-  const errcodes = [-1, 40001, 40013, 40029, 40056, 40091, 41011, 45009, 45033, 48002, 50001, 50002, 60011, 60020, 60021, 60111, 80001, 301002, 99999];
+  const errcodes = [-1, 40001, 40008, 40013, 40029, 40056, 40091, 41011, 44004, 45002, 45009, 45033, 48002, 50001, 50002, 60011, 60020, 60021, 60111, 80001, 81013, 82001, 301002, 99999];
   for (const errcode of errcodes) all.push(reasonFromWecom(new WecomApiError({ endpoint: 'x', failure: 'errcode', errcode })));
   for (const failure of ['http', 'timeout', 'network', 'malformed'] as const) all.push(reasonFromWecom(new WecomApiError({ endpoint: 'x', failure })));
   const good = { corpId: 'ww1', agentId: '1', corpSecret: 's', origin: 'https://a.example' };

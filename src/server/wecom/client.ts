@@ -66,6 +66,16 @@ export interface Member {
   avatar?: string;
 }
 
+/** What message/send reports besides success: the recipients it did not reach. */
+export interface SendReport {
+  msgid?: string;
+  invaliduser: string[];
+  unlicenseduser: string[];
+}
+
+/** message/send's `touser` limit. */
+export const MAX_RECIPIENTS = 1000;
+
 interface WecomReply {
   errcode?: number;
   errmsg?: string;
@@ -167,6 +177,19 @@ export class WecomClient {
     };
   }
 
+  /**
+   * message/send [90236] as this app, to at most 1,000 userids. Recipients WeCom cannot reach come back
+   * with errcode 0 in `invaliduser` / `unlicenseduser` ("a|b", lowercased); only when none is reachable
+   * does it fail (81013). Retried only after a stale token, which WeCom refuses before sending anything.
+   */
+  async sendMessage(touser: string[], msgtype: string, content: Record<string, unknown>): Promise<SendReport> {
+    if (touser.length === 0 || touser.length > MAX_RECIPIENTS) throw new RangeError(`message/send takes 1 to ${MAX_RECIPIENTS} userids`);
+    const reply = await this.withToken('message/send', 'POST', {
+      data: { touser: touser.join('|'), msgtype, agentid: Number(this.credentials.agentId), [msgtype]: content },
+    });
+    return { msgid: str(reply.msgid), invaliduser: list(reply.invaliduser), unlicenseduser: list(reply.unlicenseduser) };
+  }
+
   /** agent/get: proves that the AgentId belongs to the app the Secret opens. */
   async getAgent(): Promise<{ name?: string }> {
     const reply = await this.withToken('agent/get', 'GET', { params: { agentid: this.credentials.agentId } });
@@ -260,6 +283,12 @@ function transportError(endpoint: string, error: unknown): WecomApiError {
 
 function malformed(endpoint: string, cause?: unknown): WecomApiError {
   return new WecomApiError({ endpoint, failure: 'malformed', cause });
+}
+
+/** "a|b" (or an array, as some WeCom versions answer) to ['a', 'b']. */
+function list(value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string' && v !== '');
+  return typeof value === 'string' ? value.split('|').filter(Boolean) : [];
 }
 
 function str(value: unknown): string | undefined {

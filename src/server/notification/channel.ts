@@ -1,0 +1,121 @@
+// The `wecom` notification channel: sends as a WeCom authenticator's app, to the NocoBase users linked to
+// it. Whatever goes wrong ends in the send log as a localized reason; nothing here throws at NocoBase.
+import { Model } from '@nocobase/database';
+import { BaseNotificationChannel } from '@nocobase/plugin-notification-manager';
+import { Application } from '@nocobase/server';
+import { NAMESPACE } from '../../constants';
+import { localize, LoginError, Reason, reasonFromWecom } from '../errors';
+import { PluginAuthWeComServer } from '../plugin';
+import { MAX_RECIPIENTS, WecomClient } from '../wecom/client';
+import { WecomApiError } from '../wecom/errors';
+import { channelAuthenticator } from './authenticator';
+import { toWecomMessage, WecomMessage } from './message';
+import { resolveRecipients, Unreached, userIdsOf } from './recipients';
+
+type Translate = (key: string, options?: Record<string, unknown>) => string;
+type SendParams = Parameters<BaseNotificationChannel['send']>[0];
+type SendResult = Awaited<ReturnType<BaseNotificationChannel['send']>>;
+
+/** Why a user was not reached: a kind of ours, WeCom's lists, or the reason a whole batch failed. */
+type Why = Unreached | 'invalid' | 'unlicensed' | Reason;
+
+/** Names listed per reason in the send log; the rest are counted. */
+const LISTED = 20;
+
+const WHY: Record<Exclude<Why, Reason>, string> = {
+  notLinked: 'not linked to WeCom: they have not signed in with this WeCom authenticator yet',
+  otherCorp: 'linked to a member of another Company ID',
+  invalid: "WeCom does not know them, or they are not in the app's visible range",
+  unlicensed: 'they have no WeCom account licence',
+};
+
+export class WeComChannel extends BaseNotificationChannel {
+  constructor(app: Application) {
+    super(app);
+  }
+
+  async send({ channel, message, receivers }: SendParams): Promise<SendResult> {
+    const t = await translator(this.app);
+    try {
+      const { name, options } = await channelAuthenticator(this.app, channel.options?.authenticator);
+      const wecomMessage = toWecomMessage(message, { origin: options.origin, defaultPath: options.redirectPath });
+      const userIds = await userIdsOf(this.app.db, receivers, message);
+      const recipients = await resolveRecipients(this.app.db, name, options.corpId, userIds);
+      const why = new Map<number, Why>(recipients.unreached);
+      const client = this.app.pm.get(PluginAuthWeComServer).clientFor(options);
+      await this.deliver(client, wecomMessage, recipients.userids, why, channel.name);
+      if (why.size === 0) return { message, status: 'success' };
+      return { message, status: 'failure', reason: await this.report(t, recipients.total, why) };
+    } catch (error) {
+      if (!(error instanceof LoginError)) throw error;
+      return { message, status: 'failure', reason: localize(t, error.reason) };
+    }
+  }
+
+  /** message/send per 1,000 userids, one after the other; a failed batch does not stop the others. */
+  private async deliver(client: WecomClient, message: WecomMessage, userids: Map<string, number>, why: Map<number, Why>, channel: string) {
+    const all = [...userids.keys()];
+    const byLowercase = new Map(all.map((userid) => [userid.toLowerCase(), userids.get(userid)!]));
+    let stop: Reason | undefined;
+    for (let at = 0; at < all.length; at += MAX_RECIPIENTS) {
+      const batch = all.slice(at, at + MAX_RECIPIENTS);
+      if (stop) {
+        for (const userid of batch) why.set(userids.get(userid)!, stop);
+        continue;
+      }
+      try {
+        const report = await client.sendMessage(batch, message.msgtype, message.content);
+        // WeCom lowercases the userids it lists.
+        for (const userid of report.invaliduser) markUser(byLowercase, userid, 'invalid', why);
+        for (const userid of report.unlicenseduser) markUser(byLowercase, userid, 'unlicensed', why);
+      } catch (error) {
+        if (!(error instanceof WecomApiError)) throw error;
+        const reason = reasonFromWecom(error);
+        this.app.pm.get(PluginAuthWeComServer).log.warn('wecom message/send failed', {
+          channel,
+          recipients: batch.length,
+          failure: error.failure,
+          errcode: error.errcode,
+          errmsg: error.errmsg,
+        });
+        for (const userid of batch) why.set(userids.get(userid)!, reason);
+        // Every further batch would meet the same configuration problem.
+        if (reason.code === 'WECOM_CONFIG') stop = reason;
+      }
+    }
+  }
+
+  /** "Sent to 1 of 3 recipients. <why>: Li Si (#2), ...; <why>: ..." in the app's language. */
+  private async report(t: Translate, total: number, why: Map<number, Why>): Promise<string> {
+    const groups = new Map<string, number[]>();
+    for (const [userId, cause] of why) {
+      const text = typeof cause === 'string' ? t(WHY[cause], { ns: NAMESPACE }) : localize(t, cause);
+      groups.set(text, [...(groups.get(text) ?? []), userId]);
+    }
+    const listed = [...groups.values()].flatMap((ids) => ids.slice(0, LISTED));
+    const users = await this.app.db.getRepository('users').find({ filter: { id: { $in: listed } }, fields: ['id', 'nickname', 'username'] });
+    const names = new Map(users.map((user: Model) => [Number(user.get('id')), String(user.get('nickname') || user.get('username') || '')]));
+    const parts = [...groups].map(([text, ids]) => {
+      const shown = ids.slice(0, LISTED).map((id) => (names.get(id) ? `${names.get(id)} (#${id})` : `#${id}`));
+      const more = ids.length > LISTED ? ` ${t('and {{n}} more', { ns: NAMESPACE, n: ids.length - LISTED })}` : '';
+      return `${text}: ${shown.join(', ')}${more}`;
+    });
+    const summary = t('Sent to {{reached}} of {{total}} recipients.', { ns: NAMESPACE, reached: total - why.size, total });
+    return [summary, ...parts].join('\n');
+  }
+}
+
+function markUser(byLowercase: Map<string, number>, userid: string, cause: Why, why: Map<number, Why>) {
+  const userId = byLowercase.get(userid.toLowerCase());
+  if (userId !== undefined) why.set(userId, cause);
+}
+
+/** The send log is read later by whoever looks: it speaks the app's language. */
+async function translator(app: Application): Promise<Translate> {
+  const settings = app.db.getCollection('systemSettings') ? await app.db.getRepository('systemSettings').findOne() : undefined;
+  const lang = String(settings?.get('appLang') || app.i18n.language || 'en-US');
+  const i18n = await app.localeManager.getI18nInstance(lang);
+  await i18n.changeLanguage(lang);
+  await app.localeManager.loadResourcesByLang(lang);
+  return (key, options) => i18n.t(key, options) as string;
+}

@@ -1,0 +1,144 @@
+// A notification message as the channel receives it (after NocoBase filled in the variables) becomes the
+// body of WeCom's message/send [90236], or a reason naming what is wrong. Nothing is cut: WeCom would
+// truncate a long text silently, the channel refuses it instead.
+import { safeRedirectPath } from '../../shared/redirect';
+import { LoginError, Reason } from '../errors';
+
+export const MSGTYPES = ['text', 'textcard', 'markdown', 'template_card'] as const;
+export type Msgtype = (typeof MSGTYPES)[number];
+
+export interface WecomMessage {
+  msgtype: Msgtype;
+  /** The msgtype's object in message/send. */
+  content: Record<string, unknown>;
+}
+
+/** WeCom's limits (wecom-facts-2 §1), in UTF-8 bytes unless said otherwise. */
+export const LIMITS = {
+  content: 2048,
+  title: 128,
+  description: 512,
+  url: 2048,
+  /** characters */
+  btntxt: 4,
+  taskId: 128,
+  horizontalContent: 6,
+  jumps: 3,
+};
+
+type Raw = Record<string, unknown>;
+
+const invalid = (message: string, params?: Record<string, string | number>): LoginError =>
+  new LoginError({ code: 'WECOM_MESSAGE_INVALID', status: 400, message, params } satisfies Reason);
+
+export const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+/**
+ * Links rule: a link in a message must lead into this app. A path (`/admin/...`) is made absolute from
+ * the authenticator's Origin; an absolute address is accepted only on that Origin; anything else
+ * (another site, `javascript:`, `//host`) is refused: a notification from the company's app is trusted
+ * by the people who receive it, and its text may come from workflow variables.
+ */
+export function appLink(value: string, origin: string, field: string): string {
+  const trimmed = value.trim();
+  let path = safeRedirectPath(trimmed);
+  if (!path && /^https?:\/\//i.test(trimmed)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(trimmed);
+    } catch (error) {
+      url = undefined; // not an address: refused below like any other
+    }
+    if (url && url.origin === origin && !url.username && !url.password) path = safeRedirectPath(url.pathname + url.search + url.hash);
+  }
+  if (!path) throw invalid('The link in {{field}} must be a path of this app (like /admin) or an address on {{origin}}.', { field, origin });
+  const absolute = origin + path;
+  if (bytes(absolute) > LIMITS.url) throw invalid('{{field}} is longer than WeCom allows ({{max}} bytes).', { field, max: LIMITS.url });
+  return absolute;
+}
+
+/** `message` as WeCom's message/send wants it; `defaultPath` is where a text card without a link leads. */
+export function toWecomMessage(message: unknown, context: { origin: string; defaultPath: string }): WecomMessage {
+  const raw: Raw = isObject(message) ? message : {};
+  const msgtype = raw.msgtype ?? 'text';
+  if (typeof msgtype !== 'string' || !(MSGTYPES as readonly string[]).includes(msgtype)) {
+    throw invalid('The message type must be text, textcard, markdown or template_card.');
+  }
+  switch (msgtype as Msgtype) {
+    case 'text':
+      return { msgtype: 'text', content: { content: text(raw, 'content', LIMITS.content) } };
+    case 'markdown':
+      return { msgtype: 'markdown', content: { content: text(raw, 'content', LIMITS.content) } };
+    case 'textcard': {
+      const url = optional(raw.url) ? appLink(String(raw.url), context.origin, 'url') : context.origin + context.defaultPath;
+      const btntxt = optional(raw.btntxt) ? String(raw.btntxt).trim() : '';
+      if ([...btntxt].length > LIMITS.btntxt) throw invalid('{{field}} is longer than WeCom allows ({{max}} characters).', { field: 'btntxt', max: LIMITS.btntxt });
+      return {
+        msgtype: 'textcard',
+        content: {
+          title: text(raw, 'title', LIMITS.title),
+          description: text(raw, 'description', LIMITS.description),
+          url,
+          ...(btntxt ? { btntxt } : {}),
+        },
+      };
+    }
+    case 'template_card':
+      return { msgtype: 'template_card', content: textNotice(raw.template_card, context.origin) };
+  }
+}
+
+/** template_card, card_type text_notice: a title, a card action, links into this app. */
+function textNotice(value: unknown, origin: string): Raw {
+  if (!isObject(value)) throw invalid('The message has no {{field}}.', { field: 'template_card' });
+  const card: Raw = { card_type: 'text_notice', ...value };
+  if (card.card_type !== 'text_notice') throw invalid('Only template cards of type text_notice can be sent.');
+  const main = isObject(card.main_title) ? card.main_title : {};
+  if (!optional(main.title) && !optional(card.sub_title_text)) throw invalid('The message has no {{field}}.', { field: 'template_card.main_title.title' });
+  const action: Raw = isObject(card.card_action) ? { ...card.card_action } : {};
+  if (!action.type) action.type = optional(action.appid) ? 2 : 1;
+  if (action.type === 1) {
+    if (!optional(action.url)) throw invalid('The message has no {{field}}.', { field: 'template_card.card_action.url' });
+    action.url = appLink(String(action.url), origin, 'template_card.card_action.url');
+  } else if (action.type !== 2 || !optional(action.appid)) {
+    throw invalid('The message has no {{field}}.', { field: 'template_card.card_action.url' });
+  }
+  card.card_action = action;
+  if (isObject(card.quote_area) && optional(card.quote_area.url)) {
+    card.quote_area = { ...card.quote_area, url: appLink(String(card.quote_area.url), origin, 'template_card.quote_area.url') };
+  }
+  card.jump_list = links(card.jump_list, LIMITS.jumps, origin, 'template_card.jump_list');
+  card.horizontal_content_list = links(card.horizontal_content_list, LIMITS.horizontalContent, origin, 'template_card.horizontal_content_list');
+  if (card.jump_list === undefined) delete card.jump_list;
+  if (card.horizontal_content_list === undefined) delete card.horizontal_content_list;
+  if (isObject(card.action_menu) && typeof card.task_id === 'string' && bytes(card.task_id) > LIMITS.taskId) {
+    throw invalid('{{field}} is longer than WeCom allows ({{max}} bytes).', { field: 'template_card.task_id', max: LIMITS.taskId });
+  }
+  return card;
+}
+
+/** jump_list / horizontal_content_list: at most `max` entries, each link into this app. */
+function links(value: unknown, max: number, origin: string, field: string): Raw[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.length > max || !value.every(isObject)) {
+    throw invalid('{{field}} must be a list of at most {{max}} entries.', { field, max });
+  }
+  return value.map((entry: Raw) => (optional(entry.url) ? { ...entry, url: appLink(String(entry.url), origin, `${field}.url`) } : entry));
+}
+
+function text(raw: Raw, field: string, max: number): string {
+  const value = raw[field];
+  if (typeof value !== 'string' && typeof value !== 'number') throw invalid('The message has no {{field}}.', { field });
+  const result = String(value);
+  if (!result.trim()) throw invalid('The message has no {{field}}.', { field });
+  if (bytes(result) > max) throw invalid('{{field}} is longer than WeCom allows ({{max}} bytes).', { field, max });
+  return result;
+}
+
+function optional(value: unknown): boolean {
+  return (typeof value === 'string' && value.trim() !== '') || typeof value === 'number';
+}
+
+function isObject(value: unknown): value is Raw {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

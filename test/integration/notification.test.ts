@@ -1,0 +1,303 @@
+// The `wecom` notification channel: a real app with NocoBase's notification manager, the sandbox over HTTP.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { InboxMessage } from '../../sandbox';
+import { AGENT_ID, callsDuring, CORP_ID, createWecomApp, testConfig, WecomApp } from '../helpers/wecom-app';
+import { WecomUser } from '../helpers/wecom-user';
+
+interface SendLog {
+  status: 'success' | 'failure';
+  reason?: string | null;
+  channelName: string;
+}
+
+type Json = Record<string, unknown>;
+
+describe('WeCom notification channel', () => {
+  let w: WecomApp;
+  let sent = 0;
+  /** NocoBase user ids by sandbox userid */
+  const users: Record<string, number> = {};
+
+  async function createUser(nickname: string): Promise<number> {
+    const user = await w.t.app.db.getRepository('users').create({ values: { nickname, username: `u_${nickname.replace(/\W/g, '_').toLowerCase()}` } });
+    return Number(user.get('id'));
+  }
+
+  /** The link a first WeCom sign-in leaves behind (uuid = userid, meta.corpId). */
+  async function link(userId: number, userid: string, authenticator = 'wecom', corpId = CORP_ID) {
+    await w.t.app.db.getRepository('usersAuthenticators').create({
+      values: { authenticator, userId, uuid: userid, nickname: userid, avatar: '', meta: { corpId, userid } },
+    });
+  }
+
+  async function inbox(userid: string): Promise<InboxMessage[]> {
+    const res = await fetch(`${w.sandbox.url}/__sandbox/inbox/${userid}`);
+    return ((await res.json()) as { messages: InboxMessage[] }).messages;
+  }
+
+  async function createChannel(name: string, authenticator: unknown, headers: Record<string, string> = {}) {
+    return w.admin.post('notificationChannels:create', { name, title: `WeCom ${name}`, notificationType: 'wecom', options: { authenticator } }, headers);
+  }
+
+  /** messages:send as an API client does, then the send log once the queue has run it. */
+  async function send(body: Json): Promise<SendLog> {
+    const triggerFrom = `test-${++sent}`;
+    await w.admin.post('messages:send', { channelName: 'wecom', ...body, triggerFrom });
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const logs = await w.admin.get<SendLog[]>('notificationSendLogs:list', { filter: JSON.stringify({ triggerFrom }) });
+      if (logs.length) return logs[0];
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`no send log for ${triggerFrom}`);
+  }
+
+  const to = (...userids: string[]) => ({ type: 'userId', value: userids.map((u) => users[u]) });
+
+  beforeAll(async () => {
+    const config = testConfig();
+    const corp = config.corps[0];
+    corp.apps.push({ agentId: '1000003', secret: 'other-app-secret-0123456789', name: 'Other app', trustedDomains: [], visibleTo: 'all' });
+    corp.members.push({ userid: 'unlicensed', name: 'No Licence', licensed: false });
+    corp.apps[0].visibleTo = [...(corp.apps[0].visibleTo as string[]), 'unlicensed'];
+    // 1,001 members for the batching test, all visible.
+    for (let i = 0; i < 1001; i++) corp.members.push({ userid: `bulk${i}`, name: `Bulk ${i}` });
+    corp.apps[0].visibleTo = [...(corp.apps[0].visibleTo as string[]), ...Array.from({ length: 1001 }, (_, i) => `bulk${i}`)];
+
+    w = await createWecomApp(config, { WECOM_TIMEOUT_MS: '2000' }, ['notification-manager']);
+    await w.addAuthenticator('wecom');
+    await w.addAuthenticator('other-agent', { agentId: '1000003' });
+    await w.addAuthenticator('disabled', {}, { enabled: false });
+    await createChannel('wecom', 'wecom');
+    await createChannel('other-agent', 'other-agent');
+
+    for (const [userid, name] of [
+      ['zhangsan', 'Zhang San'],
+      ['lisi', 'Li Si'],
+      ['zhaoliu', 'Zhao Liu'],
+      ['unlicensed', 'No Licence'],
+    ]) {
+      users[userid] = await createUser(name);
+      await link(users[userid], userid);
+    }
+    users.unlinked = await createUser('Not Linked');
+    users.elsewhere = await createUser('Other Corp');
+    await link(users.elsewhere, 'wangwu', 'wecom', 'wwanothercorp00001');
+  });
+  afterAll(async () => {
+    await w?.destroy();
+  });
+  beforeEach(async () => {
+    w.sandbox.reset();
+    // The sandbox forgot its tokens: so does the app, for exact call counts.
+    await (w.t.app.pm.get('@nocobase/plugin-auth-wecom') as unknown as { tokenCache: { reset(): Promise<void> } }).tokenCache.reset();
+  });
+
+  it('delivers a text card over a channel created through the API, its path made absolute from the Origin', async () => {
+    await createChannel('acceptance', 'wecom');
+    const { result: log, calls } = await callsDuring(w.sandbox, () =>
+      send({
+        channelName: 'acceptance',
+        message: { msgtype: 'textcard', title: 'Leave approved', description: 'Your leave on 2 Dec was approved.', url: '/admin/leaves/7', btntxt: 'Open' },
+        receivers: to('zhangsan'),
+      }),
+    );
+    expect(log).toMatchObject({ status: 'success', channelName: 'acceptance' });
+    expect(calls).toEqual({ gettoken: 1, 'message/send': 1 });
+    const [message] = await inbox('zhangsan');
+    expect(message.msgtype).toBe('textcard');
+    expect(message.agentId).toBe(AGENT_ID);
+    expect(message.content).toEqual({ title: 'Leave approved', description: 'Your leave on 2 Dec was approved.', url: `${w.t.url}/admin/leaves/7`, btntxt: 'Open' });
+  });
+
+  it('delivers a text message', async () => {
+    const log = await send({ message: { msgtype: 'text', content: '你好, a reminder:\nsubmit the report.' }, receivers: to('zhangsan') });
+    expect(log.status).toBe('success');
+    const [message] = await inbox('zhangsan');
+    expect(message).toMatchObject({ msgtype: 'text', content: { content: '你好, a reminder:\nsubmit the report.' } });
+  });
+
+  it('delivers a markdown message', async () => {
+    const log = await send({ message: { msgtype: 'markdown', content: '# Weekly report\n**3** tasks open' }, receivers: to('lisi') });
+    expect(log.status).toBe('success');
+    const [message] = await inbox('lisi');
+    expect(message).toMatchObject({ msgtype: 'markdown', content: { content: '# Weekly report\n**3** tasks open' } });
+  });
+
+  it('delivers a text_notice template card with its action linking into the app', async () => {
+    const log = await send({
+      message: {
+        msgtype: 'template_card',
+        template_card: { main_title: { title: 'Purchase request', desc: 'Needs your approval' }, sub_title_text: '3 laptops', card_action: { url: '/admin/approvals' } },
+      },
+      receivers: to('zhangsan'),
+    });
+    expect(log.status).toBe('success');
+    const [message] = await inbox('zhangsan');
+    expect(message.msgtype).toBe('template_card');
+    expect(message.content).toEqual({
+      card_type: 'text_notice',
+      main_title: { title: 'Purchase request', desc: 'Needs your approval' },
+      sub_title_text: '3 laptops',
+      card_action: { type: 1, url: `${w.t.url}/admin/approvals` },
+    });
+  });
+
+  it('sends to the linked users and names the unlinked ones and those linked under another Company ID in the log', async () => {
+    const { result: log, calls } = await callsDuring(w.sandbox, () =>
+      send({ message: { msgtype: 'text', content: 'hello' }, receivers: to('zhangsan', 'lisi', 'unlinked', 'elsewhere') }),
+    );
+    expect(log.status).toBe('failure');
+    expect(log.reason).toBe(
+      'Sent to 2 of 4 recipients.\n' +
+        `not linked to WeCom: they have not signed in with this WeCom authenticator yet: Not Linked (#${users.unlinked})\n` +
+        `linked to a member of another Company ID: Other Corp (#${users.elsewhere})`,
+    );
+    expect(calls['message/send']).toBe(1);
+    expect(await inbox('zhangsan')).toHaveLength(1);
+    expect(await inbox('lisi')).toHaveLength(1);
+    expect(await inbox('wangwu')).toHaveLength(0);
+  });
+
+  it("reports WeCom's invaliduser and unlicenseduser as not reached, and delivers to the rest", async () => {
+    const log = await send({ message: { msgtype: 'text', content: 'hello' }, receivers: to('zhangsan', 'zhaoliu', 'unlicensed') });
+    expect(log.status).toBe('failure');
+    expect(log.reason).toBe(
+      'Sent to 1 of 3 recipients.\n' +
+        `WeCom does not know them, or they are not in the app's visible range: Zhao Liu (#${users.zhaoliu})\n` +
+        `they have no WeCom account licence: No Licence (#${users.unlicensed})`,
+    );
+    expect(await inbox('zhangsan')).toHaveLength(1);
+    expect(await inbox('zhaoliu')).toHaveLength(0);
+  });
+
+  it('sends 1,001 recipients in two message/send calls', { timeout: 120_000 }, async () => {
+    // Plain inserts: the users repository's hooks take a minute and a half for 1,001 users on this machine.
+    const created = await w.t.app.db
+      .getModel('users')
+      .bulkCreate(Array.from({ length: 1001 }, (_, i) => ({ nickname: `Bulk ${i}`, username: `bulk_${i}` })), { hooks: false, returning: true });
+    const ids = created.map((user) => Number(user.get('id')));
+    await w.t.app.db.getModel('usersAuthenticators').bulkCreate(
+      ids.map((userId, i) => ({ authenticator: 'wecom', userId, uuid: `bulk${i}`, nickname: `bulk${i}`, avatar: '', meta: { corpId: CORP_ID, userid: `bulk${i}` } })),
+      { hooks: false },
+    );
+    const { result: log, calls } = await callsDuring(w.sandbox, () => send({ message: { msgtype: 'text', content: 'all hands' }, receivers: { type: 'userId', value: ids } }));
+    expect(log).toMatchObject({ status: 'success' });
+    expect(calls).toEqual({ gettoken: 1, 'message/send': 2 });
+    expect(await inbox('bulk0')).toHaveLength(1);
+    expect(await inbox('bulk1000')).toHaveLength(1);
+  });
+
+  describe("WeCom's refusals become the sign-in's reasons in the send log", () => {
+    it('60020: names the server IP missing from the Corporate Trusted IP list', async () => {
+      w.sandbox.config.corps[0].apps[0].trustedIps = ['203.0.113.9'];
+      try {
+        const log = await send({ message: { msgtype: 'text', content: 'hello' }, receivers: to('zhangsan') });
+        expect(log.status).toBe('failure');
+        expect(log.reason).toBe(
+          "Sent to 0 of 1 recipients.\nThis server's IP address 127.0.0.1 is not in the app's Corporate Trusted IP list. Add it in the WeCom admin console.: Zhang San (#" +
+            `${users.zhangsan})`,
+        );
+      } finally {
+        w.sandbox.config.corps[0].apps[0].trustedIps = [];
+      }
+    });
+
+    it('48002: the Secret is not the app\'s or lacks the permission', async () => {
+      w.sandbox.inject({ endpoint: 'message/send', errcode: 48002 });
+      const log = await send({ message: { msgtype: 'text', content: 'hello' }, receivers: to('zhangsan') });
+      expect(log.reason).toContain("WeCom refused the call: the Secret is not the app's Secret, or the app lacks the permission.");
+    });
+
+    it('81013: none of the recipients is in the visible range', async () => {
+      const log = await send({ message: { msgtype: 'text', content: 'hello' }, receivers: to('zhaoliu') });
+      expect(log.status).toBe('failure');
+      expect(log.reason).toContain("None of the recipients can receive messages from this WeCom app: they are not members, or not in the app's visible range.");
+    });
+
+    it('301002: the AgentId is not the app of the Secret', async () => {
+      await link(users.zhangsan, 'zhangsan', 'other-agent');
+      const log = await send({ channelName: 'other-agent', message: { msgtype: 'text', content: 'hello' }, receivers: to('zhangsan') });
+      expect(log.status).toBe('failure');
+      expect(log.reason).toContain('The AgentId is not valid for this Secret. Check the AgentId in the authenticator settings.');
+      expect(await inbox('zhangsan')).toHaveLength(0);
+    });
+
+    it.each([45009, 45033])('%i: WeCom is busy', async (errcode) => {
+      w.sandbox.inject({ endpoint: 'message/send', errcode });
+      const log = await send({ message: { msgtype: 'text', content: 'hello' }, receivers: to('zhangsan') });
+      expect(log.status).toBe('failure');
+      expect(log.reason).toContain('WeCom is busy. Please try again in a minute.');
+    });
+
+    it('42001: refreshes the token once and delivers', async () => {
+      await send({ message: { msgtype: 'text', content: 'warm the token' }, receivers: to('lisi') });
+      w.sandbox.expireToken(42001);
+      const { result: log, calls } = await callsDuring(w.sandbox, () => send({ message: { msgtype: 'text', content: 'after expiry' }, receivers: to('zhangsan') }));
+      expect(log.status).toBe('success');
+      expect(calls).toEqual({ gettoken: 1, 'message/send': 2 });
+      expect((await inbox('zhangsan')).map((m) => m.content.content)).toEqual(['after expiry']);
+    });
+
+    it('a WeCom that does not answer ends as a failure in the log within the timeout', async () => {
+      w.sandbox.inject({ endpoint: 'message/send', delayMs: 10_000 });
+      const log = await send({ message: { msgtype: 'text', content: 'hello' }, receivers: to('zhangsan') });
+      expect(log.status).toBe('failure');
+      expect(log.reason).toContain('WeCom did not answer in time. Please try again.');
+    });
+  });
+
+  describe('bad input: a clear reason and nothing sent', () => {
+    it.each([
+      ['an empty text', { msgtype: 'text', content: '  ' }, 'The message has no content.'],
+      ['a text over 2,048 bytes', { msgtype: 'text', content: '长'.repeat(683) }, 'content is longer than WeCom allows (2048 bytes).'],
+      ['an unknown msgtype', { msgtype: 'news', content: 'x' }, 'The message type must be text, textcard, markdown or template_card.'],
+      ['an off-site link', { msgtype: 'textcard', title: 't', description: 'd', url: 'https://evil.example/phish' }, 'The link in url must be a path of this app (like /admin) or an address on '],
+      ['a protocol-relative link', { msgtype: 'textcard', title: 't', description: 'd', url: '//evil.example' }, 'The link in url must be a path of this app'],
+      ['a button text over 4 characters', { msgtype: 'textcard', title: 't', description: 'd', btntxt: 'Open it' }, 'btntxt is longer than WeCom allows (4 characters).'],
+      ['a title over 128 bytes', { msgtype: 'textcard', title: 'x'.repeat(129), description: 'd' }, 'title is longer than WeCom allows (128 bytes).'],
+      ['a card of another type', { msgtype: 'template_card', template_card: { card_type: 'news_notice', main_title: { title: 't' }, card_action: { url: '/' } } }, 'Only template cards of type text_notice can be sent.'],
+    ])('refuses %s', async (_, message, reason) => {
+      const { result: log, calls } = await callsDuring(w.sandbox, () => send({ message, receivers: to('zhangsan') }));
+      expect(log.status).toBe('failure');
+      expect(log.reason).toContain(reason);
+      expect(calls).toEqual({});
+    });
+
+    it.each([
+      ['user names instead of ids', { type: 'userId', value: ['zhangsan'] }],
+      ['another receiver type', { type: 'email', value: [1] }],
+      ['a bare list', [1, 2]],
+    ])('refuses receivers given as %s', async (_, receivers) => {
+      const { result: log, calls } = await callsDuring(w.sandbox, () => send({ message: { msgtype: 'text', content: 'x' }, receivers }));
+      expect(log.reason).toBe('The recipients must be given as { type: "userId", value: [user IDs] }.');
+      expect(calls).toEqual({});
+    });
+
+    it('refuses to save a channel without a WeCom authenticator it can send as', async () => {
+      await expect(createChannel('unknown', 'nope')).rejects.toThrow('The WeCom authenticator "nope" does not exist or is disabled.');
+      await expect(createChannel('disabled', 'disabled')).rejects.toThrow('The WeCom authenticator "disabled" does not exist or is disabled.');
+      await expect(createChannel('basic', 'basic')).rejects.toThrow('The authenticator "basic" is not a WeCom authenticator.');
+      await expect(createChannel('none', '')).rejects.toThrow('Choose the WeCom authenticator this channel sends as.');
+      await expect(createChannel('zh', 'nope', { 'x-locale': 'zh-CN' })).rejects.toThrow('企业微信认证器“nope”不存在或已禁用。');
+      const channels = await w.admin.get<{ name: string }[]>('notificationChannels:list', { filter: JSON.stringify({ notificationType: 'wecom' }) });
+      expect(channels.map((c) => c.name).sort()).toEqual(['acceptance', 'other-agent', 'wecom']);
+    });
+
+    it('tells in the log when the authenticator was disabled after the channel was saved', async () => {
+      await w.addAuthenticator('later-disabled');
+      await createChannel('later', 'later-disabled');
+      await w.t.app.db.getRepository('authenticators').update({ filter: { name: 'later-disabled' }, values: { enabled: false } });
+      const { result: log, calls } = await callsDuring(w.sandbox, () => send({ channelName: 'later', message: { msgtype: 'text', content: 'x' }, receivers: to('zhangsan') }));
+      expect(log.reason).toBe('The WeCom authenticator "later-disabled" does not exist or is disabled.');
+      expect(calls).toEqual({});
+    });
+  });
+
+  it('shares one access token per app with the sign-in', async () => {
+    await send({ message: { msgtype: 'text', content: 'first' }, receivers: to('zhangsan') });
+    const { result, calls } = await callsDuring(w.sandbox, () => new WecomUser(w.t.url).signInWithQr('wecom', 'zhangsan'));
+    expect(result.status).toBe(200);
+    expect(calls).toEqual({ 'auth/getuserinfo': 1 });
+  });
+});
