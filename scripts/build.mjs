@@ -2,6 +2,7 @@
 //   dist/server/index.js   CommonJS, everything NocoBase provides stays external
 //   dist/client/index.js   ONE named AMD module, minified, with a source map
 //   dist/client/settings.js the admin settings form: an anonymous AMD module index.js loads on demand
+//   dist/client-v2/*.js     the same for the modern client (`/v/`): index.js is `<name>/client-v2`
 //   dist/locale/*.json     translations (server i18n and the client's locale loader read them here)
 //   dist/externalVersion.js the versions of what the bundles take from NocoBase
 import { build } from 'esbuild';
@@ -51,6 +52,16 @@ const CLIENT_EXTERNALS = [
   '@nocobase/plugin-auth/client',
 ];
 
+// What the modern client (`/v/`) provides (nocobase/nocobase packages/core/client-v2/src/utils/globalDeps.ts),
+// and plugin-auth's v2 module.
+const CLIENT_V2_EXTERNALS = [
+  ...['react', 'react-dom', 'react/jsx-runtime', 'react-router', 'react-router-dom', 'antd', 'antd-style'],
+  ...['@ant-design/icons', '@ant-design/cssinjs', 'i18next', 'react-i18next', '@formily/antd-v5', '@formily/core'],
+  ...['@formily/react', '@formily/reactive', '@formily/shared', '@nocobase/utils/client', '@nocobase/client-v2'],
+  ...['@nocobase/flow-engine', '@nocobase/evaluators/client', 'ahooks', 'axios', 'dayjs', 'lodash', '@emotion/css'],
+  '@nocobase/plugin-auth/client-v2',
+];
+
 /** Imports of the built bundles that resolve to packages outside it, by package name. */
 function externalImports(metafile) {
   const names = new Set();
@@ -86,7 +97,7 @@ async function buildServer() {
  * One AMD module of the client, minified, with a source map. `amdName` names the module requirejs loads
  * by package name (the plugin); without it the module is anonymous, for a file loaded by URL.
  */
-async function buildAmd({ entry, outfile, amdName }) {
+async function buildAmd({ entry, outfile, amdName, externals = CLIENT_EXTERNALS }) {
   const options = {
     absWorkingDir: root,
     entryPoints: [entry],
@@ -98,7 +109,7 @@ async function buildAmd({ entry, outfile, amdName }) {
     jsx: 'automatic',
     minify: true,
     sourcemap: true,
-    external: CLIENT_EXTERNALS,
+    external: externals,
     define: {
       'process.env.NODE_ENV': '"production"',
       // requirejs's local require and module of the factory below (src/client/amd.ts).
@@ -111,7 +122,7 @@ async function buildAmd({ entry, outfile, amdName }) {
   // A first pass finds which of the page's modules the bundle really uses: requirejs must be able
   // to resolve every dependency the AMD module names, so it names only those.
   const probe = await build({ ...options, write: false });
-  const used = CLIENT_EXTERNALS.filter((name) => {
+  const used = externals.filter((name) => {
     for (const output of Object.values(probe.metafile.outputs)) {
       if (output.imports.some((entry) => entry.external && entry.path === name)) return true;
     }
@@ -138,6 +149,12 @@ async function buildClient() {
     // The authenticator settings form, for admins only: index.js loads it next to itself when a drawer
     // shows it (src/client/SettingsLoader.tsx).
     buildAmd({ entry: 'src/client/settings/AdminSettingsForm.tsx', outfile: 'client/settings.js' }),
+    // The modern client (`/v/`): the same split, plus the callback page in its own file (src/client-v2/index.tsx).
+    ...[
+      { entry: 'src/client-v2/index.tsx', outfile: 'client-v2/index.js', amdName: `${pkg.name}/client-v2` },
+      { entry: 'src/client-v2/CallbackPage.tsx', outfile: 'client-v2/callback.js' },
+      { entry: 'src/client-v2/settings/AdminSettingsForm.tsx', outfile: 'client-v2/settings.js' },
+    ].map((bundle) => buildAmd({ ...bundle, externals: CLIENT_V2_EXTERNALS })),
   ]);
   return new Set(bundles.flatMap((names) => [...names]));
 }

@@ -1,0 +1,2 @@
+declare const PluginAuthWeComClientV2: new (...args: unknown[]) => unknown;
+export default PluginAuthWeComClientV2;

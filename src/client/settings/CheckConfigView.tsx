@@ -1,0 +1,51 @@
+import { Alert, Button, Space } from 'antd';
+import { useState } from 'react';
+import { RESOURCE } from '../../constants';
+import { useT } from '../locale';
+import { apiError } from '../messages';
+import type { DrawerValues } from './values';
+
+interface CheckResult {
+  ok: boolean;
+  message: string;
+}
+
+type Request = <T>(config: { url: string; method: 'post'; data: unknown; skipNotify: boolean }) => Promise<{ data: T }>;
+
+/**
+ * "Check configuration" of both clients' settings forms: asks the server to try the drawer's current values
+ * against WeCom (the saved Secret when the field is empty), and shows the answer here.
+ */
+export function CheckConfigView({ request, values }: { request: Request; values: () => DrawerValues }) {
+  const t = useT();
+  const [loading, setLoading] = useState(false);
+  const [result, setResult] = useState<CheckResult>();
+
+  const check = async () => {
+    setLoading(true);
+    setResult(undefined);
+    try {
+      const { name, options } = values();
+      const response = await request<{ data: CheckResult }>({
+        url: `${RESOURCE}:checkConfig`,
+        method: 'post',
+        data: { name, options },
+        skipNotify: true,
+      });
+      setResult(response.data.data);
+    } catch (error) {
+      setResult({ ok: false, message: apiError(error, t).message });
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  return (
+    <Space direction="vertical" style={{ width: '100%' }}>
+      <Button loading={loading} onClick={check}>
+        {t('Check configuration')}
+      </Button>
+      {result && <Alert type={result.ok ? 'success' : 'error'} showIcon message={result.message} />}
+    </Space>
+  );
+}
