@@ -92,16 +92,23 @@ export async function hideSecretsInResponses(ctx: Context, next: Next) {
     }
   }
   await next();
-  ctx.body = hideInBody(ctx.body, 0);
+  // Assigned only when something was hidden: Koa turns an assigned empty body into a 204.
+  const hidden = hideInBody(ctx.body, 0);
+  if (hidden !== ctx.body) ctx.body = hidden;
 }
 
+/** `body` itself when it holds nothing to hide, else a copy where every such record is plain JSON. */
 function hideInBody(body: unknown, depth: number): unknown {
   if (body instanceof Model) return involvesWriteOnly(body) ? hideInJson(body.toJSON(), collectionOf(body)) : body;
   if (depth > 2) return body;
-  if (Array.isArray(body)) return body.some((item) => item instanceof Model || isObject(item)) ? body.map((item) => hideInBody(item, depth + 1)) : body;
+  if (Array.isArray(body)) {
+    const items = body.map((item) => hideInBody(item, depth + 1));
+    return items.some((item, i) => item !== body[i]) ? items : body;
+  }
   // `{ rows, count, ... }` of a paginated list
   if (isObject(body) && Object.getPrototypeOf(body) === Object.prototype) {
-    return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, hideInBody(value, depth + 1)]));
+    const entries = Object.entries(body).map(([key, value]) => [key, hideInBody(value, depth + 1)] as const);
+    return entries.some(([key, value]) => value !== body[key]) ? Object.fromEntries(entries) : body;
   }
   return body;
 }
