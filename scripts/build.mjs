@@ -159,21 +159,59 @@ async function buildClient() {
   return new Set(bundles.flatMap((names) => [...names]));
 }
 
-/** The versions NocoBase's plugin manager compares with its own, for what the bundles import. */
+/**
+ * The versions NocoBase's plugin manager compares with its own ranges (@nocobase/server's
+ * plugin-manager/deps.js: axios 1.7.x, react 18.x, ...): a plugin recording another version is listed as
+ * "Problematic". What counts is what the NocoBase release provides, not the copy npm put in this repository
+ * (axios 1.21.1 here, out of range): NocoBase's own plugins of the same release record the versions it was
+ * built with (the prebuilt client carries react, antd & co.), so the most common record wins; a package
+ * none of them records keeps the installed version.
+ */
 async function externalVersions(names) {
   const require = createRequire(join(root, 'package.json'));
-  // react, antd & co. are not installed here: the prebuilt client carries them. NocoBase's own
-  // plugin-auth-sms, from the same release, records the versions that client was built with.
-  const reference = require('@nocobase/plugin-auth-sms/dist/externalVersion.js');
+  const release = require('@nocobase/server/package.json').version;
+  const scope = join(dirname(require.resolve('@nocobase/server/package.json')), '..');
+  const counts = new Map();
+  for (const dir of await readdir(scope)) {
+    if (!dir.startsWith('plugin-') || `@nocobase/${dir}` === pkg.name) continue;
+    let recorded;
+    try {
+      if (require(`@nocobase/${dir}/package.json`).version !== release) continue;
+      recorded = require(`@nocobase/${dir}/dist/externalVersion.js`);
+    } catch (error) {
+      if (error.code === 'MODULE_NOT_FOUND' || error.code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') continue;
+      throw error;
+    }
+    for (const [name, version] of Object.entries(recorded)) {
+      const key = `${name}@${version}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+  const reference = {};
+  for (const [key] of [...counts].sort((a, b) => b[1] - a[1])) {
+    const at = key.lastIndexOf('@');
+    reference[key.slice(0, at)] ??= key.slice(at + 1);
+  }
   const versions = {};
   for (const name of [...names].sort()) {
     let version = reference[name];
-    try {
-      version = require(`${name}/package.json`).version;
-    } catch (error) {
-      if (error.code !== 'MODULE_NOT_FOUND' && error.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
+    if (!version) {
+      try {
+        version = require(`${name}/package.json`).version;
+      } catch (error) {
+        if (error.code !== 'MODULE_NOT_FOUND' && error.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
+      }
     }
     if (version) versions[name] = version;
+  }
+  // The same check as the plugin manager's (plugin-manager/utils.js getCompatible), at build time.
+  const ranges = require('@nocobase/server/lib/plugin-manager/deps.js').default;
+  const semver = require('semver');
+  for (const [name, version] of Object.entries(versions)) {
+    const range = ranges[name] ?? ranges[name.split('/')[0]];
+    if (range && !semver.satisfies(version, range, { includePrerelease: true })) {
+      throw new Error(`dist/externalVersion.js would record ${name} ${version}, outside NocoBase's ${range}: the plugin manager would flag the plugin`);
+    }
   }
   return versions;
 }

@@ -4,6 +4,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { nocobaseCli } from './paths.mjs';
+import { listenerOf, portIsFree } from './ports';
 
 export type Env = Record<string, string>;
 
@@ -20,27 +21,76 @@ export async function runCli(args: string[], env: Env, logFile: string): Promise
 export interface RunningApp {
   url: string;
   process: ChildProcess;
+  /** The admin (INIT_ROOT_EMAIL), signed in by the readiness check; undefined if that password was changed. */
+  admin?: Api;
   stop(): Promise<void>;
 }
 
-/** Starts `nocobase start` and resolves once the API answers. */
-export async function startApp(env: Env, logFile: string, timeoutMs = 120_000): Promise<RunningApp> {
+/** The port a server is to bind is taken: `variable` is the environment variable that chooses another. */
+export class PortBusyError extends Error {
+  constructor(
+    readonly port: number,
+    readonly variable: string,
+    what: string,
+  ) {
+    super(`Port ${port} (${what}) is already in use by another program. Stop it, or choose another port: ${variable}=<port>.`);
+    this.name = 'PortBusyError';
+  }
+}
+
+/** Throws a PortBusyError unless every port is free; nothing is started before all are checked. */
+export async function assertPortsFree(ports: { port: number; host?: string; variable: string; what: string }[]): Promise<void> {
+  for (const { port, host, variable, what } of ports) {
+    if (!(await portIsFree(port, host))) throw new PortBusyError(port, variable, what);
+  }
+}
+
+/**
+ * Starts `nocobase start` and resolves once the app serves real calls. The gateway answers early (health
+ * check, app:getLang) while the app itself still answers 503 APP_COMMANDING (on the first start after
+ * `pm add` it upgrades first), so readiness is the admin's sign-in: it succeeds, or the app refuses it
+ * itself (a changed password). Credentials only go to the process started here: the port must be free
+ * before, and (on Linux) that process must be the one listening on it.
+ */
+export async function startApp(env: Env, logFile: string, timeoutMs = 300_000): Promise<RunningApp> {
+  const port = Number(env.APP_PORT);
+  await assertPortsFree([{ port, host: env.APP_HOST || '0.0.0.0', variable: 'APP_PORT', what: 'NocoBase' }]);
   const child = spawnCli(['start'], env, logFile);
-  const url = `http://127.0.0.1:${env.APP_PORT}`;
-  const exited = new Promise<never>((_, reject) => {
-    child.once('exit', (code) => reject(new Error(`nocobase start exited with ${code}; see ${logFile}`)));
-  });
+  const url = `http://127.0.0.1:${port}`;
   try {
-    await Promise.race([waitForHttp(`${url}/api/app:getLang`, timeoutMs), exited]);
+    const admin = await waitUntilReady(child, url, port, env, logFile, timeoutMs);
+    return { url, process: child, admin, stop: () => stopProcess(child) };
   } catch (error) {
     await stopProcess(child); // never leave a half-started server behind
     throw error;
   }
-  return {
-    url,
-    process: child,
-    stop: () => stopProcess(child),
-  };
+}
+
+async function waitUntilReady(child: ChildProcess, url: string, port: number, env: Env, logFile: string, timeoutMs: number): Promise<Api | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`nocobase start exited with ${child.exitCode ?? child.signalCode}; see ${logFile}`);
+    }
+    const listener = listenerOf(child.pid!, port);
+    if (listener === 'other') {
+      throw new Error(`another program took port ${port} (APP_PORT) before NocoBase could; nothing was sent to it`);
+    }
+    if (listener !== 'none') {
+      try {
+        return await Api.signIn(url, env.INIT_ROOT_EMAIL, env.INIT_ROOT_PASSWORD);
+      } catch (error) {
+        const status = (error as { status?: number }).status;
+        // The app itself refused the credentials (a changed password): it is up. The gateway's own
+        // answers while the app is not running are 503s (and APP_NOT_FOUND a 404).
+        if (status === 400 || status === 401 || status === 403) return undefined;
+        last = error instanceof Error ? error.message : String(error);
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`NocoBase did not become ready within ${Math.round(timeoutMs / 1000)} s (${last}); see ${logFile}`);
 }
 
 function spawnCli(args: string[], env: Env, logFile: string): ChildProcess {
@@ -70,22 +120,6 @@ export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promis
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
-}
-
-export async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url);
-      if (res.status < 500) return;
-      last = new Error(`HTTP ${res.status}`);
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms: ${String(last)}`);
 }
 
 /** A minimal NocoBase API client: JSON in, `data` out, errors thrown with NocoBase's message. */
@@ -122,7 +156,8 @@ export class Api {
     });
     const json = (await res.json().catch(() => ({}))) as { data?: T; errors?: { message: string }[] };
     if (!res.ok) {
-      throw new Error(`${method} ${path}: HTTP ${res.status} ${json.errors?.map((e) => e.message).join('; ') ?? ''}`);
+      const message = `${method} ${path}: HTTP ${res.status} ${json.errors?.map((e) => e.message).join('; ') ?? ''}`;
+      throw Object.assign(new Error(message), { status: res.status });
     }
     return json.data as T;
   }

@@ -26,6 +26,11 @@ export function linkSelf() {
   return link;
 }
 
+/** The address NocoBase listens on: the demo's admin password is in the README, so this machine only unless APP_HOST says otherwise. */
+export function appHost() {
+  return process.env.APP_HOST || '127.0.0.1';
+}
+
 /** The environment a NocoBase 2.2 app needs when it is run without its CLI wrapper. */
 export function nocobaseEnv({ storage, port = 13000, dbStorage = join(storage, 'db.sqlite'), extra = {} }) {
   mkdirSync(storage, { recursive: true });
@@ -33,6 +38,7 @@ export function nocobaseEnv({ storage, port = 13000, dbStorage = join(storage, '
     APP_ENV: 'production',
     APP_KEY: 'wecom-demo-app-key-change-me',
     APP_PORT: String(port),
+    APP_HOST: appHost(),
     DB_DIALECT: 'sqlite',
     DB_STORAGE: dbStorage,
     API_BASE_PATH: '/api/',

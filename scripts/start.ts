@@ -6,18 +6,36 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig, SandboxConfig, startSandbox } from '../sandbox';
-import { Api, runCli, startApp } from './nocobase';
-import { linkSelf, nocobaseEnv, root } from './paths.mjs';
+import { Api, assertPortsFree, PortBusyError, runCli, startApp } from './nocobase';
+import { appHost, linkSelf, nocobaseEnv, root } from './paths.mjs';
 
 const DEMO_PHONE = '13800000001';
-const demoDir = join(root, '.demo');
+// DEMO_DIR moves the demo's app (database, storage, log) elsewhere; .demo/ by default.
+const demoDir = process.env.DEMO_DIR || join(root, '.demo');
 const storage = join(demoDir, 'storage');
 const logFile = join(demoDir, 'nocobase.log');
 
+/** A TCP port from the environment variable `name`, or `fallback`; anything else is refused clearly. */
+function portFrom(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`${name}=${raw} is not a port number (1-65535).`);
+  return port;
+}
+
+class UsageError extends Error {}
+
 async function main() {
   const reset = process.argv.includes('--reset');
-  const port = Number(process.env.APP_PORT || 13000);
-  const sandboxPort = Number(process.env.SANDBOX_PORT || 13001);
+  const port = portFrom('APP_PORT', 13000);
+  const sandboxPort = portFrom('SANDBOX_PORT', 13001);
+  if (port === sandboxPort) throw new UsageError(`APP_PORT and SANDBOX_PORT are both ${port}: give them different ports.`);
+  // Both ports are checked before anything starts: a busy one is named with the variable that moves it.
+  await assertPortsFree([
+    { port, host: appHost(), variable: 'APP_PORT', what: 'NocoBase' },
+    { port: sandboxPort, host: '127.0.0.1', variable: 'SANDBOX_PORT', what: 'the WeCom sandbox' },
+  ]);
   const origin = `http://127.0.0.1:${port}`;
 
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
@@ -47,8 +65,10 @@ async function main() {
   process.once('SIGTERM', () => void shutdown(0));
 
   try {
+    const started = Date.now();
     if (!existsSync(env.DB_STORAGE)) {
-      console.log('Installing NocoBase into .demo/ (first run, about 20 s)...');
+      // Measured: 60-70 s on an idle 2-core machine (install ~40 s, enabling the plugin and the first start ~25 s).
+      console.log('Installing NocoBase into .demo/ (first run: about a minute, longer on a busy machine)...');
       await runCli(['install', '-f'], env, logFile);
       await runCli(['pm', 'enable', 'auth-wecom'], env, logFile);
     }
@@ -60,15 +80,18 @@ async function main() {
       console.error(`NocoBase stopped (exit ${code}); see ${logFile}`);
       void shutdown(1);
     });
-    await configureDemo(app.url, origin);
+    if (app.admin) await configureDemo(app.admin, origin);
+    else console.log(`The admin's password is no longer ${env.INIT_ROOT_PASSWORD}: the demo settings were left as they are.`);
+    console.log(`Ready in ${Math.round((Date.now() - started) / 1000)} s.`);
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     await shutdown(1);
   }
 
   const corp = defaultConfig.corps[0];
+  const open = !['127.0.0.1', 'localhost', '::1'].includes(env.APP_HOST);
   console.log(`
-NocoBase is running at ${origin}
+NocoBase is running at ${origin}${open ? ` (listening on ${env.APP_HOST}: reachable from other machines, with the well-known admin password below)` : ' (this machine only; APP_HOST=0.0.0.0 opens it)'}
   Admin:          ${env.INIT_ROOT_EMAIL} / ${env.INIT_ROOT_PASSWORD}  (phone ${DEMO_PHONE}, matches sandbox member zhangsan)
   WeCom sandbox:  ${sandbox.url}  (corp ${corp.corpId}, agent ${corp.apps[0].agentId})
   Authenticator:  "wecom" (Settings > Authentication)
@@ -77,8 +100,7 @@ Press Ctrl-C to stop.`);
 }
 
 /** The admin gets the phone of sandbox member zhangsan; a `wecom` authenticator points at the sandbox. */
-async function configureDemo(url: string, origin: string) {
-  const api = await Api.signIn(url, 'admin@nocobase.com', 'admin123');
+async function configureDemo(api: Api, origin: string) {
   await api.post('users:update?filterByTk=1', { phone: DEMO_PHONE });
   const corp = defaultConfig.corps[0];
   const existing = await api.get<unknown[]>('authenticators:list', { 'filter[name]': 'wecom' });
@@ -111,4 +133,9 @@ function withTrustedPort(config: SandboxConfig, port: number): SandboxConfig {
   };
 }
 
-void main();
+main().catch((error) => {
+  // A busy port or a bad variable is the user's to fix: a sentence, not a stack.
+  if (error instanceof PortBusyError || error instanceof UsageError) console.error(error.message);
+  else console.error(error);
+  process.exit(1);
+});

@@ -39,12 +39,31 @@ describe('installing the packed plugin with pm add', () => {
     await runCli(['install', '-f'], env, logFile);
     await runCli(['pm', 'add', tarball], env, logFile);
     await runCli(['pm', 'enable', 'auth-wecom'], env, logFile);
+    // The first start after `pm add` upgrades the app: startApp waits for the admin's sign-in to succeed,
+    // not for the gateway's early answers (app:getLang answers while every real call is a 503).
     app = await startApp(env, logFile);
-  }, 180_000);
+  }, 600_000);
 
   afterAll(async () => {
     await app?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is ready when startApp returns: the admin is signed in and a real call answers at once', async () => {
+    expect(app.admin?.token).toMatch(/^ey/);
+    const types = await app.admin!.get<{ name: string }[]>('authenticators:listTypes');
+    expect(types.length).toBeGreaterThan(0);
+  });
+
+  it('is not flagged by the plugin manager: every version in dist/externalVersion.js is in NocoBase\'s range', async () => {
+    const api = await Api.signIn(app.url, 'admin@nocobase.com', 'admin123');
+    // The list the plugin manager page shows; its "Problematic" tab holds the plugins with isCompatible false.
+    const plugins = await api.get<{ packageName: string; isCompatible?: boolean; depsCompatible?: { name: string; result: boolean; versionRange: string; packageVersion: string }[] }[]>('pm:list');
+    const plugin = plugins.find((item) => item.packageName === '@nocobase/plugin-auth-wecom');
+    expect(plugin?.depsCompatible?.filter((dep) => !dep.result)).toEqual([]);
+    expect(plugin?.isCompatible).toBe(true);
+    // axios is what the plugin's server code imports; NocoBase 2.2 wants 1.7.x (this repository has 1.21.1).
+    expect(plugin?.depsCompatible?.find((dep) => dep.name === 'axios')).toEqual({ name: 'axios', result: true, versionRange: '1.7.x', packageVersion: '1.7.7' });
   });
 
   it('lists the WeCom authenticator type', async () => {
