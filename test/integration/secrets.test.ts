@@ -41,7 +41,7 @@ describe('write-only secrets', () => {
   const signIn = async (userid: string) => (await new WecomUser(w.t.url, WECOM_UA).signInInClient('wecom', userid)).status;
 
   beforeAll(async () => {
-    w = await createWecomApp(undefined, {}, ['user-data-sync']);
+    w = await createWecomApp(undefined, {}, ['user-data-sync', 'action-export']);
     await w.admin.post('users:update?filterByTk=1', { phone: '13800000001' });
     await w.admin.post('environmentVariables:create', { name: 'WECOM_ENV_SECRET', type: 'secret', value: ENV_SECRET });
     await w.addAuthenticator('wecom');
@@ -191,6 +191,18 @@ describe('write-only secrets', () => {
     const allowed = await raw(`authenticators:list?filter=${encodeURIComponent(JSON.stringify({ 'options.public.autoLogin': false, authType: 'WeCom' }))}`);
     expect(allowed.status).toBe(200);
     expect(JSON.parse(allowed.text).data.length).toBeGreaterThan(0);
+  });
+
+  it('refuses an export that would write the options holding the Secret, and exports the rest', async () => {
+    const exportWith = (columns: unknown) => raw('authenticators:export', { title: 'authenticators', columns });
+    for (const columns of [[{ dataIndex: ['options'], defaultTitle: 'Options' }], [{ dataIndex: ['options', 'corpSecret'], defaultTitle: 'Secret' }]]) {
+      const res = await exportWith(columns);
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.text).errors[0].message).toBe('Saved secrets cannot be used to filter or export records.');
+    }
+    const names = await exportWith([{ dataIndex: ['name'], defaultTitle: 'Name' }]);
+    expect(names.status).toBe(200);
+    expect(names.text).not.toContain(SECRET);
   });
 
   it("leaves other authentication types' options alone", async () => {
