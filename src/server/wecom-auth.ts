@@ -109,7 +109,7 @@ export class WeComAuth extends BaseAuth {
         stale = link ?? undefined;
       }
       if (!existing && !member) member = await client.getMember(identity.userid);
-      const email = existing ? undefined : await this.freeEmail(detail?.biz_mail ?? member?.biz_mail ?? detail?.email ?? member?.email);
+      const email = existing ? undefined : await this.freeEmail(detail?.biz_mail || member?.biz_mail || detail?.email || member?.email);
       return this.link(identity.userid, existing, stale, {
         // The name comes from user/get only: it is not worth a third call when linking an existing user.
         nickname: member?.name ?? '',

@@ -71,6 +71,7 @@ describe('linking WeCom members to users', () => {
       { userid: 'nomobile2', name: 'No Mobile Two', mobile: '' },
       { userid: 'pictured', name: 'Pictured', mobile: '13800000051', avatar: HTTPS_AVATAR },
       { userid: 'pictured2', name: 'Pictured Two', mobile: '13800000052', avatar: HTTPS_AVATAR },
+      { userid: 'mailonly', name: 'Mail Only', mobile: '13800000053', biz_mail: '', email: 'mailonly@demo.example' },
     );
     // Every member of corp A sees the app: this file is about linking, not the visible range.
     corp.apps[0].visibleTo = 'all';
@@ -267,6 +268,11 @@ describe('linking WeCom members to users', () => {
       const link = (await linksOf('wecom')).find((l) => l.uuid === 'pictured2');
       expect(link?.avatar).toBe(HTTPS_AVATAR);
     });
+  });
+
+  it('gives a new user the personal email when WeCom has no business email (an empty biz_mail)', async () => {
+    const data = await signedIn(await new WecomUser(w.t.url, WECOM_UA).signInInClient('signup', 'mailonly'));
+    expect(data.user).toMatchObject({ nickname: 'Mail Only', phone: '13800000053', email: 'mailonly@demo.example' });
   });
 
   it('answers a member outside the visible range (60011 from user/get) through auth:signIn with the localized reason, creating nothing', async () => {
