@@ -228,12 +228,25 @@ try {
   const [serverImports, clientImports] = await Promise.all([buildServer(), buildClient(), copyLocales()]);
   const versions = await externalVersions(new Set([...serverImports, ...clientImports]));
   await writeFile(join(dist, 'externalVersion.js'), `module.exports = ${JSON.stringify(versions, null, 2)};\n`);
-  const old = `${dist}-old`;
-  await rename(finalDist, old).catch((error) => {
-    if (error.code !== 'ENOENT') throw error;
-  });
-  await rename(dist, finalDist);
-  await rm(old, { recursive: true, force: true });
+  // Another build (a second test run) may put its dist/ in place between the two renames: move that
+  // one aside too and try again.
+  const olds = [];
+  for (let attempt = 0; ; attempt++) {
+    const old = `${dist}-old${attempt}`;
+    await rename(finalDist, old).then(
+      () => olds.push(old),
+      (error) => {
+        if (error.code !== 'ENOENT') throw error;
+      },
+    );
+    try {
+      await rename(dist, finalDist);
+      break;
+    } catch (error) {
+      if ((error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') || attempt >= 20) throw error;
+    }
+  }
+  await Promise.all(olds.map((old) => rm(old, { recursive: true, force: true })));
 } finally {
   await rm(dist, { recursive: true, force: true });
 }
