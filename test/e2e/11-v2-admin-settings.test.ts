@@ -3,8 +3,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminApi, disable, removeAuthenticator, wecomAuthenticators } from './app';
-import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, visibleText } from './browser';
-import { input, item, openAuthenticatorsV2, openDrawer, row, signInAsAdminV2 } from './v2';
+import { launchBrowser, screenshot, screenshotOnFailure, visibleText } from './browser';
+import { input, item, newV2Visitor, openAuthenticatorsV2, openDrawer, row, signInAsAdminV2 } from './v2';
 import { CORP } from './world';
 
 const NAME = 'wecom_v2_admin';
@@ -22,7 +22,7 @@ describe('WeCom authenticator settings in the modern client (/v/)', () => {
     const api = await adminApi();
     for (const other of await wecomAuthenticators(api)) await disable(api, other.id);
     browser = await launchBrowser();
-    ({ page, urls } = await newVisitor(browser, { viewport: { width: 1280, height: 1900 } }));
+    ({ page, urls } = await newV2Visitor(browser, { viewport: { width: 1280, height: 1900 } }));
     await signInAsAdminV2(page, appUrl);
   });
 

@@ -1,5 +1,6 @@
 // The modern client (`/v/`) in the browser tests: its sign-in form and its authenticator drawer (a plain antd Form).
-import type { Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { newVisitor, type Visitor, type VisitorOptions } from './browser';
 import { ADMIN } from './world';
 
 /** Signs in with the `/v/signin` email/password form and waits for `/v/admin`. */
@@ -28,3 +29,10 @@ export const openAuthenticatorsV2 = async (page: Page, appUrl: string) => {
 };
 
 export const openDrawer = (page: Page) => page.locator('.ant-drawer-open .ant-drawer-content');
+
+/** A visitor for `/v/` pages: the modern client loads more than the v1 one, so a busy machine gets more time. */
+export async function newV2Visitor(browser: Browser, options?: VisitorOptions): Promise<Visitor> {
+  const visitor = await newVisitor(browser, options);
+  visitor.page.setDefaultTimeout(60_000);
+  return visitor;
+}
