@@ -18,6 +18,8 @@ import { addCallbackPageHeaders } from './callback-headers';
 import { RateLimiter } from './rate-limit';
 import { Sealer } from './seal';
 import { StateStore } from './state';
+import { registerContactsSync } from './sync';
+import { contactsCallback } from './sync/callback-action';
 import { DEFAULT_API_BASE_URL, WecomClient } from './wecom/client';
 import { WeComAuth } from './wecom-auth';
 
@@ -72,8 +74,12 @@ export class PluginAuthWeComServer extends Plugin {
     this.guardRedisConnections();
     this.app.on('afterStart', () => this.guardRedisConnections());
 
-    this.app.resourceManager.define({ name: RESOURCE, actions: { authorize, checkConfig } });
+    this.app.resourceManager.define({ name: RESOURCE, actions: { authorize, checkConfig, contactsCallback } });
     this.app.acl.allow(RESOURCE, 'authorize', 'public');
+    // WeCom signs each contacts callback with the sync source's Token: the action checks it.
+    this.app.acl.allow(RESOURCE, 'contactsCallback', 'public');
+    // Contacts sync: the `wecom` source type, when NocoBase's user data sync is enabled.
+    registerContactsSync(this.app);
     // Whoever may manage authenticators may check a WeCom configuration.
     this.app.acl.registerSnippet({ name: 'pm.auth.authenticators', actions: [`${RESOURCE}:checkConfig`] });
     type Middleware = Parameters<typeof this.app.resourceManager.use>[0];

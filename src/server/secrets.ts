@@ -6,6 +6,7 @@ import type { Collection, Database } from '@nocobase/database';
 import { Model } from '@nocobase/database';
 import { AUTH_TYPE, NAMESPACE } from '../constants';
 import { isEnvReference, SAVED_SECRETS } from '../shared/secrets';
+import { SYNC_SECRET_PATHS } from './sync/options';
 
 type Raw = Record<string, unknown>;
 
@@ -21,8 +22,8 @@ export interface WriteOnlyOptions {
 /** Every secret this plugin stores. A feature that stores a new one adds it here. */
 export const WRITE_ONLY: readonly WriteOnlyOptions[] = [
   { collection: 'authenticators', typeField: 'authType', type: AUTH_TYPE, paths: ['corpSecret'] },
-  // Contacts sync: the contacts Secret and the callback Token / EncodingAESKey.
-  { collection: 'userDataSyncSources', typeField: 'sourceType', type: 'wecom', paths: ['corpSecret', 'token', 'encodingAESKey'] },
+  // Contacts sync (src/server/sync/options.ts): the contacts-sync Secret and the callback Token / EncodingAESKey.
+  { collection: 'userDataSyncSources', typeField: 'sourceType', type: 'wecom', paths: SYNC_SECRET_PATHS },
 ];
 
 const OPTIONS = 'options';

@@ -219,7 +219,7 @@ describe('write-only secrets', () => {
   });
 
   it('hides the contacts-sync secrets of a WeCom sync source, also when a task appends its source', async () => {
-    const options = { corpId: 'wwdemo0000000001', corpSecret: SYNC_SECRET, token: SYNC_TOKEN, encodingAESKey: SYNC_AES_KEY };
+    const options = { authenticator: 'wecom', contactsSecret: SYNC_SECRET, callbackToken: SYNC_TOKEN, callbackEncodingAESKey: SYNC_AES_KEY };
     const created = await raw('userDataSyncSources:create', { name: 'wecom-contacts', sourceType: 'wecom', enabled: false, options });
     expect(created.status).toBe(200);
     const source = JSON.parse(created.text).data as { id: number };
@@ -235,11 +235,11 @@ describe('write-only secrets', () => {
       for (const secret of [SYNC_SECRET, SYNC_TOKEN, SYNC_AES_KEY]) expect(text, path).not.toContain(secret);
     }
     const [task] = JSON.parse((await raw('userDataSyncTasks:list?appends=source')).text).data;
-    expect(task.source.options).toEqual({ corpId: 'wwdemo0000000001', savedSecrets: ['corpSecret', 'token', 'encodingAESKey'] });
+    expect(task.source.options).toEqual({ authenticator: 'wecom', savedSecrets: ['contactsSecret', 'callbackToken', 'callbackEncodingAESKey'] });
     // Saved as read, with a new Token: the others are kept.
-    await w.admin.post(`userDataSyncSources:update?filterByTk=${source.id}`, { options: { ...task.source.options, token: 'new-token-1234' } });
-    expect(await stored('userDataSyncSources', 'wecom-contacts')).toEqual({ ...options, token: 'new-token-1234' });
-    const filtered = await raw(`userDataSyncTasks:list?filter=${encodeURIComponent(JSON.stringify({ 'source.options.token': { $like: 'c%' } }))}`);
+    await w.admin.post(`userDataSyncSources:update?filterByTk=${source.id}`, { options: { ...task.source.options, callbackToken: 'new-token-1234' } });
+    expect(await stored('userDataSyncSources', 'wecom-contacts')).toEqual({ ...options, callbackToken: 'new-token-1234' });
+    const filtered = await raw(`userDataSyncTasks:list?filter=${encodeURIComponent(JSON.stringify({ 'source.options.callbackToken': { $like: 'c%' } }))}`);
     expect(filtered.status).toBe(400);
   });
 

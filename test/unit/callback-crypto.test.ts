@@ -1,7 +1,8 @@
-// WXBizMsgCrypt against WeCom's published vectors, then its failures one by one.
+// WXBizMsgCrypt against WeCom's published vectors, then its failures one by one; the callback XML reader.
 import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CallbackCrypto, CallbackCryptoError, callbackSignature } from '../../src/server/wecom/callback-crypto';
+import { CallbackXmlError, parseCallbackXml } from '../../src/server/wecom/callback-xml';
 
 // KAT 1: WeCom's reference sample (sbzhu/weworkapi_golang sample.go).
 const KAT1 = { token: 'QDG6eK', encodingAESKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', receiveId: 'wx5823bf96d3bd56c7' };
@@ -158,6 +159,31 @@ describe('WXBizMsgCrypt failures', () => {
       const error = failureOf(() => new CallbackCrypto({ ...KAT1, encodingAESKey }));
       expect(error.failure).toBe('aesKey');
       expect(error.code).toBe(-40004);
+    }
+  });
+});
+
+describe('callback XML', () => {
+  it('reads CDATA, plain and empty elements, and CDATA split around "]]>"', () => {
+    expect(
+      parseCallbackXml(
+        '<?xml version="1.0"?><xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName>\n<CreateTime>1409659813</CreateTime><AgentID/><Name><![CDATA[a]]]]><![CDATA[>b]]></Name><Note>x &lt; y &amp; &#26472;</Note></xml>',
+      ),
+    ).toEqual({ ToUserName: 'wx5823bf96d3bd56c7', CreateTime: '1409659813', AgentID: '', Name: 'a]]>b', Note: 'x < y & 杨' });
+  });
+
+  it('refuses what is not one flat <xml> element', () => {
+    for (const bad of [
+      '',
+      'hello',
+      '<xml><a>1</b></xml>',
+      '<xml><a><b>1</b></a></xml>',
+      '<!DOCTYPE x [<!ENTITY e "boom">]><xml><a>&e;</a></xml>',
+      '<xml><a>&e;</a></xml>',
+      '<xml><a>1</a>junk</xml>',
+      `<xml><a>${'x'.repeat(70_000)}</a></xml>`,
+    ]) {
+      expect(() => parseCallbackXml(bad), bad.slice(0, 40)).toThrow(CallbackXmlError);
     }
   });
 });

@@ -34,6 +34,8 @@ export interface WecomClientOptions {
   exclusive?: Exclusive;
   /** Per call, connection and answer included. */
   timeoutMs?: number;
+  /** Largest answer accepted (default 1 MiB); user/list of a big department needs more. */
+  maxBodyBytes?: number;
   onCall?: (entry: CallLog) => void;
 }
 
@@ -100,7 +102,7 @@ export class WecomClient {
     this.http = axios.create({
       baseURL: options.apiBaseUrl || DEFAULT_API_BASE_URL,
       timeout: this.timeoutMs,
-      maxContentLength: MAX_BODY_BYTES,
+      maxContentLength: options.maxBodyBytes ?? MAX_BODY_BYTES,
       maxRedirects: 0,
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
@@ -188,6 +190,11 @@ export class WecomClient {
       data: { touser: touser.join('|'), msgtype, agentid: Number(this.credentials.agentId), [msgtype]: content },
     });
     return { msgid: str(reply.msgid), invaliduser: list(reply.invaliduser), unlicenseduser: list(reply.unlicenseduser) };
+  }
+
+  /** Any call that needs the access token (the contacts reader's), with the same token handling. */
+  async call(endpoint: string, method: 'GET' | 'POST', init: { params?: Record<string, string>; data?: unknown } = {}): Promise<Record<string, unknown>> {
+    return this.withToken(endpoint, method, init);
   }
 
   /** agent/get: proves that the AgentId belongs to the app the Secret opens. */

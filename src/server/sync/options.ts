@@ -1,0 +1,53 @@
+// A `wecom` sync source's options, checked once: a missing or malformed value is named.
+
+/** The source's settings (`userDataSyncSources.options`). */
+export interface SyncOptions {
+  /** The WeCom authenticator whose corp is synced and under which members are linked. */
+  authenticator: string;
+  /** The contacts-sync Secret (管理工具 → 通讯录同步); optional when the app's own Secret sees the whole corp. */
+  contactsSecret?: string;
+  /** Token and EncodingAESKey of the contacts callback; both or neither. */
+  callbackToken?: string;
+  callbackEncodingAESKey?: string;
+}
+
+/** The write-only option paths (src/server/secrets.ts). */
+export const SYNC_SECRET_PATHS = ['contactsSecret', 'callbackToken', 'callbackEncodingAESKey'] as const;
+
+export class SyncConfigError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SyncConfigError';
+  }
+}
+
+type Raw = Record<string, unknown>;
+
+function optional(raw: Raw, field: string, pattern: RegExp, label: string): string | undefined {
+  const value = raw[field];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || !pattern.test(value.trim())) throw new SyncConfigError(field, `${label} is not valid.`);
+  return value.trim();
+}
+
+export function parseSyncOptions(input: unknown): SyncOptions {
+  const raw: Raw = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Raw) : {};
+  const authenticator = raw.authenticator;
+  if (typeof authenticator !== 'string' || !authenticator.trim()) {
+    throw new SyncConfigError('authenticator', 'No WeCom authenticator is chosen for this sync source.');
+  }
+  const options: SyncOptions = {
+    authenticator: authenticator.trim(),
+    contactsSecret: optional(raw, 'contactsSecret', /^\S{1,256}$/, 'The contacts-sync Secret'),
+    // WeCom: Token up to 32 letters and digits, EncodingAESKey exactly 43.
+    callbackToken: optional(raw, 'callbackToken', /^[A-Za-z0-9]{1,32}$/, 'The callback Token'),
+    callbackEncodingAESKey: optional(raw, 'callbackEncodingAESKey', /^[A-Za-z0-9+/]{43}$/, 'The callback EncodingAESKey'),
+  };
+  if (Boolean(options.callbackToken) !== Boolean(options.callbackEncodingAESKey)) {
+    throw new SyncConfigError(options.callbackToken ? 'callbackEncodingAESKey' : 'callbackToken', 'The callback needs both the Token and the EncodingAESKey.');
+  }
+  return options;
+}

@@ -1,0 +1,160 @@
+// Contacts sync: a `wecom` source of user-data-sync against the sandbox, through NocoBase's own API.
+import type { Model } from '@nocobase/database';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WecomApp, createWecomApp, testConfig } from '../helpers/wecom-app';
+import { WecomUser } from '../helpers/wecom-user';
+
+const SOURCE = 'wecom-contacts';
+const CONTACTS_SECRET = 'demo-contacts-secret-0123456789abcdef';
+const CALLBACK = { callbackToken: 'cbToken123', callbackEncodingAESKey: 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR' };
+
+type Row = Record<string, unknown>;
+
+async function waitForTask(w: WecomApp, sourceId: number, count: number): Promise<Row> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const tasks = (await w.t.app.db.getRepository('userDataSyncTasks').find({ filter: { sourceId }, sort: ['id'] })).map((t: Model) => t.toJSON() as Row);
+    const last = tasks[count - 1];
+    if (last && (last.status === 'success' || last.status === 'failed')) return last;
+    if (Date.now() > deadline) throw new Error(`sync task ${count} did not finish: ${JSON.stringify(tasks)}`);
+    await new Promise((resolve) => setImmediate(resolve));
+    await w.t.app.db.sequelize.query('SELECT 1');
+  }
+}
+
+describe('contacts sync (pull)', () => {
+  let w: WecomApp;
+  let sourceId: number;
+  let tasks = 0;
+  const db = () => w.t.app.db;
+  const user = async (filter: object) => (await db().getRepository('users').findOne({ filter: filter as never }))?.toJSON() as (Row & { id: number }) | undefined;
+  const pull = async () => {
+    await w.admin.post(`userData:pull?name=${SOURCE}`, {});
+    tasks += 1;
+    return waitForTask(w, sourceId, tasks);
+  };
+  const snapshot = async () => ({
+    users: (await db().getRepository('users').find({ sort: ['id'] })).map((u: Model) => u.toJSON()),
+    departments: (await db().getRepository('departments').find({ sort: ['id'] })).map((d: Model) => d.toJSON()),
+    memberships: (await db().getRepository('departmentsUsers').find({ sort: ['userId', 'departmentId'] })).map((m: Model) => m.toJSON()),
+    links: (await db().getRepository('usersAuthenticators').find({ sort: ['userId'] })).map((l: Model) => l.toJSON()),
+  });
+
+  beforeAll(async () => {
+    w = await createWecomApp(testConfig(), {}, ['user-data-sync', 'departments']);
+    await w.addAuthenticator('wecom');
+    // Users NocoBase has already: Zhao Liu by phone, Wang Wu by email, two users sharing Twin's number.
+    await w.admin.post('users:create', { nickname: 'Zhao (local)', username: 'zhaoliu_local', phone: '138 0000 0004' });
+    await w.admin.post('users:create', { nickname: 'Wang (local)', username: 'wangwu_local', email: 'wangwu@demo.example' });
+    await w.admin.post('users:create', { nickname: 'Twin A', username: 'twin_a', phone: '13800000055' });
+    await w.admin.post('users:create', { nickname: 'Twin B', username: 'twin_b', phone: '+86 138-0000-0055' });
+    // A department an admin keeps by hand, with Zhao Liu in it.
+    const hand = await db().getRepository('departments').create({ values: { title: 'Hand-made' } });
+    const zhao = await user({ username: 'zhaoliu_local' });
+    await db().getRepository('departmentsUsers').create({ values: { userId: zhao?.id, departmentId: hand.get('id'), isOwner: true } });
+    const created = await w.admin.post<Row>('userDataSyncSources:create', {
+      name: SOURCE,
+      sourceType: 'wecom',
+      enabled: true,
+      options: { authenticator: 'wecom', contactsSecret: CONTACTS_SECRET, ...CALLBACK },
+    });
+    sourceId = Number(created.id);
+  });
+  afterAll(async () => {
+    await w?.destroy();
+  });
+
+  it('never answers the contacts-sync Secret, Token or EncodingAESKey', async () => {
+    const shown = await w.admin.get<Row>('userDataSyncSources:get', { filterByTk: String(sourceId) });
+    expect(shown.options).toEqual({ authenticator: 'wecom', savedSecrets: ['contactsSecret', 'callbackToken', 'callbackEncodingAESKey'] });
+  });
+
+  it('refuses a QR sign-in of a member who was never linked (before the sync)', async () => {
+    const res = await new WecomUser(w.t.url).signInWithQr('wecom', 'zhangsan');
+    expect(res.status).toBe(401);
+  });
+
+  it('creates the departments, users, memberships, leaders and links in one pull', async () => {
+    const task = await pull();
+    expect(task.status).toBe('success');
+    expect(task.message).toContain('recipe A-contacts');
+    expect(task.message).toContain('not linked (ambiguous, resolve by hand): twin (phone-ambiguous)');
+
+    // `sort` is a hidden field: toJSON leaves it out.
+    const departments = (await db().getRepository('departments').find({ appends: ['parent'] })).map((d: Model) => ({ ...(d.toJSON() as Row), sort: d.get('sort') }));
+    const byTitle = (title: string) => departments.find((d: Row) => d.title === title) as Row & { parent?: Row };
+    expect(byTitle('Demo Corp').parentId).toBeNull();
+    expect(byTitle('Engineering').parent?.title).toBe('Demo Corp');
+    expect(byTitle('Sales').parent?.title).toBe('Demo Corp');
+    // WeCom's order is larger-first: Engineering (100000000) before Sales (99999000).
+    expect(byTitle('Engineering').sort).toBe(1);
+    expect(byTitle('Sales').sort).toBe(2);
+
+    const zhang = await user({ nickname: 'Zhang San' });
+    expect(zhang).toMatchObject({ phone: '13800000001', email: 'zhangsan@corp.demo.example' });
+    const li = await user({ nickname: 'Li Si' });
+    expect(li).toMatchObject({ phone: '13900000002', email: 'lisi@demo.example', mainDepartmentId: byTitle('Engineering').id });
+    const memberships = (await db().getRepository('departmentsUsers').find({ filter: { userId: li?.id as number } })).map((m: Model) => m.toJSON() as Row);
+    expect(memberships.map((m: Row) => [m.departmentId, m.isOwner]).sort()).toEqual(
+      [
+        [byTitle('Demo Corp').id, false],
+        [byTitle('Engineering').id, true],
+      ].sort(),
+    );
+
+    // Existing users are kept and updated, never duplicated.
+    const zhao = await user({ username: 'zhaoliu_local' });
+    expect(zhao).toMatchObject({ nickname: 'Zhao Liu', email: 'zhaoliu@demo.example' });
+    const wang = await user({ username: 'wangwu_local' });
+    expect(wang).toMatchObject({ nickname: 'Wang Wu' });
+    expect(await db().getRepository('users').count({ filter: { nickname: 'Twin' } })).toBe(0);
+
+    const links = (await db().getRepository('usersAuthenticators').find({ filter: { authenticator: 'wecom' } })).map((l: Model) => l.toJSON() as Row);
+    const linkOf = (uuid: string) => links.find((l: Row) => l.uuid === uuid);
+    expect(linkOf('zhangsan')).toMatchObject({ userId: zhang?.id, meta: { corpId: 'wwdemo0000000001', userid: 'zhangsan' } });
+    expect(linkOf('zhaoliu')).toMatchObject({ userId: zhao?.id });
+    expect(linkOf('wangwu')).toMatchObject({ userId: wang?.id });
+    expect(linkOf('twin')).toBeUndefined();
+  });
+
+  it('keeps a membership an admin added by hand in a department that is not from WeCom', async () => {
+    const zhao = await user({ username: 'zhaoliu_local' });
+    const hand = await db().getRepository('departments').findOne({ filter: { title: 'Hand-made' } });
+    expect(await db().getRepository('departmentsUsers').findOne({ filter: { userId: zhao?.id as number, departmentId: hand?.get('id') as number } })).toMatchObject({ isOwner: true });
+    const sales = await db().getRepository('departments').findOne({ filter: { title: 'Sales' } });
+    expect(await db().getRepository('departmentsUsers').count({ filter: { userId: zhao?.id as number, departmentId: sales?.get('id') as number } })).toBe(1);
+  });
+
+  it('changes nothing on a second pull', async () => {
+    const before = await snapshot();
+    const task = await pull();
+    expect(task.status).toBe('success');
+    expect(task.message).toContain('users 0 written');
+    expect(task.message).toContain('departments 0 written');
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('lets a synced member sign in by QR code at once', async () => {
+    const res = await new WecomUser(w.t.url).signInWithQr('wecom', 'zhangsan');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { data: { user: Row } };
+    expect(body.data.user.nickname).toBe('Zhang San');
+  });
+
+  it('removes a member WeCom no longer has, and a department, on the next pull', async () => {
+    const corp = w.sandbox.config.corps[0];
+    corp.members = corp.members.filter((m) => m.userid !== 'zhangsan');
+    corp.departments = corp.departments?.filter((d) => d.id !== 3);
+    for (const m of corp.members) if (m.department?.includes(3)) m.department = [1];
+    const zhangId = (await user({ nickname: 'Zhang San' }))?.id;
+    const task = await pull();
+    expect(task.message).toContain('1 removed');
+    expect(await user({ id: zhangId })).toBeUndefined();
+    expect(await db().getRepository('usersAuthenticators').count({ filter: { authenticator: 'wecom', uuid: 'zhangsan' } })).toBe(0);
+    expect(await db().getRepository('departments').count({ filter: { title: 'Sales' } })).toBe(0);
+    // Zhao Liu moved to the root and kept the hand-made department.
+    const zhao = await user({ username: 'zhaoliu_local' });
+    const titles = (await db().getRepository('departmentsUsers').find({ filter: { userId: zhao?.id as number }, appends: [] })).length;
+    expect(titles).toBe(2);
+  });
+});
