@@ -7,18 +7,25 @@ export interface StartOptions {
   redirect?: string;
   /** `prompt=none`: no consent screen in the WeCom client (silent `snsapi_base`). */
   silent?: boolean;
+  /** The NocoBase UI language (`zh-CN`): WeCom's web login page is shown in it. */
+  locale?: string;
 }
 
 /** `wecom:authorize?...`, relative to the API base. The slashes of the redirect stay readable. */
-export function authorizeAction(name: string, { redirect, silent }: StartOptions = {}): string {
+export function authorizeAction(name: string, { redirect, silent, locale }: StartOptions = {}): string {
   let query = `authenticator=${encodeURIComponent(name)}`;
   if (redirect) query += `&redirect=${encodeURIComponent(redirect).replace(/%2F/g, '/')}`;
-  return `${RESOURCE}:authorize?${query}${silent ? '&prompt=none' : ''}`;
+  if (silent) query += '&prompt=none';
+  if (locale) query += `&locale=${encodeURIComponent(locale)}`;
+  return `${RESOURCE}:authorize?${query}`;
 }
 
-/** The start URL of a login from this page, e.g. `http://host/api/wecom:authorize?authenticator=wecom`. */
+/**
+ * The start URL of a login from this page in the page's language, e.g.
+ * `http://host/api/wecom:authorize?authenticator=wecom&locale=en-US`.
+ */
 export const startUrl = (app: Application, name: string, options?: StartOptions) =>
-  app.getApiUrl(authorizeAction(name, options));
+  app.getApiUrl(authorizeAction(name, { locale: app.i18n?.language, ...options }));
 
 /** The `redirect` of the current page (where the sign-in page goes afterwards), if it is safe. */
 export const pageRedirect = () => safeRedirectPath(new URLSearchParams(window.location.search).get('redirect'));

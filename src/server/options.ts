@@ -31,9 +31,10 @@ export function parseOptions(input: unknown): WeComOptions {
 }
 
 /** What the anonymous sign-in page may know: never the Secret, nor anything it does not need. */
-export function publicOptions(input: unknown): { autoSignup: boolean; autoLogin: boolean } {
+export function publicOptions(input: unknown): { autoSignup: boolean; autoLogin: boolean; tooltip: string } {
   const pub: Raw = isObject(input) && isObject(input.public) ? input.public : {};
-  return { autoSignup: pub.autoSignup === true, autoLogin: pub.autoLogin === true };
+  const tooltip = typeof pub.tooltip === 'string' ? pub.tooltip.trim().slice(0, 500) : '';
+  return { autoSignup: pub.autoSignup === true, autoLogin: pub.autoLogin === true, tooltip };
 }
 
 /**

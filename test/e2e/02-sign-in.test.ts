@@ -26,7 +26,7 @@ describe('Signing in with WeCom', () => {
     screenshotOnFailure(page, 'signin-button');
     await page.goto(`${appUrl}/signin?redirect=%2Fadmin%2Fpm%2Flist`);
     const button = page.getByRole('link', { name: 'WeCom' });
-    expect(await button.getAttribute('href')).toBe(`${appUrl}/api/wecom:authorize?authenticator=${NAME}&redirect=/admin/pm/list`);
+    expect(await button.getAttribute('href')).toBe(`${appUrl}/api/wecom:authorize?authenticator=${NAME}&redirect=/admin/pm/list&locale=en-US`);
     expect(await page.getByPlaceholder('Password').isVisible()).toBe(true);
     await screenshot(page, 'signin-01-button');
   });
@@ -92,15 +92,17 @@ describe('Signing in with WeCom', () => {
     expect(await visibleText(page.locator('.ant-alert-error .ant-alert-description'))).toBe(NOT_LINKED);
     await screenshot(page, 'signin-08-not-linked');
 
-    // Back on the sign-in page, the reason stays under the WeCom button.
-    await page.getByRole('link', { name: 'Try again' }).click();
+    // Starting the same login again cannot help: the way forward is the sign-in page, where the reason
+    // stays under the WeCom button.
+    expect(await page.getByRole('link', { name: 'Try again' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Back to sign-in' }).click();
     await page.waitForURL(`${appUrl}/signin?redirect=%2Fadmin`);
     expect(await visibleText(page.locator('.ant-alert-error'))).toBe(NOT_LINKED);
     expect(await sessionUser(page)).toBeUndefined();
     await screenshot(page, 'signin-09-reason-on-signin-page');
   });
 
-  it('says the sign-in was cancelled when the member cancels on the QR page', async () => {
+  it('says calmly that the sign-in was cancelled when the member cancels on the QR page', async () => {
     const { page } = await newVisitor(browser);
     screenshotOnFailure(page, 'signin-qr-cancel');
     await page.goto(`${appUrl}/signin`);
@@ -108,7 +110,8 @@ describe('Signing in with WeCom', () => {
     await page.locator('[data-action="deny"]').click();
 
     await page.waitForURL(`${appUrl}/wecom/callback?authenticator=${NAME}`);
-    expect(await visibleText(page.locator('.ant-alert-error .ant-alert-description'))).toBe('WeCom sign-in was cancelled.');
+    expect(await visibleText(page.locator('.ant-alert-info'))).toBe('WeCom sign-in was cancelled.');
+    expect(await page.locator('.ant-alert-error').count()).toBe(0);
     await screenshot(page, 'signin-10-cancelled');
   });
 

@@ -1,4 +1,4 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { demoOptions, expectTokenNeverInUrls, onlyWeComAuthenticator, sessionUser } from './app';
 import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, visibleText } from './browser';
@@ -12,7 +12,9 @@ describe('Automatic login in the WeCom client', () => {
   const appUrl = inject('appUrl');
   const sandboxUrl = inject('sandboxUrl');
   const start = (redirect: string, silent: boolean) =>
-    `${appUrl}/api/wecom:authorize?authenticator=${NAME}&redirect=${redirect}${silent ? '&prompt=none' : ''}`;
+    `${appUrl}/api/wecom:authorize?authenticator=${NAME}&redirect=${redirect}${silent ? '&prompt=none' : ''}&locale=en-US`;
+  const workbenchLink = `${appUrl}/api/wecom:authorize?authenticator=${NAME}&prompt=none`;
+  const consentScreen = (page: Page) => page.locator('[data-consent]');
   const wecomVisitor = (userid: string) => newVisitor(browser, { wecom: true, member: { sandboxUrl, userid } });
 
   beforeAll(async () => {
@@ -97,12 +99,50 @@ describe('Automatic login in the WeCom client', () => {
     expect(await visibleText(page.locator('.ant-alert-error .ant-alert-description'))).toBe(NO_MOBILE);
     await screenshot(page, 'auto-05-failed');
 
-    await page.getByRole('link', { name: 'Try again' }).click();
+    await page.getByRole('link', { name: 'Back to sign-in' }).click();
     await page.waitForURL(`${appUrl}/signin?redirect=%2Fadmin`);
     expect(await visibleText(page.locator('.ant-alert-error'))).toBe(NO_MOBILE);
     await page.waitForTimeout(2000);
     expect(page.url()).toBe(`${appUrl}/signin?redirect=%2Fadmin`);
     expect(urls.filter((url) => url.startsWith(`${appUrl}/api/wecom:authorize`))).toHaveLength(2);
     await screenshot(page, 'auto-06-no-loop');
+  });
+
+  it('asks for consent again when the workbench link is reopened in the tab where the consent was denied', async () => {
+    const { page, urls } = await wecomVisitor('lisi');
+    screenshotOnFailure(page, 'auto-deny-reopen');
+    await page.goto(workbenchLink);
+    await consentScreen(page).waitFor();
+    await page.locator('[data-action="deny"]').click();
+    await page.waitForURL(`${appUrl}/wecom/callback?authenticator=${NAME}`);
+    expect(await visibleText(page.locator('.ant-alert-info'))).toBe('WeCom sign-in was cancelled.');
+    await screenshot(page, 'auto-07-denied');
+
+    // A new login: its silent start may restart with the consent screen, whatever the last one did.
+    await page.goto(workbenchLink);
+    await consentScreen(page).waitFor();
+    const withConsent = `${appUrl}/api/wecom:authorize?authenticator=${NAME}&locale=en-US`;
+    expect(urls.filter((url) => url.startsWith(`${appUrl}/api/wecom:authorize`))).toEqual([workbenchLink, withConsent, workbenchLink, withConsent]);
+    await screenshot(page, 'auto-08-consent-again');
+
+    // "Try again" after a deny brings the consent screen too.
+    await page.locator('[data-action="deny"]').click();
+    await page.getByRole('link', { name: 'Try again' }).click();
+    await consentScreen(page).waitFor();
+  });
+
+  it('tells a member who consented but has no mobile number so, also when the workbench link is reopened', async () => {
+    const { page } = await wecomVisitor('wangwu');
+    screenshotOnFailure(page, 'auto-no-mobile-reopen');
+    for (const attempt of [1, 2]) {
+      await page.goto(workbenchLink);
+      await page.locator('[data-action="allow"]').click();
+      await page.waitForURL(`${appUrl}/wecom/callback?authenticator=${NAME}`);
+      expect(await visibleText(page.locator('.ant-alert-error .ant-alert-description')), `attempt ${attempt}`).toBe(NO_MOBILE);
+    }
+    await screenshot(page, 'auto-09-no-mobile-again');
+    // "Try again" starts the login again: the consent screen, where the member can share the number.
+    await page.getByRole('link', { name: 'Try again' }).click();
+    await consentScreen(page).waitFor();
   });
 });

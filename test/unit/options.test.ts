@@ -60,8 +60,13 @@ describe('parseOptions', () => {
     expect(fieldOf(undefined)).toBe('corpId');
   });
 
-  it('gives the browser only the two switches', () => {
-    expect(publicOptions({ ...valid, public: { autoSignup: true, autoLogin: true, extra: 'x' } })).toEqual({ autoSignup: true, autoLogin: true });
-    expect(publicOptions(undefined)).toEqual({ autoSignup: false, autoLogin: false });
+  it('gives the browser only the two switches and the button tooltip', () => {
+    expect(publicOptions({ ...valid, public: { autoSignup: true, autoLogin: true, tooltip: ' Scan with WeCom ', extra: 'x' } })).toEqual({
+      autoSignup: true,
+      autoLogin: true,
+      tooltip: 'Scan with WeCom',
+    });
+    expect(publicOptions(undefined)).toEqual({ autoSignup: false, autoLogin: false, tooltip: '' });
+    expect(publicOptions({ public: { tooltip: { html: '<b>' } } })).toEqual({ autoSignup: false, autoLogin: false, tooltip: '' });
   });
 });

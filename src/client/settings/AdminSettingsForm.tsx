@@ -69,6 +69,11 @@ const settingsSchema = (t: TFunction): ISchema => ({
       t('In the WeCom client, sign in without a click. Only one WeCom authenticator may have it.'),
       { type: 'boolean', default: false },
     ),
+    'public.tooltip': field(
+      t('Button tooltip'),
+      'Input',
+      t('Shown when the pointer rests on the WeCom button of the sign-in page. Localized like the title.'),
+    ),
     homepage: field(t('Workbench homepage link'), 'HomepageLink', t("The app's homepage in the WeCom admin console."), {
       type: 'void',
     }),

@@ -11,6 +11,8 @@ export interface RequestConfig {
   headers?: Record<string, string>;
   /** NocoBase: do not show the error notification of a failed request. */
   skipNotify?: boolean;
+  /** NocoBase: a 401 of this request does not send the page to the sign-in page. */
+  skipAuth?: boolean;
 }
 
 export interface APIClient {
@@ -37,6 +39,8 @@ export declare class Application {
   pm: { get<T>(plugin: new (...args: never[]) => T): T; get(name: string): unknown };
   apiClient: APIClient;
   router: RouterManager;
+  /** The UI language the person chose, e.g. `zh-CN`. */
+  i18n?: { language?: string };
   /** Absolute URL of an API action, e.g. `http://host/api/wecom:authorize`. */
   getApiUrl(path?: string): string;
   /** The app's public path joined with `path`, e.g. `/signin`. */
@@ -51,6 +55,8 @@ export declare class Plugin {
 
 export declare function useApp(): Application;
 export declare function useAPIClient(): APIClient;
+/** Renders a schema text: `{{t("Sign in")}}` in the UI language, anything else as it is. */
+export declare function useCompile(): (source: string) => string;
 
 export declare const SchemaComponent: ComponentType<{
   schema: ISchema;
