@@ -28,8 +28,8 @@ describe('administration', () => {
     const text = await res.text();
     expect(text).not.toContain(SECRET);
     const wecom = JSON.parse(text).data.find((item: { name: string }) => item.name === 'wecom');
-    expect(wecom).toMatchObject({ authType: 'WeCom', options: { autoSignup: false, autoLogin: true } });
-    expect(Object.keys(wecom.options).sort()).toEqual(['autoLogin', 'autoSignup']);
+    expect(wecom).toMatchObject({ authType: 'WeCom', options: { autoSignup: false, autoLogin: true, tooltip: '' } });
+    expect(Object.keys(wecom.options).sort()).toEqual(['autoLogin', 'autoSignup', 'tooltip']);
   });
 
   it('refuses a second WeCom authenticator with automatic login', async () => {
