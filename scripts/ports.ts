@@ -29,13 +29,14 @@ export async function portIsFree(port: number, host = '127.0.0.1'): Promise<bool
 // every process on the machine take ports from that range, and one of them could take a port between
 // freePort() and the moment the server it was chosen for binds it.
 const RANGE = { from: 20_000, to: 32_000 };
-// Claims shared by every process on this machine (two suites running at once), dropped when stale.
+// Claims shared by every process on this machine (two suites running at once), dropped when stale: a
+// server may bind its port many minutes after it was chosen (an install first, on a loaded machine).
 const CLAIMS = join(tmpdir(), 'nocobase-auth-wecom-ports');
-const CLAIM_TTL_MS = 30 * 60_000;
+const CLAIM_TTL_MS = 6 * 3600_000;
 
 /**
- * A port that is free now and that no other caller of freePort (in any process) got in the last half
- * hour, for a server started in another process.
+ * A port that is free now and that no other caller of freePort (in any process) got in the last six
+ * hours, for a server started in another process.
  */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   mkdirSync(CLAIMS, { recursive: true });

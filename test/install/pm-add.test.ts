@@ -1,7 +1,7 @@
 // The path of a real admin: `npm pack`, then `pm add <tarball>` and `pm enable auth-wecom` on a stock
 // NocoBase app with fresh storage. Nothing of this repository is visible to that app but the tarball.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, RunningApp, runCli, startApp } from '../../scripts/nocobase';
@@ -26,23 +26,42 @@ describe('installing the packed plugin with pm add', () => {
   let app: RunningApp;
   let logFile: string;
 
+  // Four NocoBase boots (install, pm add, pm enable, the first start with its upgrade): about 1.5 min on an
+  // idle 2-core machine, ten times that when it is shared with other suites. A slow machine is not a failure.
   beforeAll(async () => {
     dir = mkdtempSync(join(root, '.test-tmp', 'pm-add-'));
-    const tarball = join(dir, execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, encoding: 'utf8' }).trim());
-    const modules = stockNodeModules(dir);
-    const env = nocobaseEnv({
-      storage: join(dir, 'storage'),
-      port: await freePort(),
-      extra: { NODE_MODULES_PATH: modules, NODE_PATH: modules, APP_PACKAGE_ROOT: join(modules, '@nocobase/app') },
-    });
     logFile = join(dir, 'nocobase.log');
-    await runCli(['install', '-f'], env, logFile);
-    await runCli(['pm', 'add', tarball], env, logFile);
-    await runCli(['pm', 'enable', 'auth-wecom'], env, logFile);
-    // The first start after `pm add` upgrades the app: startApp waits for the admin's sign-in to succeed,
-    // not for the gateway's early answers (app:getLang answers while every real call is a 503).
-    app = await startApp(env, logFile);
-  }, 600_000);
+    const steps: string[] = [];
+    const step = async <T>(name: string, fn: () => T | Promise<T>): Promise<T> => {
+      const started = Date.now();
+      try {
+        return await fn();
+      } finally {
+        steps.push(`${name} ${Math.round((Date.now() - started) / 1000)} s`);
+      }
+    };
+    try {
+      const tarball = await step('npm pack', () =>
+        join(dir, execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, encoding: 'utf8' }).trim()),
+      );
+      const modules = stockNodeModules(dir);
+      const env = nocobaseEnv({
+        storage: join(dir, 'storage'),
+        port: await freePort(),
+        extra: { NODE_MODULES_PATH: modules, NODE_PATH: modules, APP_PACKAGE_ROOT: join(modules, '@nocobase/app') },
+      });
+      await step('install', () => runCli(['install', '-f'], env, logFile));
+      await step('pm add', () => runCli(['pm', 'add', tarball], env, logFile));
+      await step('pm enable', () => runCli(['pm', 'enable', 'auth-wecom'], env, logFile));
+      // The first start after `pm add` upgrades the app: startApp waits for the admin's sign-in to succeed,
+      // not for the gateway's early answers (app:getLang answers while every real call is a 503).
+      app = await step('start', () => startApp(env, logFile, 1_500_000));
+      console.log(`pm add path: ${steps.join(', ')}`);
+    } catch (error) {
+      const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n') : '(no log)';
+      throw new Error(`${(error as Error).message}\nsteps: ${steps.join(', ')}\nlast lines of ${logFile}:\n${tail}`, { cause: error });
+    }
+  }, 1_800_000);
 
   afterAll(async () => {
     await app?.stop();
