@@ -50,6 +50,7 @@ const CLIENT_EXTERNALS = [
   'ahooks',
   '@emotion/css',
   '@nocobase/plugin-auth/client',
+  '@nocobase/plugin-notification-manager/client',
 ];
 
 // What the modern client (`/v/`) provides (nocobase/nocobase packages/core/client-v2/src/utils/globalDeps.ts),
@@ -149,6 +150,8 @@ async function buildClient() {
     // The authenticator settings form, for admins only: index.js loads it next to itself when a drawer
     // shows it (src/client/SettingsLoader.tsx).
     buildAmd({ entry: 'src/client/settings/AdminSettingsForm.tsx', outfile: 'client/settings.js' }),
+    // The notification channel's forms, for admins only (src/client/notification/register.tsx).
+    buildAmd({ entry: 'src/client/notification/forms.tsx', outfile: 'client/notification.js' }),
     // The modern client (`/v/`): the same split, plus the callback page in its own file (src/client-v2/index.tsx).
     ...[
       { entry: 'src/client-v2/index.tsx', outfile: 'client-v2/index.js', amdName: `${pkg.name}/client-v2` },

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig, SandboxConfig, startSandbox } from '../sandbox';
+import { configureDemoChannel } from './demo-channel';
 import { Api, assertPortsFree, PortBusyError, runCli, startApp } from './nocobase';
 import { appHost, linkSelf, nocobaseEnv, root } from './paths.mjs';
 
@@ -81,6 +82,7 @@ async function main() {
       void shutdown(1);
     });
     if (app.admin) await configureDemo(app.admin, origin);
+    if (app.admin) await configureDemoChannel(app.admin);
     else console.log(`The admin's password is no longer ${env.INIT_ROOT_PASSWORD}: the demo settings were left as they are.`);
     console.log(`Ready in ${Math.round((Date.now() - started) / 1000)} s.`);
   } catch (error) {
@@ -95,6 +97,7 @@ NocoBase is running at ${origin}${open ? ` (listening on ${env.APP_HOST}: reacha
   Admin:          ${env.INIT_ROOT_EMAIL} / ${env.INIT_ROOT_PASSWORD}  (phone ${DEMO_PHONE}, matches sandbox member zhangsan)
   WeCom sandbox:  ${sandbox.url}  (corp ${corp.corpId}, agent ${corp.apps[0].agentId})
   Authenticator:  "wecom" (Settings > Authentication)
+  Notifications:  channel "wecom" (Settings > Notification manager); what a member received: ${sandbox.url}/inbox/zhangsan
   Logs:           ${logFile}
 Press Ctrl-C to stop.`);
 }

@@ -2,6 +2,7 @@ import { Plugin } from '@nocobase/client';
 import type AuthPlugin from '@nocobase/plugin-auth/client';
 import { AUTH_TYPE, CALLBACK_ROUTE } from '../constants';
 import { CallbackPage } from './CallbackPage';
+import { registerChannel } from './notification/register';
 import { AdminSettingsForm } from './SettingsLoader';
 import { SignInButton } from './SignInButton';
 
@@ -11,6 +12,7 @@ export class PluginAuthWeComClient extends Plugin {
     (this.app.pm.get('auth') as AuthPlugin).registerType(AUTH_TYPE, { components: { SignInButton, AdminSettingsForm } });
     // Inside plugin-auth's layout route (`auth`), like the sign-in page; public.
     this.router.add('auth.wecomCallback', { path: `/${CALLBACK_ROUTE}`, Component: CallbackPage, skipAuthCheck: true });
+    registerChannel(this.app);
   }
 }
 

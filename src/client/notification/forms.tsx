@@ -1,0 +1,185 @@
+// The entry of dist/client/notification.js: the `wecom` channel's forms (./register.tsx loads them).
+// Field names are WeCom's message/send names (docs/architecture.md, notification channel); the server
+// checks everything again after the workflow's variables are filled in.
+import { SchemaComponent, useAPIClient } from '@nocobase/client';
+import type { ISchema } from '@formily/json-schema';
+import { UserAddition, UserSelect } from '@nocobase/plugin-notification-manager/client';
+import { Spin } from 'antd';
+import { useEffect, useMemo, useState } from 'react';
+import type { TFunction } from 'react-i18next';
+import { AUTH_TYPE } from '../../constants';
+import { useT } from '../locale';
+import { bytesOf, linkProblem } from './limits';
+
+interface AuthenticatorRow {
+  name: string;
+  title?: string;
+}
+
+/** Channel options: the WeCom authenticator whose app sends, and whose links name the recipients. */
+export function ChannelConfigForm() {
+  const t = useT();
+  const api = useAPIClient();
+  const [choices, setChoices] = useState<{ label: string; value: string }[]>();
+
+  useEffect(() => {
+    let mounted = true;
+    const filter = encodeURIComponent(JSON.stringify({ authType: AUTH_TYPE, enabled: true }));
+    api
+      .request<{ data: AuthenticatorRow[] }>({ url: `authenticators:list?paginate=false&filter=${filter}` })
+      .then(({ data }) => mounted && setChoices(data.data.map((row) => ({ label: row.title || row.name, value: row.name }))))
+      .catch(() => mounted && setChoices([]));
+    return () => {
+      mounted = false;
+    };
+  }, [api]);
+
+  // NocoBase's SchemaComponent reads its schema once: it is rendered when the choices are known.
+  if (!choices) return <Spin />;
+  return <AuthenticatorField t={t} choices={choices} />;
+}
+
+function AuthenticatorField({ t, choices }: { t: TFunction; choices: { label: string; value: string }[] }) {
+  const schema = useMemo<ISchema>(
+    () => ({
+      type: 'object',
+      properties: {
+        authenticator: {
+          type: 'string',
+          title: t('WeCom authenticator'),
+          description:
+            choices.length === 0
+              ? t('No enabled WeCom authenticator yet: add one under Authentication first.')
+              : t('Messages are sent as the app of this authenticator, to the users who signed in with it.'),
+          required: true,
+          'x-decorator': 'FormItem',
+          'x-component': 'Select',
+          enum: choices,
+        },
+      },
+    }),
+    [choices, t],
+  );
+  return <SchemaComponent schema={schema} />;
+}
+
+const maxBytes = (t: TFunction, max: number) => (value: unknown) =>
+  typeof value === 'string' && bytesOf(value) > max ? t('At most {{max}} bytes (a Chinese character takes 3).', { max }) : '';
+
+const maxChars = (t: TFunction, max: number) => (value: unknown) =>
+  typeof value === 'string' && [...value].length > max ? t('At most {{max}} characters.', { max }) : '';
+
+const appLink = (t: TFunction) => (value: unknown) => {
+  if (typeof value !== 'string' || !value.trim()) return '';
+  return linkProblem(value) ? t('A path of this app, like /admin/..., or an address on its Origin.') : maxBytes(t, 2048)(value);
+};
+
+const visibleFor = (...types: string[]) => ({
+  dependencies: ['msgtype'],
+  fulfill: { state: { visible: `{{${JSON.stringify(types)}.includes($deps[0])}}` } },
+});
+
+type Variables = unknown;
+
+const text = (title: string, component: string, variableOptions: Variables, extra: ISchema = {}): ISchema => ({
+  type: 'string',
+  title,
+  'x-decorator': 'FormItem',
+  'x-component': component,
+  'x-component-props': { scope: variableOptions, useTypedConstant: ['string'] },
+  ...extra,
+});
+
+const messageSchema = (t: TFunction, variableOptions: Variables): ISchema => ({
+  type: 'void',
+  properties: {
+    receivers: {
+      type: 'array',
+      title: t('Receivers'),
+      description: t('NocoBase users; a user is reached through the WeCom account they signed in with.'),
+      required: true,
+      'x-decorator': 'FormItem',
+      'x-component': 'ArrayItems',
+      items: {
+        type: 'void',
+        'x-component': 'Space',
+        'x-component-props': { style: { width: '100%' } },
+        properties: {
+          input: { type: 'string', 'x-decorator': 'FormItem', 'x-component': 'UserSelect' },
+          remove: { type: 'void', 'x-decorator': 'FormItem', 'x-component': 'ArrayItems.Remove' },
+        },
+      },
+      properties: { add: { type: 'void', title: t('Add receiver'), 'x-component': 'UserAddition' } },
+    },
+    msgtype: {
+      type: 'string',
+      title: t('Message type'),
+      required: true,
+      default: 'textcard',
+      'x-decorator': 'FormItem',
+      'x-component': 'Radio.Group',
+      enum: [
+        { label: t('Text card'), value: 'textcard' },
+        { label: t('Text'), value: 'text' },
+        { label: 'Markdown', value: 'markdown' },
+        { label: t('Template card (text notice)'), value: 'template_card' },
+      ],
+    },
+    title: text(t('Title'), 'Variable.TextArea', variableOptions, { required: true, 'x-validator': maxBytes(t, 128), 'x-reactions': visibleFor('textcard') }),
+    description: text(t('Description'), 'Variable.RawTextArea', variableOptions, {
+      required: true,
+      'x-validator': maxBytes(t, 512),
+      'x-reactions': visibleFor('textcard'),
+    }),
+    url: text(t('Link'), 'Variable.TextArea', variableOptions, {
+      description: t("A path of this app, like /admin/..., made absolute from the authenticator's Origin. Empty: the authenticator's redirect link."),
+      'x-validator': appLink(t),
+      'x-reactions': visibleFor('textcard'),
+    }),
+    btntxt: {
+      type: 'string',
+      title: t('Button text'),
+      'x-decorator': 'FormItem',
+      'x-component': 'Input',
+      'x-component-props': { placeholder: '详情' },
+      'x-validator': maxChars(t, 4),
+      'x-reactions': visibleFor('textcard'),
+    },
+    content: text(t('Content'), 'Variable.RawTextArea', variableOptions, {
+      required: true,
+      'x-validator': maxBytes(t, 2048),
+      'x-reactions': visibleFor('text', 'markdown'),
+    }),
+    template_card: {
+      type: 'object',
+      'x-reactions': visibleFor('template_card'),
+      properties: {
+        main_title: {
+          type: 'object',
+          properties: {
+            title: text(t('Title'), 'Variable.TextArea', variableOptions, { required: true }),
+            desc: text(t('Description'), 'Variable.TextArea', variableOptions),
+          },
+        },
+        sub_title_text: text(t('Content'), 'Variable.RawTextArea', variableOptions),
+        card_action: {
+          type: 'object',
+          properties: {
+            url: text(t('Link'), 'Variable.TextArea', variableOptions, {
+              required: true,
+              description: t("A path of this app, like /admin/..., made absolute from the authenticator's Origin."),
+              'x-validator': appLink(t),
+            }),
+          },
+        },
+      },
+    },
+  },
+});
+
+/** The message of a workflow's notification node (or of a notification template). */
+export function MessageConfigForm({ variableOptions }: { variableOptions?: unknown }) {
+  const t = useT();
+  const schema = useMemo(() => messageSchema(t, variableOptions), [t, variableOptions]);
+  return <SchemaComponent schema={schema} components={{ UserSelect, UserAddition }} />;
+}
