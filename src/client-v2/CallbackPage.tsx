@@ -12,14 +12,23 @@ import { forgetPending, readPending, rememberError, rememberSignIn, writePending
 import { forgetSignOut } from './signout';
 import { beginLogin, defaultRedirect, hrefOf, startUrl } from './start';
 
-/** Reads the callback query, then drops `code` and `state` from the address bar and the history. */
-function takeQuery() {
+type Query = { authenticator: string; code: string | null; state: string | null; error: string | null };
+let taken: Query | undefined;
+
+/**
+ * Reads the callback query, then drops `code` and `state` from the address bar and the history. Once per
+ * page load (WeCom's redirect is one): a first render that suspends (the translations loading) is thrown
+ * away, and the next one must still see the code.
+ */
+function takeQuery(): Query {
+  if (taken) return taken;
   const query = new URLSearchParams(window.location.search);
   const authenticator = query.get('authenticator') ?? '';
   const kept = authenticator && `?authenticator=${encodeURIComponent(authenticator)}`;
   // history.state belongs to the router: keep it, change only the URL.
   window.history.replaceState(window.history.state, '', window.location.pathname + kept);
-  return { authenticator, code: query.get('code'), state: query.get('state'), error: query.get('error') };
+  taken = { authenticator, code: query.get('code'), state: query.get('state'), error: query.get('error') };
+  return taken;
 }
 
 /** Signs the session of this browser out (token and NocoBase's auth cookies), whatever answers. */
