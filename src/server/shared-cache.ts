@@ -27,7 +27,8 @@ export class SharedCache {
 
   constructor(
     private readonly cache: Cache,
-    private readonly timeoutMs = 2000,
+    /** A bound, not a latency target: on a busy instance a Redis reply can wait seconds for the event loop. */
+    private readonly timeoutMs = 5000,
   ) {}
 
   get<T>(key: string): Promise<T | undefined | null> {

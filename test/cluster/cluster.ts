@@ -29,6 +29,8 @@ export interface Cluster {
   /** Keys in Redis matching a glob. */
   redisKeys(pattern: string): string[];
   redisDel(pattern: string): number;
+  /** Seconds a Redis key has left to live. */
+  redisTtl(key: string): number;
   destroy(): Promise<void>;
 }
 
@@ -109,6 +111,7 @@ export async function startCluster(configure: (admin: Api, origin: string, sql: 
       dir,
       sql,
       redisKeys,
+      redisTtl: (key) => Number(redisCli(['ttl', key]).trim()),
       redisDel(pattern) {
         const keys = redisKeys(pattern);
         if (keys.length) redisCli(['del', ...keys]);
