@@ -11,7 +11,7 @@ export default defineConfig({
     poolOptions: { forks: { singleFork: true } },
     fileParallelism: false,
     sequence: { shuffle: false },
-    testTimeout: 90_000,
-    hookTimeout: 240_000,
+    testTimeout: 300_000,
+    hookTimeout: 900_000,
   },
 });

@@ -51,7 +51,9 @@ export interface WecomApp {
 export async function createWecomApp(config: SandboxConfig = testConfig(), env: Record<string, string> = {}, plugins: string[] = []): Promise<WecomApp> {
   const sandbox = await startSandbox(config);
   const t = await createTestApp({
-    env: { WECOM_API_BASE_URL: sandbox.url, WECOM_OAUTH_BASE_URL: sandbox.url, WECOM_LOGIN_BASE_URL: sandbox.url, ...env },
+    // The sandbox answers from this process: on a loaded machine its replies can take seconds. A suite that
+    // tests the timeout sets its own WECOM_TIMEOUT_MS.
+    env: { WECOM_API_BASE_URL: sandbox.url, WECOM_OAUTH_BASE_URL: sandbox.url, WECOM_LOGIN_BASE_URL: sandbox.url, WECOM_TIMEOUT_MS: '20000', ...env },
     plugins,
   });
   // The sandbox trusts the test app's address, as an admin registers it in the WeCom console.
