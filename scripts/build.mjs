@@ -150,6 +150,8 @@ async function buildClient() {
     // The authenticator settings form, for admins only: index.js loads it next to itself when a drawer
     // shows it (src/client/SettingsLoader.tsx).
     buildAmd({ entry: 'src/client/settings/AdminSettingsForm.tsx', outfile: 'client/settings.js' }),
+    // The WeCom sync source's form, for admins only (src/client/sync/register.tsx).
+    buildAmd({ entry: 'src/client/sync/form.tsx', outfile: 'client/sync.js' }),
     // The notification channel's forms, for admins only (src/client/notification/register.tsx).
     buildAmd({ entry: 'src/client/notification/forms.tsx', outfile: 'client/notification.js' }),
     // The modern client (`/v/`): the same split, plus the callback page in its own file (src/client-v2/index.tsx).

@@ -4,6 +4,7 @@ import { AUTH_TYPE, CALLBACK_ROUTE } from '../constants';
 import { CallbackPage } from './CallbackPage';
 import { registerChannel } from './notification/register';
 import { AdminSettingsForm } from './SettingsLoader';
+import { registerSyncSource } from './sync/register';
 import { SignInButton } from './SignInButton';
 
 export class PluginAuthWeComClient extends Plugin {
@@ -12,6 +13,7 @@ export class PluginAuthWeComClient extends Plugin {
     (this.app.pm.get('auth') as AuthPlugin).registerType(AUTH_TYPE, { components: { SignInButton, AdminSettingsForm } });
     // Inside plugin-auth's layout route (`auth`), like the sign-in page; public.
     this.router.add('auth.wecomCallback', { path: `/${CALLBACK_ROUTE}`, Component: CallbackPage, skipAuthCheck: true });
+    registerSyncSource(this.app);
     registerChannel(this.app);
   }
 }
