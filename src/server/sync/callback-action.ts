@@ -7,7 +7,7 @@ import { LoginError } from '../errors';
 import { PluginAuthWeComServer } from '../plugin';
 import { CallbackCrypto, CallbackCryptoError } from '../wecom/callback-crypto';
 import { CallbackXmlError, parseCallbackXml } from '../wecom/callback-xml';
-import { ContactEvent, resolveSource, SOURCE_TYPE, WeComContactsSync } from './contacts-sync';
+import { ContactEvent, exclusiveForSource, resolveSource, SOURCE_TYPE, WeComContactsSync } from './contacts-sync';
 import { SyncConfigError } from './options';
 
 /** WeCom's envelope is a few hundred bytes; an event a few KB. */
@@ -124,7 +124,7 @@ export async function contactsCallback(ctx: Context, next: Next) {
     // WeCom retries a delivery it thinks was lost: the same message again. Seen ones change nothing twice.
     const key = createHash('sha256').update(`${sourceName}\n${plain}`).digest('hex');
     const sync = new WeComContactsSync(app, sourceName, options, auth, (o) => plugin.clientFor(o), app.log);
-    const work = plugin.exclusive(`contacts-event:${sourceName}`, async () => {
+    const work = exclusiveForSource(app, sourceName, async () => {
       if (await plugin.tokenCache.get(`contacts-event:${key}`)) return 'duplicate';
       const report = await sync.apply(event);
       await plugin.tokenCache.set(`contacts-event:${key}`, 1, SEEN_TTL_MS);

@@ -17,6 +17,13 @@ import { departmentRecord, departmentRecords, DepartmentRecord, sameRecord, sibl
 import { parseSyncOptions, SyncConfigError, SyncOptions } from './options';
 
 export const SOURCE_TYPE = 'wecom';
+/** A pull of a large corp takes minutes; the lock is released as soon as it is done. */
+const LOCK_TTL_MS = 10 * 60_000;
+
+/** One writer per source at a time (a pull, or a callback's change), across a cluster when the lock manager is shared. */
+export function exclusiveForSource<T>(app: Application, sourceName: string, fn: () => Promise<T>): Promise<T> {
+  return app.lockManager.runExclusive(`auth-wecom:contacts:${sourceName}`, fn, LOCK_TTL_MS);
+}
 /** What the database folds in a stored phone before comparing: what normalizePhone does too. */
 const PHONE_FOLDS: [string, string][] = [
   ...Array.from({ length: 10 }, (_, d): [string, string] => [String.fromCharCode(0xff10 + d), String(d)]),

@@ -3,7 +3,7 @@ import { SyncSource } from '@nocobase/plugin-user-data-sync';
 import type { UserData } from '@nocobase/plugin-user-data-sync';
 import type { Application } from '@nocobase/server';
 import { PluginAuthWeComServer } from '../plugin';
-import { describeReport, resolveSource, SyncReport, WeComContactsSync } from './contacts-sync';
+import { describeReport, exclusiveForSource, resolveSource, SyncReport, WeComContactsSync } from './contacts-sync';
 
 type EndTaskParams = Parameters<SyncSource['endTask']>[0];
 
@@ -16,8 +16,7 @@ export class WeComSyncSource extends SyncSource {
     const plugin = app.pm.get(PluginAuthWeComServer);
     const { options, auth } = await resolveSource(app, this.options);
     const sync = new WeComContactsSync(app, this.instance.get('name') as string, options, auth, (o) => plugin.clientFor(o), app.log);
-    // One pull per source at a time, across a cluster when NocoBase's lock manager is shared.
-    this.report = await app.lockManager.runExclusive(`auth-wecom:contacts-pull:${sync.sourceName}`, () => sync.pull(), 10 * 60_000);
+    this.report = await exclusiveForSource(app, sync.sourceName, () => sync.pull());
     app.log.info('wecom contacts pulled', { source: sync.sourceName, ...this.report });
     return [];
   }
