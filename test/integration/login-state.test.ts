@@ -87,10 +87,23 @@ describe('login state and the start URL', () => {
 
     // 3,000 starts without a cookie, 30 at a time, each from an address of its own (a distributed flood
     // that the per-client limit does not stop).
+    const floodStart = async (): Promise<number> => {
+      const client = newClient();
+      // On a loaded machine a kept-alive connection can close under a request: that is not what is tested here.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const res = await start(new WecomUser(w.t.url), { authenticator: 'wecom' }, {}, client);
+          await res.arrayBuffer();
+          return res.status;
+        } catch (error) {
+          if (attempt === 3 || !(error instanceof TypeError)) throw error;
+        }
+      }
+    };
     const statuses: number[] = [];
     for (let batch = 0; batch < 100; batch++) {
-      const answers = await Promise.all(Array.from({ length: 30 }, () => start(new WecomUser(w.t.url), { authenticator: 'wecom' })));
-      statuses.push(...answers.map((res) => res.status));
+      const answers = await Promise.all(Array.from({ length: 30 }, () => floodStart()));
+      statuses.push(...answers);
     }
     expect(statuses.filter((status) => status !== 302)).toEqual([]);
     // Nothing per start on the server: the state cache did not grow.
