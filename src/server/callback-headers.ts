@@ -1,16 +1,15 @@
-// The callback page (`<public path>wecom/callback?code=&state=`) is the client's index.html, which
-// NocoBase's gateway serves itself: the request never reaches the app's koa middlewares. The gateway's
-// request handlers run before it for every request; this one adds headers to that one route only and
-// lets the gateway go on (`false`).
+// The callback page (`<public path>wecom/callback?code=&state=`, `<public path>v/wecom/callback` for the
+// modern client) is the client's index.html, which NocoBase's gateway serves itself: the request never
+// reaches the app's koa middlewares. The gateway's request handlers run before it for every request; this
+// one adds headers to those routes only and lets the gateway go on (`false`).
 import { Gateway } from '@nocobase/server';
 import type { ServerResponse } from 'node:http';
-import { CALLBACK_ROUTE } from '../constants';
+import { callbackPath } from './actions/authorize';
 
 /** A code and a state are in the URL: no cache may keep the page, no Referer may carry it away. */
 function callbackPageHeaders(req: { url?: string }, res: ServerResponse): false {
-  const path = (req.url ?? '').split('?')[0];
-  const route = `${(process.env.APP_PUBLIC_PATH || '/').replace(/\/+$/, '')}/${CALLBACK_ROUTE}`;
-  if (path === route || path === `${route}/`) {
+  const path = (req.url ?? '').split('?')[0].replace(/(.)\/$/, '$1');
+  if (path === callbackPath('v1') || path === callbackPath('v2')) {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
   }
