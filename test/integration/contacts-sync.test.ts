@@ -157,4 +157,20 @@ describe('contacts sync (pull)', () => {
     const titles = (await db().getRepository('departmentsUsers').find({ filter: { userId: zhao?.id as number }, appends: [] })).length;
     expect(titles).toBe(2);
   });
+
+  it.each([
+    ['an authenticator that does not exist', { authenticator: 'nope' }, 'There is no WeCom authenticator named "nope".'],
+    ['a callback EncodingAESKey that is not 43 characters', { authenticator: 'wecom', callbackToken: 'abc', callbackEncodingAESKey: 'short' }, 'The callback EncodingAESKey is not valid.'],
+    ['a Token without its EncodingAESKey', { authenticator: 'wecom', callbackToken: 'abc' }, 'The callback needs both the Token and the EncodingAESKey.'],
+    ['a contacts-sync Secret WeCom refuses', { authenticator: 'wecom', contactsSecret: 'not-the-secret' }, 'errcode 40001'],
+  ])('fails the task, naming the problem, for %s, and writes nothing', async (_, options, message) => {
+    const before = await snapshot();
+    const name = `bad-${Math.random().toString(36).slice(2, 8)}`;
+    const created = await w.admin.post<Row>('userDataSyncSources:create', { name, sourceType: 'wecom', enabled: true, options });
+    await w.admin.post(`userData:pull?name=${name}`, {});
+    const task = await waitForTask(w, Number(created.id), 1);
+    expect(task.status).toBe('failed');
+    expect(task.message).toContain(message);
+    expect(await snapshot()).toEqual(before);
+  });
 });

@@ -89,6 +89,18 @@ describe('ContactsReader', () => {
     expect(sandbox.stats().calls).toMatchObject({ 'department/simplelist': 1, 'user/list_id': 1, 'department/get': 3, 'user/get': 4 });
   });
 
+  it('waits out a rate limit (45009) instead of failing', async () => {
+    sandbox.inject({ endpoint: 'user/list', errcode: 45009, times: 2 });
+    const directory = await new ContactsReader({ app: appClient(), contacts: syncClient() }, 4, [10, 10]).readAll();
+    expect(directory.members).toHaveLength(4);
+    expect(sandbox.stats().calls['user/list']).toBe(5);
+  });
+
+  it('gives up after its last wait', async () => {
+    sandbox.inject({ endpoint: 'department/list', errcode: 45009, times: 3 });
+    await expect(new ContactsReader({ app: appClient(), contacts: syncClient() }, 4, [10, 10]).readAll()).rejects.toMatchObject({ errcode: 45009 });
+  });
+
   it('reads one member and one department for a callback, and knows when WeCom no longer has them', async () => {
     const reader = new ContactsReader({ app: appClient(), contacts: syncClient() });
     expect(await reader.member('zhaoliu')).toMatchObject({ userid: 'zhaoliu', mobile: '13800000004', department: [3] });

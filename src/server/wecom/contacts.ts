@@ -58,6 +58,9 @@ const DETAILS_BLOCKED = 48009;
 const NO_PRIVILEGE = 60011;
 const NOT_FOUND = new Set([60111, 46004, 60003, 60123]);
 const LIST_ID_PAGE = 10_000;
+/** Frequency (45009) and concurrency (45033) limits: wait and try again, a few times. */
+const BUSY = new Set([45009, 45033]);
+const BUSY_WAITS_MS = [1000, 3000, 9000];
 
 const isErrcode = (error: unknown, codes: number | Set<number>): error is WecomApiError =>
   error instanceof WecomApiError && error.errcode !== undefined && (typeof codes === 'number' ? error.errcode === codes : codes.has(error.errcode));
@@ -76,13 +79,33 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return results;
 }
 
+/** A caller that waits out WeCom's rate limits instead of failing the whole sync. */
+function patient(client: ContactsCaller, waits: readonly number[]): ContactsCaller {
+  return {
+    async call(endpoint, method, init) {
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          return await client.call(endpoint, method, init);
+        } catch (error) {
+          if (!isErrcode(error, BUSY) || attempt >= waits.length) throw error;
+          await new Promise((resolve) => setTimeout(resolve, waits[attempt]));
+        }
+      }
+    },
+  };
+}
+
 export class ContactsReader {
   private detailsBlocked = false;
+  private readonly clients: ContactsClients;
 
   constructor(
-    private readonly clients: ContactsClients,
+    clients: ContactsClients,
     private readonly concurrency = 4,
-  ) {}
+    busyWaitsMs: readonly number[] = BUSY_WAITS_MS,
+  ) {
+    this.clients = { app: patient(clients.app, busyWaitsMs), contacts: clients.contacts && patient(clients.contacts, busyWaitsMs) };
+  }
 
   /** The whole address book. */
   async readAll(): Promise<Directory> {
