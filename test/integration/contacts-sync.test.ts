@@ -77,8 +77,8 @@ describe('contacts sync (pull)', () => {
   it('creates the departments, users, memberships, leaders and links in one pull', async () => {
     const task = await pull();
     expect(task.status).toBe('success');
-    expect(task.message).toContain('recipe A-contacts');
-    expect(task.message).toContain('not linked (ambiguous, resolve by hand): twin (phone-ambiguous)');
+    expect(task.message).toContain('Recipe A-contacts.');
+    expect(task.message).toContain('resolve by hand): twin (phone-ambiguous).');
 
     // `sort` is a hidden field: toJSON leaves it out.
     const departments = (await db().getRepository('departments').find({ appends: ['parent'] })).map((d: Model) => ({ ...(d.toJSON() as Row), sort: d.get('sort') }));
@@ -129,8 +129,8 @@ describe('contacts sync (pull)', () => {
     const before = await snapshot();
     const task = await pull();
     expect(task.status).toBe('success');
-    expect(task.message).toContain('users 0 written');
-    expect(task.message).toContain('departments 0 written');
+    expect(task.message).toContain('Users: 0 written');
+    expect(task.message).toContain('Departments: 0 written');
     expect(await snapshot()).toEqual(before);
   });
 
@@ -160,9 +160,9 @@ describe('contacts sync (pull)', () => {
 
   it.each([
     ['an authenticator that does not exist', { authenticator: 'nope' }, 'There is no WeCom authenticator named "nope".'],
-    ['a callback EncodingAESKey that is not 43 characters', { authenticator: 'wecom', callbackToken: 'abc', callbackEncodingAESKey: 'short' }, 'The callback EncodingAESKey is not valid.'],
+    ['a callback EncodingAESKey that is not 43 characters', { authenticator: 'wecom', callbackToken: 'abc', callbackEncodingAESKey: 'short' }, 'Callback EncodingAESKey is not valid.'],
     ['a Token without its EncodingAESKey', { authenticator: 'wecom', callbackToken: 'abc' }, 'The callback needs both the Token and the EncodingAESKey.'],
-    ['a contacts-sync Secret WeCom refuses', { authenticator: 'wecom', contactsSecret: 'not-the-secret' }, 'errcode 40001'],
+    ['a contacts-sync Secret WeCom refuses', { authenticator: 'wecom', contactsSecret: 'not-the-secret' }, 'WeCom refused gettoken (error 40001: invalid credential'],
   ])('fails the task, naming the problem, for %s, and writes nothing', async (_, options, message) => {
     const before = await snapshot();
     const name = `bad-${Math.random().toString(36).slice(2, 8)}`;
@@ -172,5 +172,12 @@ describe('contacts sync (pull)', () => {
     expect(task.status).toBe('failed');
     expect(task.message).toContain(message);
     expect(await snapshot()).toEqual(before);
+  });
+
+  it("names the problem in the language of the admin who started the pull", async () => {
+    const created = await w.admin.post<Row>('userDataSyncSources:create', { name: 'bad-zh', sourceType: 'wecom', enabled: true, options: { authenticator: 'nope' } });
+    await w.admin.post('userData:pull?name=bad-zh', {}, { 'x-locale': 'zh-CN' });
+    const task = await waitForTask(w, Number(created.id), 1);
+    expect(task.message).toBe('没有名为“nope”的企业微信认证器。');
   });
 });

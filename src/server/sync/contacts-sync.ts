@@ -9,10 +9,13 @@
 // - what WeCom no longer has is removed, and a record that did not change is not written again.
 import type { Application } from '@nocobase/server';
 import { Model, Op } from '@nocobase/database';
+import { NAMESPACE } from '../../constants';
+import { localize, LoginError, reasonFromWecom } from '../errors';
 import { parseOptions, WeComOptions } from '../options';
 import { normalizePhone } from '../phone';
 import { ContactsReader, Directory, WecomMember } from '../wecom/contacts';
 import { WecomClient } from '../wecom/client';
+import { WecomApiError } from '../wecom/errors';
 import { departmentRecord, departmentRecords, DepartmentRecord, sameRecord, siblingRanks, userRecord, UserRecord } from './records';
 import { parseSyncOptions, SyncConfigError, SyncOptions } from './options';
 
@@ -72,7 +75,7 @@ export async function resolveSource(app: Application, rawOptions: unknown): Prom
   const options = parseSyncOptions(app.environment.renderJsonTemplate(rawOptions ?? {}));
   const authenticator = await app.db.getRepository('authenticators').findOne({ filter: { name: options.authenticator } });
   if (!authenticator || authenticator.get('authType') !== 'WeCom') {
-    throw new SyncConfigError('authenticator', `There is no WeCom authenticator named "${options.authenticator}".`);
+    throw new SyncConfigError('authenticator', 'There is no WeCom authenticator named "{{name}}".', { name: options.authenticator });
   }
   const auth = parseOptions(app.environment.renderJsonTemplate(authenticator.get('options') ?? {}));
   return { options, auth };
@@ -465,17 +468,45 @@ function resourcePk(origin: OriginRecord | undefined, resource: string): number 
   return pk === undefined ? undefined : Number(pk);
 }
 
-/** The task message user-data-sync shows: what was done, and who was left out and why. */
-export function describeReport(report: SyncReport): string {
-  const parts = [
-    report.recipe ? `recipe ${report.recipe}` : '',
-    `users ${report.users.written} written, ${report.users.unchanged} unchanged, ${report.users.removed} removed`,
-    `departments ${report.departments.written} written, ${report.departments.unchanged} unchanged, ${report.departments.removed} removed`,
-  ].filter(Boolean);
+type Translate = (key: string, options?: Record<string, unknown>) => string;
+
+/** The task message user-data-sync shows: what was done, and who was left out (and why). */
+export function describeReport(report: SyncReport, t: Translate): string {
+  const opts = { ns: NAMESPACE, interpolation: { escapeValue: false } };
+  let text = t(
+    'Recipe {{recipe}}. Users: {{usersWritten}} written, {{usersUnchanged}} unchanged, {{usersRemoved}} removed. Departments: {{departmentsWritten}} written, {{departmentsUnchanged}} unchanged, {{departmentsRemoved}} removed.',
+    {
+      ...opts,
+      recipe: report.recipe ?? '-',
+      usersWritten: report.users.written,
+      usersUnchanged: report.users.unchanged,
+      usersRemoved: report.users.removed,
+      departmentsWritten: report.departments.written,
+      departmentsUnchanged: report.departments.unchanged,
+      departmentsRemoved: report.departments.removed,
+    },
+  );
   if (report.skipped.length) {
-    parts.push(`not linked (ambiguous, resolve by hand): ${report.skipped.map((s) => `${s.userid} (${s.reason})`).join(', ')}`);
+    const members = report.skipped.map((s) => `${s.userid} (${s.reason})`).join(', ');
+    text += ` ${t('Not linked (several users match, or the user belongs to another member; resolve by hand): {{members}}.', { ...opts, members })}`;
   }
-  return parts.join('; ');
+  return text;
+}
+
+/** Why a pull failed, in the language of whoever started it. */
+export function describeFailure(error: unknown, t: Translate): string {
+  const opts = { ns: NAMESPACE, interpolation: { escapeValue: false } };
+  if (error instanceof SyncConfigError) {
+    const params: Record<string, string> = { ...error.params };
+    if (params.field) params.field = t(params.field, opts);
+    return t(error.key, { ...opts, ...params });
+  }
+  if (error instanceof LoginError) return localize(t, error.reason);
+  if (error instanceof WecomApiError) {
+    if (error.failure !== 'errcode') return localize(t, reasonFromWecom(error));
+    return t('WeCom refused {{endpoint}} (error {{errcode}}: {{errmsg}}).', { ...opts, endpoint: error.endpoint, errcode: error.errcode, errmsg: error.errmsg ?? '' });
+  }
+  return error instanceof Error ? error.message : String(error);
 }
 
 export type { WecomMember };

@@ -14,14 +14,19 @@ export interface SyncOptions {
 /** The write-only option paths (src/server/secrets.ts). */
 export const SYNC_SECRET_PATHS = ['contactsSecret', 'callbackToken', 'callbackEncodingAESKey'] as const;
 
+/** `message` is an English locale key (namespace auth-wecom); `params.field`, when set, is a label to translate too. */
 export class SyncConfigError extends Error {
   constructor(
     readonly field: string,
     message: string,
+    readonly params: Record<string, string> = {},
   ) {
-    super(message);
+    super(message.replace(/\{\{(\w+)\}\}/g, (_, name: string) => params[name] ?? ''));
     this.name = 'SyncConfigError';
+    this.key = message;
   }
+
+  readonly key: string;
 }
 
 type Raw = Record<string, unknown>;
@@ -29,7 +34,7 @@ type Raw = Record<string, unknown>;
 function optional(raw: Raw, field: string, pattern: RegExp, label: string): string | undefined {
   const value = raw[field];
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string' || !pattern.test(value.trim())) throw new SyncConfigError(field, `${label} is not valid.`);
+  if (typeof value !== 'string' || !pattern.test(value.trim())) throw new SyncConfigError(field, '{{field}} is not valid.', { field: label });
   return value.trim();
 }
 
@@ -41,10 +46,10 @@ export function parseSyncOptions(input: unknown): SyncOptions {
   }
   const options: SyncOptions = {
     authenticator: authenticator.trim(),
-    contactsSecret: optional(raw, 'contactsSecret', /^\S{1,256}$/, 'The contacts-sync Secret'),
+    contactsSecret: optional(raw, 'contactsSecret', /^\S{1,256}$/, 'Contacts-sync Secret'),
     // WeCom: Token up to 32 letters and digits, EncodingAESKey exactly 43.
-    callbackToken: optional(raw, 'callbackToken', /^[A-Za-z0-9]{1,32}$/, 'The callback Token'),
-    callbackEncodingAESKey: optional(raw, 'callbackEncodingAESKey', /^[A-Za-z0-9+/]{43}$/, 'The callback EncodingAESKey'),
+    callbackToken: optional(raw, 'callbackToken', /^[A-Za-z0-9]{1,32}$/, 'Callback Token'),
+    callbackEncodingAESKey: optional(raw, 'callbackEncodingAESKey', /^[A-Za-z0-9+/]{43}$/, 'Callback EncodingAESKey'),
   };
   if (Boolean(options.callbackToken) !== Boolean(options.callbackEncodingAESKey)) {
     throw new SyncConfigError(options.callbackToken ? 'callbackEncodingAESKey' : 'callbackToken', 'The callback needs both the Token and the EncodingAESKey.');

@@ -3,7 +3,7 @@ import { SyncSource } from '@nocobase/plugin-user-data-sync';
 import type { UserData } from '@nocobase/plugin-user-data-sync';
 import type { Application } from '@nocobase/server';
 import { PluginAuthWeComServer } from '../plugin';
-import { describeReport, exclusiveForSource, resolveSource, SyncReport, WeComContactsSync } from './contacts-sync';
+import { describeFailure, describeReport, exclusiveForSource, resolveSource, SyncReport, WeComContactsSync } from './contacts-sync';
 
 type EndTaskParams = Parameters<SyncSource['endTask']>[0];
 
@@ -11,18 +11,29 @@ type EndTaskParams = Parameters<SyncSource['endTask']>[0];
 export class WeComSyncSource extends SyncSource {
   private report?: SyncReport;
 
+  /** The pull request's translations (its X-Locale). */
+  private get t() {
+    return (key: string, options?: Record<string, unknown>) => String(this.ctx.t(key, options));
+  }
+
   async pull(): Promise<UserData[]> {
     const app = this.ctx.app as Application;
     const plugin = app.pm.get(PluginAuthWeComServer);
-    const { options, auth } = await resolveSource(app, this.options);
-    const sync = new WeComContactsSync(app, this.instance.get('name') as string, options, auth, (o) => plugin.clientFor(o), app.log);
-    this.report = await exclusiveForSource(app, sync.sourceName, () => sync.pull());
-    app.log.info('wecom contacts pulled', { source: sync.sourceName, ...this.report });
+    const name = this.instance.get('name') as string;
+    try {
+      const { options, auth } = await resolveSource(app, this.options);
+      const sync = new WeComContactsSync(app, name, options, auth, (o) => plugin.clientFor(o), app.log);
+      this.report = await exclusiveForSource(app, name, () => sync.pull());
+    } catch (error) {
+      // user-data-sync writes the message into the task: the admin who started the pull reads it.
+      throw new Error(describeFailure(error, this.t), { cause: error });
+    }
+    app.log.info('wecom contacts pulled', { source: name, ...this.report });
     return [];
   }
 
   async endTask(params: EndTaskParams): Promise<void> {
-    const message = params.success && this.report ? describeReport(this.report).slice(0, 255) : params.message;
+    const message = params.success && this.report ? describeReport(this.report, this.t).slice(0, 255) : params.message?.slice(0, 255);
     await super.endTask({ ...params, message });
   }
 }
