@@ -30,6 +30,9 @@ function endSession(app: Application): void {
   });
 }
 
+/** Refusals that a made-up callback URL gets as well: no login of this browser was behind it. */
+const FORGEABLE = new Set(['', 'WECOM_BAD_REQUEST', 'WECOM_STATE_INVALID']);
+
 type Outcome = { cancelled: true; message: string } | { cancelled?: false; message: string; retry: boolean };
 
 /** `<public path>wecom/callback`, where WeCom sends the browser back with `code` and `state`. */
@@ -50,18 +53,20 @@ export function CallbackPage() {
     started.current = true;
     forgetPending();
     const { code, state, error } = query;
-    const end = (result: Outcome) => {
+    // `someoneElse`: a login this browser started came back from WeCom without signing anyone in. In the
+    // WeCom client a session kept from before may be another member's (the client switched accounts), so it
+    // does not outlive that login. Not for a link anyone could forge (no valid state, no login of this tab).
+    const end = (result: Outcome, someoneElse = false) => {
       if (authenticator) rememberError(authenticator, result.message, result.cancelled);
       setOutcome(result);
-      // The WeCom client reported a member who could not be signed in: a session kept from before may be
-      // another member's (the client switched accounts), so it does not outlive this attempt.
-      if (/wxwork/i.test(navigator.userAgent) && app.apiClient.auth.token) endSession(app);
+      if (someoneElse && /wxwork/i.test(navigator.userAgent) && app.apiClient.auth.token) endSession(app);
     };
-    const failed = (message: string, retry: boolean) => end({ message, retry });
+    const failed = (message: string, retry: boolean, someoneElse = false) => end({ message, retry }, someoneElse);
     if (!authenticator || error) {
-      return failed(startError(error ?? 'WECOM_BAD_REQUEST', t), Boolean(authenticator) && error !== 'WECOM_BAD_REQUEST' && mayRetry(error ?? undefined));
+      const retry = Boolean(authenticator) && error !== 'WECOM_BAD_REQUEST' && mayRetry(error ?? undefined);
+      return failed(startError(error ?? 'WECOM_BAD_REQUEST', t), retry);
     }
-    if (!code) return end({ cancelled: true, message: t('WeCom sign-in was cancelled.') });
+    if (!code) return end({ cancelled: true, message: t('WeCom sign-in was cancelled.') }, Boolean(attempt.authenticator));
 
     const signIn = () =>
       app.apiClient.request<{ data: { token: string; redirect?: string } }>({
@@ -89,7 +94,7 @@ export function CallbackPage() {
             if (reasonCode === 'WECOM_CONSENT_REQUIRED' && !attempt.consent) {
               return beginLogin(app, { authenticator, redirect, consent: true });
             }
-            failed(message, mayRetry(reasonCode));
+            failed(message, mayRetry(reasonCode), !FORGEABLE.has(reasonCode ?? ''));
           },
         );
       }, (reason: unknown) => failed(apiError(reason, t).message, true))

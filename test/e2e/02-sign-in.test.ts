@@ -1,13 +1,14 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { demoOptions, expectOnlyOrigins, expectTokenNeverInUrls, onlyWeComAuthenticator, sessionUser } from './app';
-import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, visibleText } from './browser';
+import { launchBrowser, screenshot, screenshotOnFailure, visibleText } from './browser';
+import { newVisitor } from './busy';
 
 const NAME = 'wecom_signin';
 const NOT_LINKED =
   'Your WeCom account is not linked to a user yet. Open this app once from the WeCom workbench (inside the WeCom client) to link it, then sign in again.';
 
-describe('Signing in with WeCom', () => {
+describe('Signing in with WeCom', { timeout: 600_000 }, () => {
   let browser: Browser;
   const appUrl = inject('appUrl');
   const sandboxUrl = inject('sandboxUrl');

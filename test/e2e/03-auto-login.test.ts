@@ -1,13 +1,14 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { demoOptions, expectTokenNeverInUrls, onlyWeComAuthenticator, sessionUser } from './app';
-import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, visibleText } from './browser';
+import { launchBrowser, screenshot, screenshotOnFailure, visibleText } from './browser';
+import { newVisitor, PAGE_TIMEOUT } from './busy';
 
 const NAME = 'wecom_auto';
 const NO_MOBILE =
   'WeCom did not share your mobile number, so your account cannot be linked. Allow access to your mobile number when WeCom asks, or ask your administrator to enable it for this app.';
 
-describe('Automatic login in the WeCom client', () => {
+describe('Automatic login in the WeCom client', { timeout: 600_000 }, () => {
   let browser: Browser;
   const appUrl = inject('appUrl');
   const sandboxUrl = inject('sandboxUrl');
@@ -54,7 +55,7 @@ describe('Automatic login in the WeCom client', () => {
     });
     await page.goto(`${appUrl}/admin`);
     await page.waitForURL(`${appUrl}/signin?redirect=/admin`);
-    await expect.poll(() => started).toBe(true);
+    await expect.poll(() => started, { timeout: PAGE_TIMEOUT }).toBe(true);
     expect(await visibleText(page.getByRole('status'))).toBe('Signing in with WeCom…');
     await screenshot(page, 'auto-02-leaving-signin-page');
   });

@@ -1,15 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator, sessionUser } from './app';
-import { launchBrowser, newVisitor as openVisitor, screenshot, screenshotOnFailure, visibleText } from './browser';
+import { launchBrowser, screenshot, screenshotOnFailure, visibleText } from './browser';
+import { newVisitor } from './busy';
 
-
-/** A visitor whose page waits long enough for NocoBase's first render on a busy machine. */
-async function newVisitor(...args: Parameters<typeof openVisitor>) {
-  const visitor = await openVisitor(...args);
-  visitor.page.setDefaultTimeout(90_000);
-  return visitor;
-}
 
 const NAME = 'wecom_callback';
 const DISABLED = 'wecom_callback_off';
