@@ -27,7 +27,7 @@ describe('contacts callback', () => {
     (await db().getRepository('departmentsUsers').find({ filter: { userId } })).map((m: Model) => m.toJSON() as Row);
 
   /** A POST as WeCom sends it, made here so that each part can be spoiled. */
-  async function post(plain: string, spoil: { timestamp?: number; signature?: string; body?: string; crypto?: CallbackCrypto; source?: string; contentType?: string } = {}) {
+  async function post(plain: string, spoil: { timestamp?: number; signature?: string; body?: string; crypto?: CallbackCrypto; source?: string; contentType?: string; locale?: string } = {}) {
     const timestamp = String(spoil.timestamp ?? Math.floor(Date.now() / 1000));
     const nonce = '12345';
     const c = spoil.crypto ?? crypto;
@@ -35,7 +35,7 @@ describe('contacts callback', () => {
     const signature = spoil.signature ?? c.sign(timestamp, nonce, encrypt);
     const query = new URLSearchParams({ source: spoil.source ?? SOURCE, msg_signature: signature, timestamp, nonce });
     const body = spoil.body ?? `<xml><ToUserName><![CDATA[${CORP}]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt><AgentID><![CDATA[]]></AgentID></xml>`;
-    return fetch(`${w.t.url}/api/wecom:contactsCallback?${query}`, { method: 'POST', body, headers: { 'content-type': spoil.contentType ?? 'text/xml' } });
+    return fetch(`${w.t.url}/api/wecom:contactsCallback?${query}`, { method: 'POST', body, headers: { 'content-type': spoil.contentType ?? 'text/xml', ...(spoil.locale ? { 'x-locale': spoil.locale } : {}) } });
   }
   const event = (changeType: string, fields: string, createTime = Math.floor(Date.now() / 1000), to = CORP) =>
     `<xml><ToUserName><![CDATA[${to}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>${createTime}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event><ChangeType><![CDATA[${changeType}]]></ChangeType>${fields}</xml>`;
@@ -145,7 +145,7 @@ describe('contacts callback', () => {
     it('a bad signature (401)', async () => {
       const res = await post(create('ghost1'), { signature: 'a'.repeat(40) });
       expect(res.status).toBe(401);
-      expect(((await res.json()) as { errors: Row[] }).errors[0]).toMatchObject({ code: 'WECOM_CALLBACK_SIGNATURE' });
+      expect(((await res.json()) as { errors: Row[] }).errors[0]).toEqual({ code: 'WECOM_CALLBACK_SIGNATURE', message: 'The callback signature is not valid.' });
       await nothingFor('ghost1');
       await expect.poll(() => w.t.logs(), { timeout: 20_000 }).toMatch(/wecom contacts callback refused[^\n]*WECOM_CALLBACK_SIGNATURE/);
     });
@@ -167,10 +167,12 @@ describe('contacts callback', () => {
       await nothingFor('ghost3');
     });
 
-    it('a stale or future timestamp (400)', async () => {
+    it('a stale or future timestamp (400), in the language asked for', async () => {
       const now = Math.floor(Date.now() / 1000);
       expect((await post(create('ghost4'), { timestamp: now - 3600 })).status).toBe(400);
-      expect((await post(create('ghost4'), { timestamp: now + 3600 })).status).toBe(400);
+      const future = await post(create('ghost4'), { timestamp: now + 3600, locale: 'zh-CN' });
+      expect(future.status).toBe(400);
+      expect(((await future.json()) as { errors: Row[] }).errors[0]).toEqual({ code: 'WECOM_CALLBACK_STALE', message: '回调时间戳过旧或在未来。' });
       await nothingFor('ghost4');
     });
 

@@ -7,7 +7,8 @@ import { LoginError } from '../errors';
 import { PluginAuthWeComServer } from '../plugin';
 import { CallbackCrypto, CallbackCryptoError } from '../wecom/callback-crypto';
 import { CallbackXmlError, parseCallbackXml } from '../wecom/callback-xml';
-import { ContactEvent, exclusiveForSource, resolveSource, SOURCE_TYPE, WeComContactsSync } from './contacts-sync';
+import { NAMESPACE } from '../../constants';
+import { ContactEvent, describeFailure, exclusiveForSource, resolveSource, SOURCE_TYPE, WeComContactsSync } from './contacts-sync';
 import { SyncConfigError } from './options';
 
 /** WeCom's envelope is a few hundred bytes; an event a few KB. */
@@ -153,15 +154,19 @@ export async function contactsCallback(ctx: Context, next: Next) {
     let refused: CallbackRefused;
     if (error instanceof CallbackRefused) refused = error;
     else if (error instanceof CallbackCryptoError) {
-      refused = new CallbackRefused(error.failure === 'signature' ? 401 : 400, error.failure === 'receiveId' ? 'WECOM_CALLBACK_WRONG_CORP' : 'WECOM_CALLBACK_SIGNATURE', error.message);
-    } else if (error instanceof CallbackXmlError) refused = new CallbackRefused(400, 'WECOM_CALLBACK_MALFORMED', error.message);
-    else if (error instanceof SyncConfigError || error instanceof LoginError) refused = new CallbackRefused(409, 'WECOM_CONFIG', error.message);
+        if (error.failure === 'signature') refused = new CallbackRefused(401, 'WECOM_CALLBACK_SIGNATURE', 'The callback signature is not valid.');
+      else if (error.failure === 'receiveId') refused = new CallbackRefused(400, 'WECOM_CALLBACK_WRONG_CORP', 'The callback was sent for another corp.');
+      else refused = new CallbackRefused(400, 'WECOM_CALLBACK_SIGNATURE', 'The callback could not be decrypted.');
+    } else if (error instanceof CallbackXmlError) refused = new CallbackRefused(400, 'WECOM_CALLBACK_MALFORMED', 'The callback body is not WeCom XML.');
+    else if (error instanceof SyncConfigError || error instanceof LoginError) refused = new CallbackRefused(409, 'WECOM_CONFIG', '');
     else throw error;
-    ctx.log?.warn?.('wecom contacts callback refused', { source: sourceName, status: refused.status, code: refused.code, reason: refused.message });
+    const t = (key: string, options?: Record<string, unknown>) => String(ctx.t(key, options));
+    const message = refused.message ? t(refused.message, { ns: NAMESPACE }) : describeFailure(error, t);
+    ctx.log?.warn?.('wecom contacts callback refused', { source: sourceName, status: refused.status, code: refused.code, reason: refused.message || message, detail: (error as Error).message });
     ctx.withoutDataWrapping = true;
     ctx.status = refused.status;
     ctx.type = 'application/json';
-    ctx.body = { errors: [{ code: refused.code, message: refused.message }] };
+    ctx.body = { errors: [{ code: refused.code, message }] };
     return next();
   }
 }
