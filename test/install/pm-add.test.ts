@@ -105,4 +105,19 @@ describe('installing the packed plugin with pm add', () => {
     expect(settings.status).toBe(200);
     expect(await settings.text()).toMatch(/define\(\[/);
   });
+
+  it("serves the modern client's bundle (/v/) as the named AMD module <package>/client-v2, with its sibling files", async () => {
+    const api = await Api.signIn(app.url, 'admin@nocobase.com', 'admin123');
+    const enabled = await api.get<{ packageName: string; url: string }[]>('pm:listEnabledV2');
+    const plugin = enabled.find((item) => item.packageName === '@nocobase/plugin-auth-wecom');
+    expect(plugin?.url).toMatch(/^\/static\/plugins\/@nocobase\/plugin-auth-wecom\/dist\/client-v2\/index\.js\?hash=/);
+    const res = await fetch(`${app.url}${plugin!.url}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/define\("@nocobase\/plugin-auth-wecom\/client-v2",\[/);
+    for (const file of ['callback.js', 'settings.js']) {
+      const sibling = await fetch(`${app.url}${plugin!.url.replace(/index\.js(\?.*)?$/, `${file}$1`)}`);
+      expect(sibling.status, file).toBe(200);
+      expect(await sibling.text(), file).toMatch(/define\(\[/);
+    }
+  });
 });
