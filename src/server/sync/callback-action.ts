@@ -80,9 +80,11 @@ export async function contactsCallback(ctx: Context, next: Next) {
   const plugin = app.pm.get(PluginAuthWeComServer);
   const sourceName = param(ctx, 'source');
   try {
-    const source = sourceName
-      ? await ctx.db.getRepository('userDataSyncSources').findOne({ filter: { name: sourceName, sourceType: SOURCE_TYPE, enabled: true } })
-      : null;
+    // Without user-data-sync enabled there are no sources at all.
+    const source =
+      sourceName && ctx.db.getCollection('userDataSyncSources')
+        ? await ctx.db.getRepository('userDataSyncSources').findOne({ filter: { name: sourceName, sourceType: SOURCE_TYPE, enabled: true } })
+        : null;
     if (!source) refuse(404, 'WECOM_CALLBACK_UNKNOWN_SOURCE', 'There is no enabled WeCom sync source with this name.');
     const { options, auth } = await resolveSource(app, source.get('options'));
     if (!options.callbackToken || !options.callbackEncodingAESKey) {
