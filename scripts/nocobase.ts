@@ -102,8 +102,17 @@ function spawnCli(args: string[], env: Env, logFile: string): ChildProcess {
   });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   return child;
 }
+
+// A test worker that ends (a hook timed out mid-install) or a script that exits takes its NocoBase
+// processes with it instead of leaving them running.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 /**
  * The parent's environment without vitest's markers: under VITEST, NocoBase switches to its monorepo
