@@ -294,6 +294,19 @@ describe('WeCom notification channel', () => {
     });
   });
 
+  it("writes the send log in the app's language", async () => {
+    const settings = w.t.app.db.getRepository('systemSettings');
+    await settings.update({ filterByTk: 1, values: { appLang: 'zh-CN' } });
+    try {
+      const log = await send({ message: { msgtype: 'text', content: '你好' }, receivers: to('unlinked') });
+      expect(log.reason).toBe(`已发送给 1 个接收人中的 0 个。\n未关联企业微信：尚未通过此企业微信认证器登录过: Not Linked (#${users.unlinked})`);
+      const bad = await send({ message: { msgtype: 'textcard', title: 't', description: 'd', url: 'https://evil.example' }, receivers: to('zhangsan') });
+      expect(bad.reason).toBe(`url 中的链接必须是本应用的路径（如 /admin）或 ${w.t.url} 上的地址。`);
+    } finally {
+      await settings.update({ filterByTk: 1, values: { appLang: 'en-US' } });
+    }
+  });
+
   it('shares one access token per app with the sign-in', async () => {
     await send({ message: { msgtype: 'text', content: 'first' }, receivers: to('zhangsan') });
     const { result, calls } = await callsDuring(w.sandbox, () => new WecomUser(w.t.url).signInWithQr('wecom', 'zhangsan'));

@@ -22,7 +22,7 @@ export async function checkChannelOnSave(ctx: Context, next: Next) {
     await channelAuthenticator(ctx.app, ctx.app.environment.renderJsonTemplate(options).authenticator);
   } catch (error) {
     if (!(error instanceof LoginError)) throw error;
-    ctx.throw(400, localize((key, opts) => ctx.t(key, opts), error.reason));
+    ctx.throw(400, localize((key, opts) => ctx.t(key, { ...opts, interpolation: { escapeValue: false } }), error.reason));
   }
   return next();
 }

@@ -117,5 +117,6 @@ async function translator(app: Application): Promise<Translate> {
   const i18n = await app.localeManager.getI18nInstance(lang);
   await i18n.changeLanguage(lang);
   await app.localeManager.loadResourcesByLang(lang);
-  return (key, options) => i18n.t(key, options) as string;
+  // Plain text, not HTML: i18next would otherwise write an Origin as http:&#x2F;&#x2F;...
+  return (key, options) => i18n.t(key, { ...options, interpolation: { escapeValue: false } }) as string;
 }
