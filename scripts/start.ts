@@ -68,8 +68,8 @@ async function main() {
   try {
     const started = Date.now();
     if (!existsSync(env.DB_STORAGE)) {
-      // Measured: 60-70 s on an idle 2-core machine (install ~40 s, enabling the plugin and the first start ~25 s).
-      console.log('Installing NocoBase into .demo/ (first run: about a minute, longer on a busy machine)...');
+      // About a minute on an idle 2-core machine; 10 min and more when it is loaded (load average 20).
+      console.log('Installing NocoBase (first run: about a minute, several on a busy machine)...');
       await runCli(['install', '-f'], env, logFile);
       await runCli(['pm', 'enable', 'auth-wecom'], env, logFile);
     }
