@@ -294,6 +294,14 @@ describe('WeCom notification channel', () => {
     });
   });
 
+  it("takes the recipients of a workflow's notification node: its user selection in the message", async () => {
+    // What plugin-workflow-notification sends: no `receivers`, the node's config (user ids and user queries) in the message.
+    const log = await send({ message: { msgtype: 'text', content: 'from a workflow', receivers: [users.zhangsan, { filter: { nickname: 'Li Si' } }] } });
+    expect(log.status).toBe('success');
+    expect((await inbox('zhangsan')).map((m) => m.content.content)).toEqual(['from a workflow']);
+    expect((await inbox('lisi')).map((m) => m.content.content)).toEqual(['from a workflow']);
+  });
+
   it("writes the send log in the app's language", async () => {
     const settings = w.t.app.db.getRepository('systemSettings');
     await settings.update({ filterByTk: 1, values: { appLang: 'zh-CN' } });
