@@ -8,7 +8,7 @@
 // - every synced member is linked to the authenticator (uuid = userid, meta.corpId), so a first login can be a QR scan;
 // - what WeCom no longer has is removed, and a record that did not change is not written again.
 import type { Application } from '@nocobase/server';
-import { Model, Op } from '@nocobase/database';
+import type { Model } from '@nocobase/database';
 import { NAMESPACE } from '../../constants';
 import { localize, LoginError, reasonFromWecom } from '../errors';
 import { parseOptions, WeComOptions } from '../options';
@@ -27,11 +27,6 @@ const LOCK_TTL_MS = 10 * 60_000;
 export function exclusiveForSource<T>(app: Application, sourceName: string, fn: () => Promise<T>): Promise<T> {
   return app.lockManager.runExclusive(`auth-wecom:contacts:${sourceName}`, fn, LOCK_TTL_MS);
 }
-/** What the database folds in a stored phone before comparing: what normalizePhone does too. */
-const PHONE_FOLDS: [string, string][] = [
-  ...Array.from({ length: 10 }, (_, d): [string, string] => [String.fromCharCode(0xff10 + d), String(d)]),
-  ...['\uff0b', '+', ' ', '\u00a0', '\u3000', '\t', '-', '.', '(', ')'].map((c): [string, string] => [c, '']),
-];
 const CHUNK = 500;
 
 interface OriginRecord {
@@ -86,6 +81,7 @@ export class WeComContactsSync {
   readonly reader: ContactsReader;
   /** Users this source already writes, read once per batch. */
   private claimed?: Promise<Set<number>>;
+  private index?: Promise<{ phones: Map<string, number[]>; emails: Map<string, number[]> }>;
 
   constructor(
     private readonly app: Application,
@@ -215,6 +211,7 @@ export class WeComContactsSync {
 
   private async writeUsers(records: UserRecord[], report: SyncReport) {
     this.claimed = undefined;
+    this.index = undefined;
     const origins = new Map((await this.origins('user', records.map((r) => r.uid))).map((o) => [o.sourceUk, o]));
     const userIds = new Map<string, number>();
     for (const o of origins.values()) {
@@ -287,26 +284,30 @@ export class WeComContactsSync {
       }
       return id;
     };
+    this.index ??= this.contactIndex();
+    const index = await this.index;
     if (record.phone) {
-      const byPhone = await pick(await this.usersByPhone(record.phone), 'phone-ambiguous');
+      const byPhone = await pick(index.phones.get(record.phone) ?? [], 'phone-ambiguous');
       if (byPhone !== undefined) return byPhone;
     }
-    if (record.email) {
-      const users = await this.repo('users').find({ filter: { email: record.email }, fields: ['id'] });
-      return pick(users.map((u: Model) => Number(u.get('id'))), 'email-ambiguous');
-    }
+    if (record.email) return pick(index.emails.get(record.email) ?? [], 'email-ambiguous');
     return undefined;
   }
 
-  /** Users whose phone is `phone` once both are normalized, whatever its stored format (as the sign-in matches). */
-  private async usersByPhone(phone: string): Promise<number[]> {
-    const model = this.repo('users').model;
-    const { sequelize } = this.app.db;
-    let stored: unknown = sequelize.col(model.rawAttributes.phone?.field ?? 'phone');
-    for (const [from, to] of PHONE_FOLDS) stored = sequelize.fn('REPLACE', stored, from, to);
-    const forms = /^1\d{10}$/.test(phone) ? [phone, `86${phone}`, `0086${phone}`] : [phone];
-    const users = await model.findAll({ where: sequelize.where(stored as ReturnType<typeof sequelize.fn>, { [Op.in]: forms }), attributes: ['id', 'phone'] });
-    return users.filter((u: Model) => normalizePhone(u.get('phone')) === phone).map((u: Model) => Number(u.get('id')));
+  /**
+   * Users by normalized phone and by email, read once per batch: a pull of N new members then costs one
+   * query, not N scans. Phones match whatever their stored format, as the sign-in matches them.
+   */
+  private async contactIndex(): Promise<{ phones: Map<string, number[]>; emails: Map<string, number[]> }> {
+    const phones = new Map<string, number[]>();
+    const emails = new Map<string, number[]>();
+    const users = await this.repo('users').model.findAll({ attributes: ['id', 'phone', 'email'], raw: true });
+    for (const u of users as unknown as { id: number; phone?: string | null; email?: string | null }[]) {
+      const phone = normalizePhone(u.phone);
+      if (phone) phones.set(phone, [...(phones.get(phone) ?? []), Number(u.id)]);
+      if (u.email) emails.set(u.email, [...(emails.get(u.email) ?? []), Number(u.id)]);
+    }
+    return { phones, emails };
   }
 
   /** Users already written by this source (their WeCom member is another one). */
