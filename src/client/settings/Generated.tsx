@@ -1,14 +1,23 @@
 import { useApp } from '@nocobase/client';
 import { observer, useForm } from '@formily/react';
 import { DomainsView, HomepageLinkView } from './GeneratedView';
-import type { DrawerValues } from './values';
+import type { DrawerValues, WeComFormOptions } from './values';
+
+/**
+ * The drawer's values, read here: an observer re-renders on the form values read in its own render, and the
+ * views below read them in theirs.
+ */
+function useDrawer(): { name?: string; options: WeComFormOptions } {
+  const { name, options = {} } = useForm<DrawerValues>().values;
+  return { name, options: { ...options, public: { ...options.public } } };
+}
 
 /** What to enter as the app's homepage in the WeCom admin console. */
 export const HomepageLink = observer(() => {
   const app = useApp();
-  const { name, options = {} } = useForm<DrawerValues>().values;
+  const { name, options } = useDrawer();
   return <HomepageLinkView name={name} options={options} apiBase={new URL(app.getApiUrl()).pathname} hrefOf={(path) => app.getHref(path)} />;
 });
 
 /** host[:port] of Origin: the trusted domain and the authorized callback domain of the WeCom app. */
-export const Domains = observer(() => <DomainsView options={useForm<DrawerValues>().values.options ?? {}} />);
+export const Domains = observer(() => <DomainsView options={useDrawer().options} />);
