@@ -1,5 +1,6 @@
 import type { Application } from '@nocobase/client';
 import { RESOURCE } from '../constants';
+import { appApiBase } from '../shared/app-path';
 import { safeRedirectPath } from '../shared/redirect';
 import { Pending, writePending } from './session';
 
@@ -22,10 +23,11 @@ export function authorizeAction(name: string, { redirect, silent, locale }: Star
 
 /**
  * The start URL of a login from this page in the page's language, e.g.
- * `http://host/api/wecom:authorize?authenticator=wecom&locale=en-US`.
+ * `http://host/api/wecom:authorize?authenticator=wecom&locale=en-US`. A navigation carries no X-App
+ * header: in a sub-app the path names the app (`/api/__app/<name>/wecom:authorize`).
  */
 export const startUrl = (app: Application, name: string, options?: StartOptions) =>
-  app.getApiUrl(authorizeAction(name, { locale: app.i18n?.language, ...options }));
+  app.getApiUrl(appApiBase('', app.name) + authorizeAction(name, { locale: app.i18n?.language, ...options }));
 
 /** The `redirect` of the current page (where the sign-in page goes afterwards), if it is safe. */
 export const pageRedirect = () => safeRedirectPath(new URLSearchParams(window.location.search).get('redirect'));

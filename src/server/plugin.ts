@@ -66,10 +66,9 @@ export class PluginAuthWeComServer extends Plugin {
     });
     const limit = process.env.WECOM_START_RATE_LIMIT;
     this.startLimiter = new RateLimiter(limit && /^\d+$/.test(limit) ? Number(limit) : 300);
-    if (this.app.name === 'main') {
-      const remove = addCallbackPageHeaders();
-      this.app.on('afterDestroy', remove);
-    }
+    // Every app that loads the plugin: it may be enabled in a sub-app only.
+    const remove = addCallbackPageHeaders();
+    this.app.on('afterDestroy', remove);
     this.tokens = new SharedCache(this.tokenCache);
     this.guardRedisConnections();
     this.app.on('afterStart', () => this.guardRedisConnections());

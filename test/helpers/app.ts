@@ -1,6 +1,6 @@
 // A real NocoBase application, in this process, on SQLite, with this plugin loaded by package name.
 // What @nocobase/test would give us if it could be installed from this registry.
-import { Application } from '@nocobase/server';
+import { Application, Gateway } from '@nocobase/server';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
@@ -13,7 +13,7 @@ import { linkSelf, nocobaseEnv, root } from '../../scripts/paths.mjs';
 export const ADMIN = { email: 'admin@nocobase.com', password: 'admin123' };
 
 /** Plugins the authentication stack needs; anything more only slows the suite down. */
-const PLUGINS = [
+export const PLUGINS = [
   'field-sort',
   'error-handler',
   'data-source-manager',
@@ -42,6 +42,11 @@ export interface TestAppOptions {
   database?: Record<string, unknown>;
   /** More NocoBase plugins, by short name, for a suite that needs them. */
   plugins?: string[];
+  /**
+   * Serve through NocoBase's gateway, as `nocobase start` does, instead of the main app alone: it selects
+   * the app of each request (X-App, `?__appName=`, `/api/__app/<name>/`), for sub-apps of multi-app-manager.
+   */
+  gateway?: boolean;
 }
 
 /** The small part of `pg` (shipped with NocoBase, untyped) used to create and drop test databases. */
@@ -119,7 +124,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     await postgres?.drop();
     throw error;
   }
-  server.on('request', app.callback());
+  server.on('request', options.gateway ? Gateway.getInstance().getCallback() : app.callback());
 
   return {
     app,

@@ -48,13 +48,20 @@ export interface WecomApp {
   destroy(): Promise<void>;
 }
 
-export async function createWecomApp(config: SandboxConfig = testConfig(), env: Record<string, string> = {}, plugins: string[] = []): Promise<WecomApp> {
+export async function createWecomApp(
+  config: SandboxConfig = testConfig(),
+  env: Record<string, string> = {},
+  plugins: string[] = [],
+  /** Serve through NocoBase's gateway (sub-apps): see TestAppOptions.gateway. */
+  gateway = false,
+): Promise<WecomApp> {
   const sandbox = await startSandbox(config);
   const t = await createTestApp({
     // The sandbox answers from this process: on a loaded machine its replies can take seconds. A suite that
     // tests the timeout sets its own WECOM_TIMEOUT_MS.
     env: { WECOM_API_BASE_URL: sandbox.url, WECOM_OAUTH_BASE_URL: sandbox.url, WECOM_LOGIN_BASE_URL: sandbox.url, WECOM_TIMEOUT_MS: '20000', ...env },
     plugins,
+    gateway,
   });
   // The sandbox trusts the test app's address, as an admin registers it in the WeCom console.
   for (const corp of sandbox.config.corps) {

@@ -41,11 +41,14 @@ export class WecomUser {
   constructor(
     readonly appUrl: string,
     readonly userAgent = DESKTOP_UA,
+    /** A sub-app of multi-app-manager: the start URL names it in its path, API calls carry X-App. */
+    readonly subApp?: string,
   ) {}
 
   /** GET the start URL; answers the raw 302. */
   async start(query: Record<string, string>): Promise<Response> {
-    const res = await fetch(`${this.appUrl}/api/wecom:authorize?${new URLSearchParams(query)}`, {
+    const api = this.subApp ? `/api/__app/${this.subApp}/` : '/api/';
+    const res = await fetch(`${this.appUrl}${api}wecom:authorize?${new URLSearchParams(query)}`, {
       redirect: 'manual',
       headers: { 'user-agent': this.userAgent, cookie: this.app.header() },
     });
@@ -82,6 +85,7 @@ export class WecomUser {
         'content-type': 'application/json',
         'x-authenticator': authenticator,
         'x-locale': 'en-US',
+        ...(this.subApp ? { 'x-app': this.subApp } : {}),
         origin: this.appUrl,
         cookie: this.app.header(),
         'user-agent': this.userAgent,

@@ -33,6 +33,8 @@ describe('callback page headers on a started NocoBase', () => {
     ['with an error from the start URL', '/wecom/callback?authenticator=wecom&error=WECOM_BAD_REQUEST'],
     ['with a trailing slash', '/wecom/callback/?code=CODE0123456789&state=AbCdEfGhIjKlMnOpQrStUvWxYz012345'],
     ['of the modern client (/v/)', '/v/wecom/callback?authenticator=wecom&code=CODE0123456789&state=AbCdEfGhIjKlMnOpQrStUvWxYz012345'],
+    ['of a sub-app (/apps/<name>/)', '/apps/crm/wecom/callback?authenticator=wecom&code=CODE0123456789&state=AbCdEfGhIjKlMnOpQrStUvWxYz012345'],
+    ['of a sub-app in the modern client (/v/apps/<name>/)', '/v/apps/crm/wecom/callback?authenticator=wecom&code=CODE0123456789&state=AbCdEfGhIjKlMnOpQrStUvWxYz012345'],
   ])('serves the callback page %s with Cache-Control: no-store and Referrer-Policy: no-referrer', async (_, path) => {
     const res = await fetch(`${app!.url}${path}`);
     const html = await res.text();
@@ -43,7 +45,7 @@ describe('callback page headers on a started NocoBase', () => {
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
   });
 
-  it.each([['/signin'], ['/admin'], ['/wecom/callback-other'], ['/v/signin']])('leaves the headers of %s as NocoBase sets them', async (path) => {
+  it.each([['/signin'], ['/admin'], ['/wecom/callback-other'], ['/v/signin'], ['/apps/crm/signin'], ['/apps/crm/admin/wecom/callback']])('leaves the headers of %s as NocoBase sets them', async (path) => {
     const res = await fetch(`${app!.url}${path}`);
     await res.arrayBuffer();
     expect(res.status).toBe(200);

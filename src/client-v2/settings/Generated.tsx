@@ -2,7 +2,8 @@
 import type { Application } from '@nocobase/client-v2';
 import { DomainsView, HomepageLinkView } from '../../client/settings/GeneratedView';
 import type { WeComFormOptions } from '../../client/settings/values';
-import { clientSegment, hrefOf } from '../start';
+import { appSegment, modernPathInApp } from '../../shared/app-path';
+import { clientSegment, hrefOf, rootPath } from '../start';
 
 export function HomepageLink({ app, name, options }: { app: Application; name?: string; options: WeComFormOptions }) {
   return (
@@ -10,8 +11,12 @@ export function HomepageLink({ app, name, options }: { app: Application; name?: 
       name={name}
       options={options}
       apiBase={new URL(app.getApiUrl()).pathname}
-      hrefOf={(path) => hrefOf(app, path)}
+      // A `/v/` path in the app's modern pages, any other in its v1 pages (`/apps/<name>/admin` in a sub-app).
+      hrefOf={(path) =>
+        path.startsWith(clientSegment(app)) ? hrefOf(app, modernPathInApp(path, clientSegment(app), app.name)) : `${rootPath(app)}${appSegment(app.name)}${path.slice(1)}`
+      }
       modern={clientSegment(app)}
+      app={app.name}
     />
   );
 }

@@ -45,6 +45,8 @@ export declare class Application {
   getHref(path: string): string;
   /** The modern client's public path, e.g. `/v/` (or `/nocobase/v/`). */
   getPublicPath(): string;
+  /** `main`, or the sub-app whose pages these are (`/v/apps/<name>/`, read from the page's path). */
+  name: string;
 }
 
 export declare class Plugin {

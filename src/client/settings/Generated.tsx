@@ -16,7 +16,7 @@ function useDrawer(): { name?: string; options: WeComFormOptions } {
 export const HomepageLink = observer(() => {
   const app = useApp();
   const { name, options } = useDrawer();
-  return <HomepageLinkView name={name} options={options} apiBase={new URL(app.getApiUrl()).pathname} hrefOf={(path) => app.getHref(path)} />;
+  return <HomepageLinkView name={name} options={options} apiBase={new URL(app.getApiUrl()).pathname} hrefOf={(path) => app.getHref(path)} app={app.name} />;
 });
 
 /** host[:port] of Origin: the trusted domain and the authorized callback domain of the WeCom app. */

@@ -1,6 +1,7 @@
 // What both clients' settings forms generate from the drawer's values (props only: no form library).
 import { Space, Typography } from 'antd';
 import { DEFAULT_REDIRECT_PATH } from '../../constants';
+import { appApiBase, modernPathInApp } from '../../shared/app-path';
 import { safeRedirectPath } from '../../shared/redirect';
 import { useT } from '../locale';
 import { authorizeAction } from '../start';
@@ -24,17 +25,20 @@ export interface HomepageLinkProps {
   hrefOf: (path: string) => string;
   /** The modern client's segment, `/v/`: a link to one of its pages asks for its callback (`client=v2`). */
   modern?: string;
+  /** The app (`main` or a sub-app's name): a sub-app's link names it (`/api/__app/<name>/`, `/v/apps/<name>/`). */
+  app?: string;
 }
 
 /** What to enter as the app's homepage in the WeCom admin console; in the modern client, with its `/v/` twin. */
-export function HomepageLinkView({ name, options, apiBase, hrefOf, modern }: HomepageLinkProps) {
+export function HomepageLinkView({ name, options, apiBase, hrefOf, modern, app }: HomepageLinkProps) {
   const t = useT();
   const origin = parseOrigin(options.origin);
   if (!origin || !name) return <Typography.Text type="secondary">{t('Fill in Origin first.')}</Typography.Text>;
   const redirect = safeRedirectPath(options.redirectPath) ?? DEFAULT_REDIRECT_PATH;
   const isModern = (path: string) => Boolean(modern && `${path}/`.startsWith(modern));
+  // The workbench opens the link without an X-App header: a sub-app's link names the app in its path.
   const link = (path: string) =>
-    `${origin}${apiBase}${authorizeAction(name, { redirect: path, silent: true })}${isModern(path) ? '&client=v2' : ''}`;
+    `${origin}${appApiBase(apiBase, app)}${authorizeAction(name, { redirect: isModern(path) ? modernPathInApp(path, modern!, app) : path, silent: true })}${isModern(path) ? '&client=v2' : ''}`;
   // /admin/x has a `/v/` twin; /m (mobile) has none.
   const twin = modern && !isModern(redirect) && /^\/admin(\/|$)/.test(redirect) ? `${modern.slice(0, -1)}${redirect}` : undefined;
   return (

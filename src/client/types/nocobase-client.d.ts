@@ -43,8 +43,10 @@ export declare class Application {
   i18n?: { language?: string };
   /** Absolute URL of an API action, e.g. `http://host/api/wecom:authorize`. */
   getApiUrl(path?: string): string;
-  /** The app's public path joined with `path`, e.g. `/signin`. */
+  /** The app's public path joined with `path`, e.g. `/signin` (`/apps/<name>/signin` in a sub-app). */
   getHref(path: string): string;
+  /** `main`, or the sub-app whose pages these are (`/apps/<name>/`, read from the page's path). */
+  name: string;
 }
 
 export declare class Plugin {

@@ -2,8 +2,9 @@
 // and sends the browser to WeCom. Whatever fails is shown by the app's own callback page, never off-site;
 // too many starts from one client get a small page of their own (429).
 import { Context, Next } from '@nocobase/actions';
-import { getModernClientPrefix } from '@nocobase/plugin-auth';
+import { getModernClientPrefix, resolveSubAppSegment } from '@nocobase/plugin-auth';
 import { CALLBACK_ROUTE, NAMESPACE } from '../../constants';
+import { callbackPagePath } from '../../shared/app-path';
 import { safeRedirectPath } from '../../shared/redirect';
 import { localize, LoginError, reasons } from '../errors';
 import { PluginAuthWeComServer, wecomBaseUrls } from '../plugin';
@@ -29,6 +30,7 @@ export async function authorize(ctx: Context, next: Next) {
     return next();
   }
 
+  const page = callbackPath(client, await pathAppOf(ctx));
   try {
     const auth = await findWeComAuth(ctx, name);
     const options = auth.config;
@@ -41,7 +43,7 @@ export async function authorize(ctx: Context, next: Next) {
       silent,
     });
     // From the configured Origin, never from Host or X-Forwarded-Host.
-    const redirectUri = `${options.origin}${callbackPath(client)}?authenticator=${encodeURIComponent(auth.name)}`;
+    const redirectUri = `${options.origin}${page}?authenticator=${encodeURIComponent(auth.name)}`;
     const params = { corpId: options.corpId, agentId: options.agentId, redirectUri, state };
     const urls = wecomBaseUrls();
     ctx.redirect(
@@ -53,7 +55,7 @@ export async function authorize(ctx: Context, next: Next) {
     if (!(error instanceof LoginError)) throw error;
     ctx.logger?.info?.('wecom sign-in not started', { code: error.reason.code, field: error.reason.field });
     const query = new URLSearchParams({ authenticator: typeof name === 'string' ? name.slice(0, 100) : '', error: error.reason.code });
-    ctx.redirect(`${callbackPath(client)}?${query}`);
+    ctx.redirect(`${page}?${query}`);
   }
   await next();
 }
@@ -76,10 +78,21 @@ export async function findWeComAuth(ctx: Context, name: unknown): Promise<WeComA
 
 /**
  * The client route WeCom returns to: `/wecom/callback`, or `/v/wecom/callback` for a login started in the
- * modern client (`client=v2`; the segment is APP_MODERN_CLIENT_PREFIX). Issue 11, the modern client.
+ * modern client (`client=v2`; the segment is APP_MODERN_CLIENT_PREFIX). In a sub-app of the multi-app
+ * manager, the app's page segment follows: `/apps/<name>/wecom/callback`, `/v/apps/<name>/wecom/callback`
+ * (WeCom's redirect carries no X-App header: the page's path tells the client which app it is in).
  */
-export function callbackPath(client: unknown): string {
-  return `${publicPath()}${client === 'v2' ? `${getModernClientPrefix()}/` : ''}${CALLBACK_ROUTE}`;
+export function callbackPath(client: unknown, app?: string): string {
+  return callbackPagePath(publicPath(), CALLBACK_ROUTE, { app, modern: client === 'v2' ? getModernClientPrefix() : undefined });
+}
+
+/**
+ * The sub-app whose pages carry `/apps/<name>/` for this request: none for the main app, nor for a sub-app
+ * reached by a domain of its own (NocoBase's resolveSubAppSegment decides, as for its own sign-in redirects).
+ */
+export async function pathAppOf(ctx: Context): Promise<string | undefined> {
+  const name: string = ctx.app.name;
+  return (await resolveSubAppSegment(ctx.req, name)) ? name : undefined;
 }
 
 /** APP_PUBLIC_PATH with one trailing slash: `/`, `/nocobase/`. */

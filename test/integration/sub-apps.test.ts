@@ -1,0 +1,309 @@
+// WeCom sign-in inside sub-apps of NocoBase's multi-app manager. The test app serves through NocoBase's
+// gateway (as `nocobase start` does), which picks the app of each request; the sub-apps are created by the
+// admin through `applications:create`, each with its own database, users, authenticators and this plugin.
+// Browser navigations carry no X-App header: the start URL names the app in its path
+// (`/api/__app/<name>/`), WeCom's redirect_uri in its page path (`/apps/<name>/wecom/callback`), and the
+// callback page's API calls carry X-App as NocoBase's clients send it.
+import PluginMultiAppManagerServer from '@nocobase/plugin-multi-app-manager';
+import { AppSupervisor } from '@nocobase/server';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, PLUGINS } from '../helpers/app';
+import { AGENT_ID, callsDuring, CORP_ID, createWecomApp, SECRET, testConfig, WecomApp } from '../helpers/wecom-app';
+import { DESKTOP_UA, WECOM_UA, WecomUser } from '../helpers/wecom-user';
+
+const CORP_B = 'wwsubappcorp0000b';
+const AGENT_B = '1000021';
+const SECRET_B = 'sub-app-b-secret-0123456789abcdef';
+const STATE_INVALID = 'WECOM_STATE_INVALID';
+
+/** The sub-apps' names: unique per run, since on PostgreSQL each sub-app is a database of that name. */
+const suffix = randomBytes(3).toString('hex');
+const CRM = `crm${suffix}`;
+const HR = `hr${suffix}`;
+
+/** An admin's API in one app: `main`, or a sub-app (X-App, as NocoBase's client sends it). */
+class AppApi {
+  token?: string;
+  constructor(
+    readonly url: string,
+    readonly app?: string,
+  ) {}
+
+  async request<T>(method: string, action: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; data?: T; errors?: { code?: string; message: string }[] }> {
+    const res = await fetch(`${this.url}/api/${action}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        ...(this.app ? { 'x-app': this.app } : {}),
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await res.json().catch(() => ({}))) as { data?: T; errors?: { code?: string; message: string }[] };
+    return { status: res.status, ...json };
+  }
+
+  async post<T>(action: string, body: unknown): Promise<T> {
+    const res = await this.request<T>('POST', action, body);
+    if (res.status !== 200) throw new Error(`${this.app ?? 'main'} ${action}: HTTP ${res.status} ${JSON.stringify(res.errors)}`);
+    return res.data as T;
+  }
+
+  async signIn() {
+    const res = await this.request<{ token: string }>('POST', 'auth:signIn', { account: ADMIN.email, password: ADMIN.password }, { 'x-authenticator': 'basic' });
+    if (res.status !== 200) throw new Error(`${this.app} sign-in: HTTP ${res.status}`);
+    this.token = res.data!.token;
+    return this;
+  }
+
+  async addAuthenticator(name: string, options: Record<string, unknown>) {
+    await this.post('authenticators:create', {
+      name,
+      authType: 'WeCom',
+      title: `WeCom ${name}`,
+      enabled: true,
+      options: { redirectPath: '/admin', public: { autoSignup: false, autoLogin: false }, ...options },
+    });
+  }
+}
+
+/** Waits until the sub-app answers real calls (the gateway answers 503 while it installs and starts). */
+async function untilRunning(url: string, app: string, deadlineMs = 300_000) {
+  const until = Date.now() + deadlineMs;
+  let last = '';
+  while (Date.now() < until) {
+    const res = await fetch(`${url}/api/__app/${app}/authenticators:publicList`).catch((error: Error) => ({ status: 0, text: async () => error.message }));
+    if (res.status === 200) return;
+    last = `${res.status} ${(await res.text()).slice(0, 300)}`;
+    if (last.includes('APP_ERROR')) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`sub-app ${app} did not start: ${last}`);
+}
+
+/** On PostgreSQL, multi-app-manager created a database per sub-app (named after it): dropped at the end. */
+async function dropSubAppDatabases(names: string[]) {
+  if (process.env.DB_DIALECT !== 'postgres') return;
+  type PgClient = { connect(): Promise<void>; query(sql: string): Promise<unknown>; end(): Promise<void> };
+  const { Client } = createRequire(import.meta.url)('pg') as { Client: new (config: Record<string, unknown>) => PgClient };
+  const client = new Client({
+    host: process.env.DB_HOST || '127.0.0.1',
+    port: Number(process.env.DB_PORT || 5432),
+    user: process.env.DB_USER || 'postgres',
+    password: process.env.DB_PASSWORD || '',
+    database: process.env.DB_DATABASE || 'postgres',
+  });
+  await client.connect();
+  try {
+    for (const name of names) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+interface SignInAnswer {
+  status: number;
+  body: { data?: { user: { id: number; phone?: string }; token: string; redirect: string }; errors?: { code: string }[] };
+}
+const answer = async (res: Response): Promise<SignInAnswer> => ({ status: res.status, body: (await res.json()) as SignInAnswer['body'] });
+
+describe('WeCom sign-in in sub-apps of the multi-app manager', () => {
+  let w: WecomApp;
+  let main: AppApi;
+  let crm: AppApi;
+  let hr: AppApi;
+  const origin = () => w.t.url;
+
+  beforeAll(async () => {
+    const config = testConfig();
+    config.corps.push({
+      corpId: CORP_B,
+      name: 'Sub-app Corp',
+      apps: [{ agentId: AGENT_B, secret: SECRET_B, name: 'CRM app', trustedDomains: [] }],
+      members: [{ userid: 'zhangsan', name: 'Zhang San of B', mobile: '13800000091' }],
+    });
+    // What `nocobase start` does before it creates the main app (runPluginStaticImports): multi-app-manager
+    // installs the app supervisor's adapter that runs sub-apps in this process.
+    PluginMultiAppManagerServer.staticImport();
+    w = await createWecomApp(config, {}, ['multi-app-manager'], true);
+    main = await new AppApi(w.t.url).signIn();
+    for (const name of [CRM, HR]) {
+      // On SQLite the main test app is in memory, and so would be the sub-app's database, one per connection:
+      // a file of its own in the app's storage instead. On PostgreSQL multi-app-manager creates a database.
+      const database = process.env.DB_DIALECT === 'postgres' ? {} : { database: { storage: join(w.t.storage, `${name}.sqlite`) } };
+      await main.post('applications:create', { name, displayName: name, options: { plugins: PLUGINS, autoStart: true, ...database } });
+    }
+    for (const name of [CRM, HR]) await untilRunning(w.t.url, name);
+    crm = await new AppApi(w.t.url, CRM).signIn();
+    hr = await new AppApi(w.t.url, HR).signIn();
+
+    // main: the demo corp; CRM: another corp; HR: the same WeCom app as main.
+    await w.addAuthenticator('wecom');
+    await crm.addAuthenticator('wecom', { corpId: CORP_B, agentId: AGENT_B, corpSecret: SECRET_B, origin: origin() });
+    await hr.addAuthenticator('wecom', { corpId: CORP_ID, agentId: AGENT_ID, corpSecret: SECRET, origin: origin() });
+    // Each app's admin has the phone of "its" zhangsan: corp B's in CRM, the demo corp's in main and HR.
+    await main.post('users:update?filterByTk=1', { phone: '13800000001' });
+    await crm.post('users:update?filterByTk=1', { phone: '13800000091' });
+    await hr.post('users:update?filterByTk=1', { phone: '13800000001' });
+  }, 900_000);
+
+  afterAll(async () => {
+    for (const name of [CRM, HR]) await AppSupervisor.getInstance().removeApp(name).catch(() => undefined);
+    await w?.destroy();
+    await dropSubAppDatabases([CRM, HR]);
+  }, 600_000);
+
+  describe('start URL', () => {
+    it("sends WeCom back to the sub-app's callback page (v1), with the sub-app's own pending-login cookie", async () => {
+      const user = new WecomUser(w.t.url, DESKTOP_UA, CRM);
+      const res = await user.start({ authenticator: 'wecom', redirect: '/admin/orders' });
+      expect(res.status).toBe(302);
+      const login = new URL(res.headers.get('location')!);
+      expect(login.searchParams.get('appid')).toBe(CORP_B);
+      expect(login.searchParams.get('agentid')).toBe(AGENT_B);
+      expect(login.searchParams.get('redirect_uri')).toBe(`${w.t.url}/apps/${CRM}/wecom/callback?authenticator=wecom`);
+      expect(user.app.get(`nocobase_wecom_login_${CRM}`)).toBeTruthy();
+      expect(user.app.get('nocobase_wecom_login')).toBeUndefined();
+    });
+
+    it("sends WeCom back to the sub-app's modern callback page (/v/apps/<name>/wecom/callback) for a login started in /v/", async () => {
+      const res = await new WecomUser(w.t.url, DESKTOP_UA, CRM).start({ authenticator: 'wecom', client: 'v2' });
+      const login = new URL(res.headers.get('location')!);
+      expect(login.searchParams.get('redirect_uri')).toBe(`${w.t.url}/v/apps/${CRM}/wecom/callback?authenticator=wecom`);
+    });
+
+    it("shows a start that cannot begin on the sub-app's own callback page", async () => {
+      const res = await new WecomUser(w.t.url, DESKTOP_UA, CRM).start({ authenticator: 'nosuch' });
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toBe(`/apps/${CRM}/wecom/callback?authenticator=nosuch&error=WECOM_BAD_REQUEST`);
+    });
+
+    it('leaves the main app as it was: its own callback page and cookie', async () => {
+      const user = new WecomUser(w.t.url);
+      const res = await user.start({ authenticator: 'wecom' });
+      const login = new URL(res.headers.get('location')!);
+      expect(login.searchParams.get('appid')).toBe(CORP_ID);
+      expect(login.searchParams.get('redirect_uri')).toBe(`${w.t.url}/wecom/callback?authenticator=wecom`);
+      expect(user.app.get('nocobase_wecom_login')).toBeTruthy();
+    });
+  });
+
+  describe('sign-in', () => {
+    it("links and signs in the sub-app's user at the first in-client login, then by QR code; the main app gets no link", async () => {
+      const phone = new WecomUser(w.t.url, WECOM_UA, CRM);
+      const first = await phone.inClientLogin('wecom', 'zhangsan');
+      expect(first.url.pathname).toBe(`/apps/${CRM}/wecom/callback`);
+      const signedIn = await answer(await phone.signIn('wecom', { code: first.code, state: first.state }));
+      expect(signedIn.status).toBe(200);
+      expect(signedIn.body.data!.user.phone).toBe('13800000091');
+
+      const desktop = new WecomUser(w.t.url, DESKTOP_UA, CRM);
+      const qr = await desktop.qrLogin('wecom', 'zhangsan');
+      expect(qr.url.pathname).toBe(`/apps/${CRM}/wecom/callback`);
+      const byQr = await answer(await desktop.signIn('wecom', { code: qr.code, state: qr.state }));
+      expect(byQr.status).toBe(200);
+      expect(byQr.body.data!.user.id).toBe(signedIn.body.data!.user.id);
+
+      // The session is the sub-app's.
+      const check = await fetch(`${w.t.url}/api/auth:check`, {
+        headers: { 'x-app': CRM, 'x-authenticator': 'wecom', authorization: `Bearer ${byQr.body.data!.token}` },
+      });
+      expect(((await check.json()) as { data: { phone: string } }).data.phone).toBe('13800000091');
+      // Corp B's member is linked in the sub-app's database only.
+      const crmApp = await AppSupervisor.getInstance().getApp(CRM);
+      const crmLinks = await crmApp.db.getRepository('usersAuthenticators').find({ filter: { authenticator: 'wecom' } });
+      expect(crmLinks.map((l: { get(key: string): unknown }) => [l.get('uuid'), (l.get('meta') as { corpId: string }).corpId])).toEqual([['zhangsan', CORP_B]]);
+      const mainLinks = await w.t.app.db.getRepository('usersAuthenticators').find({ filter: { authenticator: 'wecom' } });
+      expect(mainLinks.map((l: { get(key: string): unknown }) => (l.get('meta') as { corpId: string }).corpId)).not.toContain(CORP_B);
+    });
+
+    it('returns to the v1 return path in the sub-app, and to the /v/apps/<name>/ path of a modern login', async () => {
+      const v1 = await answer(await new WecomUser(w.t.url, WECOM_UA, CRM).signInInClient('wecom', 'zhangsan', { redirect: '/admin/orders' }));
+      expect(v1.status).toBe(200);
+      // The v1 client's return paths are the app's (its getHref adds /apps/<name>/).
+      expect(v1.body.data!.redirect).toBe('/admin/orders');
+
+      const modern = new WecomUser(w.t.url, WECOM_UA, CRM);
+      const back = await modern.inClientLogin('wecom', 'zhangsan', { client: 'v2', redirect: `/v/apps/${CRM}/admin` });
+      expect(back.url.pathname).toBe(`/v/apps/${CRM}/wecom/callback`);
+      const v2 = await answer(await modern.signIn('wecom', { code: back.code, state: back.state }));
+      expect(v2.status).toBe(200);
+      expect(v2.body.data!.redirect).toBe(`/v/apps/${CRM}/admin`);
+
+      // The page WeCom returns to is served: the modern client's index for /v/apps/<name>/wecom/callback.
+      const page = await fetch(back.url);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    });
+  });
+
+  describe('login states are per app', () => {
+    it('refuses in the main app a state started in a sub-app (same browser, same authenticator name)', async () => {
+      const browser = new WecomUser(w.t.url, DESKTOP_UA, CRM);
+      await answer(await browser.signInWithQr('wecom', 'zhangsan')); // linked above: signs in
+      const back = await browser.qrLogin('wecom', 'zhangsan');
+      const inMain = new WecomUser(w.t.url, DESKTOP_UA);
+      inMain.app.set(`nocobase_wecom_login_${CRM}`, browser.app.get(`nocobase_wecom_login_${CRM}`)!);
+      const refused = await answer(await inMain.signIn('wecom', { code: back.code, state: back.state }));
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors![0].code).toBe(STATE_INVALID);
+    });
+
+    it("refuses a sub-app's sealed pending logins presented under the main app's cookie name", async () => {
+      const browser = new WecomUser(w.t.url, DESKTOP_UA, HR);
+      const back = await browser.qrLogin('wecom', 'zhangsan');
+      const forged = new WecomUser(w.t.url, DESKTOP_UA);
+      forged.app.set('nocobase_wecom_login', browser.app.get(`nocobase_wecom_login_${HR}`)!);
+      const refused = await answer(await forged.signIn('wecom', { code: back.code, state: back.state }));
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors![0].code).toBe(STATE_INVALID);
+    });
+
+    it("refuses in one sub-app a state of another, even under that sub-app's cookie name", async () => {
+      const browser = new WecomUser(w.t.url, DESKTOP_UA, HR);
+      const back = await browser.qrLogin('wecom', 'zhangsan');
+      const other = new WecomUser(w.t.url, DESKTOP_UA, CRM);
+      other.app.set(`nocobase_wecom_login_${CRM}`, browser.app.get(`nocobase_wecom_login_${HR}`)!);
+      const refused = await answer(await other.signIn('wecom', { code: back.code, state: back.state }));
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors![0].code).toBe(STATE_INVALID);
+    });
+
+    it("keeps one browser's pending logins of two apps apart: both finish", async () => {
+      const jar = new WecomUser(w.t.url, WECOM_UA);
+      expect((await answer(await jar.signInInClient('wecom', 'zhangsan'))).status).toBe(200); // links main's admin
+      const inHr = new WecomUser(w.t.url, WECOM_UA, HR);
+      // The same browser: one cookie jar for both apps.
+      Object.assign(inHr, { app: jar.app });
+      expect((await answer(await inHr.signInInClient('wecom', 'zhangsan'))).status).toBe(200); // links HR's admin
+      // Two logins started, one per app, both pending at once in this browser.
+      const inMain = await jar.inClientLogin('wecom', 'zhangsan');
+      const hrBack = await inHr.inClientLogin('wecom', 'zhangsan');
+      expect(jar.app.get('nocobase_wecom_login')).toBeTruthy();
+      expect(jar.app.get(`nocobase_wecom_login_${HR}`)).toBeTruthy();
+      expect((await answer(await jar.signIn('wecom', { code: inMain.code, state: inMain.state }))).status).toBe(200);
+      expect((await answer(await inHr.signIn('wecom', { code: hrBack.code, state: hrBack.state }))).status).toBe(200);
+    });
+  });
+
+  describe('access tokens', () => {
+    it('fetches one token per app and WeCom app, and reuses it: main and HR share a WeCom app, CRM has its own corp', async () => {
+      // Every app has signed in above: each holds its token now.
+      const again = await callsDuring(w.sandbox, async () => {
+        expect((await answer(await new WecomUser(w.t.url, DESKTOP_UA).signInWithQr('wecom', 'zhangsan'))).status).toBe(200);
+        expect((await answer(await new WecomUser(w.t.url, WECOM_UA, HR).signInInClient('wecom', 'zhangsan'))).status).toBe(200);
+        expect((await answer(await new WecomUser(w.t.url, DESKTOP_UA, CRM).signInWithQr('wecom', 'zhangsan'))).status).toBe(200);
+      });
+      // Linked members: one getuserinfo each, no gettoken.
+      expect(again.calls).toEqual({ 'auth/getuserinfo': 3 });
+      // Over the whole file: one gettoken per app. Each app keeps its tokens in its own cache (NocoBase
+      // prefixes a sub-app's cache with its name); WeCom hands out the same token while it is valid, so the
+      // main app's and HR's copies are the same token and neither refresh invalidates the other's.
+      expect(w.sandbox.stats().calls.gettoken).toBe(3);
+    });
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { appApiBase, appSegment, callbackPagePath, isCallbackPagePath, modernPathInApp } from '../../src/shared/app-path';
+
+describe('addresses of a sub-app', () => {
+  it('names a sub-app in page paths and leaves the main app (and an unusable name) without a segment', () => {
+    expect(appSegment('crm')).toBe('apps/crm/');
+    expect(appSegment('main')).toBe('');
+    expect(appSegment(undefined)).toBe('');
+    expect(appSegment(null)).toBe('');
+    expect(appSegment('a/../b')).toBe('');
+  });
+
+  it('names a sub-app in the API path a navigation uses (the gateway reads /api/__app/<name>/)', () => {
+    expect(appApiBase('/api/', 'crm')).toBe('/api/__app/crm/');
+    expect(appApiBase('/nocobase/api/', 'crm')).toBe('/nocobase/api/__app/crm/');
+    expect(appApiBase('/api/', 'main')).toBe('/api/');
+    expect(appApiBase('', 'crm')).toBe('__app/crm/');
+  });
+
+  it('builds the callback page of each app and client', () => {
+    expect(callbackPagePath('/', 'wecom/callback')).toBe('/wecom/callback');
+    expect(callbackPagePath('/', 'wecom/callback', { modern: 'v' })).toBe('/v/wecom/callback');
+    expect(callbackPagePath('/', 'wecom/callback', { app: 'crm' })).toBe('/apps/crm/wecom/callback');
+    expect(callbackPagePath('/', 'wecom/callback', { app: 'crm', modern: 'v' })).toBe('/v/apps/crm/wecom/callback');
+    expect(callbackPagePath('/nocobase/', 'wecom/callback', { app: 'crm', modern: 'v' })).toBe('/nocobase/v/apps/crm/wecom/callback');
+  });
+
+  it.each([
+    ['/wecom/callback', true],
+    ['/v/wecom/callback', true],
+    ['/apps/crm/wecom/callback', true],
+    ['/v/apps/crm/wecom/callback', true],
+    ['/apps/crm/wecom/callback-other', false],
+    ['/apps/crm/admin/wecom/callback', false],
+    ['/apps/wecom/callback', false],
+    ['/x/apps/crm/wecom/callback', false],
+    ['/apps/a%2Fb/wecom/callback', false],
+  ])('recognizes %s as a callback page: %s', (path, expected) => {
+    expect(isCallbackPagePath(path, '/', 'wecom/callback', 'v')).toBe(expected);
+  });
+
+  it('puts a modern return path into the sub-app, once', () => {
+    expect(modernPathInApp('/v/admin', '/v/', 'crm')).toBe('/v/apps/crm/admin');
+    expect(modernPathInApp('/v/apps/crm/admin', '/v/', 'crm')).toBe('/v/apps/crm/admin');
+    expect(modernPathInApp('/v/admin', '/v/', 'main')).toBe('/v/admin');
+    expect(modernPathInApp('/admin', '/v/', 'crm')).toBe('/admin');
+  });
+});
