@@ -2,6 +2,7 @@ import { type Application, useApp } from '@nocobase/client';
 import { Alert, Button, Space, Spin } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { AUTH_TYPE, DEFAULT_REDIRECT_PATH } from '../constants';
+import { hrefInApp } from '../shared/app-path';
 import { safeRedirectPath } from '../shared/redirect';
 import { useT } from './locale';
 import { apiError, FAILED, isEnabledWeCom, mayRetry, startError, UNKNOWN_AUTHENTICATOR } from './messages';
@@ -86,7 +87,7 @@ export function CallbackPage() {
             app.apiClient.auth.setAuthenticator(authenticator);
             app.apiClient.auth.setToken(data.token);
             // A full load, so that the desktop (/admin) and the mobile app (/m) start with the new session.
-            window.location.replace(app.getHref(safeRedirectPath(data.redirect) ?? DEFAULT_REDIRECT_PATH));
+            window.location.replace(hrefInApp(app.getHref('/'), safeRedirectPath(data.redirect) ?? DEFAULT_REDIRECT_PATH));
           },
           (reason: unknown) => {
             const { code: reasonCode, message } = apiError(reason, t);

@@ -58,3 +58,14 @@ export function modernPathInApp(path: string, modern: string, name: string | nul
   if (!segment || !path.startsWith(modern) || path.startsWith(`${modern}apps/`)) return path;
   return `${modern}${segment}${path.slice(modern.length)}`;
 }
+
+/**
+ * The address of a v1 return path: `/admin` → `<app base>admin`. NocoBase's v1 sign-in page writes its
+ * `?redirect=` with the router's basename (`/apps/<name>/admin/x` in a sub-app): such a path is already an
+ * address. `base` is the app's pages' root, `app.getHref('/')`: `/`, `/apps/<name>/`, `/nocobase/`.
+ */
+export function hrefInApp(base: string, path: string): string {
+  const prefix = base.replace(/\/+$/, '');
+  if (prefix && (path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`))) return path;
+  return `${prefix}${path}`;
+}

@@ -226,6 +226,9 @@ describe('WeCom sign-in in sub-apps of the multi-app manager', () => {
       expect(v1.status).toBe(200);
       // The v1 client's return paths are the app's (its getHref adds /apps/<name>/).
       expect(v1.body.data!.redirect).toBe('/admin/orders');
+      // NocoBase's v1 sign-in page writes ?redirect= with the sub-app's basename: kept as it is.
+      const fromSignIn = await answer(await new WecomUser(w.t.url, WECOM_UA, CRM).signInInClient('wecom', 'zhangsan', { redirect: `/apps/${CRM}/admin/orders` }));
+      expect(fromSignIn.body.data!.redirect).toBe(`/apps/${CRM}/admin/orders`);
 
       const modern = new WecomUser(w.t.url, WECOM_UA, CRM);
       const back = await modern.inClientLogin('wecom', 'zhangsan', { client: 'v2', redirect: `/v/apps/${CRM}/admin` });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appApiBase, appSegment, callbackPagePath, isCallbackPagePath, modernPathInApp } from '../../src/shared/app-path';
+import { appApiBase, appSegment, callbackPagePath, hrefInApp, isCallbackPagePath, modernPathInApp } from '../../src/shared/app-path';
 
 describe('addresses of a sub-app', () => {
   it('names a sub-app in page paths and leaves the main app (and an unusable name) without a segment', () => {
@@ -44,5 +44,13 @@ describe('addresses of a sub-app', () => {
     expect(modernPathInApp('/v/apps/crm/admin', '/v/', 'crm')).toBe('/v/apps/crm/admin');
     expect(modernPathInApp('/v/admin', '/v/', 'main')).toBe('/v/admin');
     expect(modernPathInApp('/admin', '/v/', 'crm')).toBe('/admin');
+  });
+
+  it("lands a v1 return path in the app, once: the sign-in page's ?redirect= already carries /apps/<name>/", () => {
+    expect(hrefInApp('/apps/crm/', '/admin/orders')).toBe('/apps/crm/admin/orders');
+    expect(hrefInApp('/apps/crm/', '/apps/crm/admin/orders')).toBe('/apps/crm/admin/orders');
+    expect(hrefInApp('/apps/crm/', '/apps/crmx/admin')).toBe('/apps/crm/apps/crmx/admin');
+    expect(hrefInApp('/', '/admin')).toBe('/admin');
+    expect(hrefInApp('/nocobase/', '/admin')).toBe('/nocobase/admin');
   });
 });
