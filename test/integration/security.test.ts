@@ -711,7 +711,7 @@ describe('WeCom sign-in security', () => {
   });
 
   describe('secrets', () => {
-    it('shows anonymous visitors of authenticators:publicList no Secret, Company ID or AgentId, only { autoSignup, autoLogin }', async () => {
+    it('shows anonymous visitors of authenticators:publicList no Secret, Company ID or AgentId, only { autoSignup, autoLogin, tooltip }', async () => {
       const res = await fetch(`${w.t.url}/api/authenticators:publicList`);
       expect(res.status).toBe(200);
       const text = await res.text();
@@ -724,7 +724,7 @@ describe('WeCom sign-in security', () => {
       const wecom = data.filter((a) => a.authType === 'WeCom');
       expect(wecom.map((a) => a.name).sort()).toEqual(['broken', 'other-app', 'other-corp', 'signup', 'wecom', 'wecom-b']);
       for (const a of wecom) {
-        expect(a.options).toEqual({ autoSignup: a.name === 'signup', autoLogin: false });
+        expect(a.options).toEqual({ autoSignup: a.name === 'signup', autoLogin: false, tooltip: '' });
       }
     });
 
