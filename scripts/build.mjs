@@ -145,10 +145,12 @@ async function buildAmd({ entry, outfile, amdName, externals = CLIENT_EXTERNALS 
 
 async function buildClient() {
   const bundles = await Promise.all([
-    // What every visitor of the sign-in page downloads: the plugin, its sign-in button, the callback page.
+    // What every visitor of the sign-in page downloads: the plugin and its sign-in button.
     buildAmd({ entry: 'src/client/index.tsx', outfile: 'client/index.js', amdName: pkg.name }),
+    // The callback page, for a browser coming back from WeCom (src/client/index.tsx loads it when shown).
+    buildAmd({ entry: 'src/client/CallbackPage.tsx', outfile: 'client/callback.js' }),
     // The authenticator settings form, for admins only: index.js loads it next to itself when a drawer
-    // shows it (src/client/SettingsLoader.tsx).
+    // shows it (src/client/OnDemand.tsx).
     buildAmd({ entry: 'src/client/settings/AdminSettingsForm.tsx', outfile: 'client/settings.js' }),
     // The WeCom sync source's form, for admins only (src/client/sync/register.tsx).
     buildAmd({ entry: 'src/client/sync/form.tsx', outfile: 'client/sync.js' }),

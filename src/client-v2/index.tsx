@@ -6,21 +6,14 @@ import { PluginAuthClientV2 } from '@nocobase/plugin-auth/client-v2';
 import { Alert } from 'antd';
 import type { ComponentType } from 'react';
 import { AUTH_TYPE, CALLBACK_ROUTE } from '../constants';
-import { loadSibling } from '../client/amd';
+import { loadOnDemand } from '../client/amd';
 import { useT } from '../client/locale';
 import SignInButton from './SignInButton';
 import { markSignedOut } from './signout';
 
 type Page = { default: ComponentType };
 
-/** requirejs remembers a file that failed to load: the next attempt asks for it under another id. */
-const failures: Record<string, number> = {};
-function loadOnDemand(file: string): Promise<Page> {
-  return loadSibling<Page>(file, failures[file] ?? 0).catch((error: unknown) => {
-    failures[file] = (failures[file] ?? 0) + 1;
-    throw error;
-  });
-}
+const loadPage = (file: string) => loadOnDemand<Page>(file);
 
 function SettingsNotLoaded({ error }: { error: unknown }) {
   const t = useT();
@@ -40,13 +33,13 @@ export class PluginAuthWeComClientV2 extends Plugin {
       signInButtonLoader: async () => ({ default: SignInButton }),
       // The drawer builds its form anew each time it opens: a failed load is tried again then.
       adminSettingsFormLoader: () =>
-        loadOnDemand('settings.js').catch((error: unknown) => ({ default: () => <SettingsNotLoaded error={error} /> })),
+        loadPage('settings.js').catch((error: unknown) => ({ default: () => <SettingsNotLoaded error={error} /> })),
     });
     // Inside plugin-auth's layout route (`auth`), like `/v/signin`; public.
     this.router.add('auth.wecomCallback', {
       path: `/${CALLBACK_ROUTE}`,
       skipAuthCheck: true,
-      componentLoader: () => loadOnDemand('callback.js'),
+      componentLoader: () => loadPage('callback.js'),
     });
     this.app.apiClient.axios.interceptors.response.use((response) => {
       if (/(^|\/)auth:signOut$/.test(response.config.url ?? '')) markSignedOut();

@@ -20,3 +20,23 @@ export function loadSibling<T>(file: string, attempt = 0): Promise<T> {
     __AMD_REQUIRE__([url.href], (module) => resolve(module as T), reject);
   });
 }
+
+const loads = new Map<string, Promise<unknown>>();
+const failures = new Map<string, number>();
+
+/**
+ * A sibling file, once per page. requirejs remembers a file that failed to load, so after a failure the
+ * next call asks for it again under another id.
+ */
+export function loadOnDemand<T>(file: string): Promise<T> {
+  let load = loads.get(file);
+  if (!load) {
+    load = loadSibling<T>(file, failures.get(file) ?? 0).catch((error: unknown) => {
+      loads.delete(file);
+      failures.set(file, (failures.get(file) ?? 0) + 1);
+      throw error;
+    });
+    loads.set(file, load);
+  }
+  return load as Promise<T>;
+}

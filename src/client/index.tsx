@@ -1,11 +1,16 @@
 import { Plugin } from '@nocobase/client';
 import type AuthPlugin from '@nocobase/plugin-auth/client';
 import { AUTH_TYPE, CALLBACK_ROUTE } from '../constants';
-import { CallbackPage } from './CallbackPage';
+import { DRAWER_NOT_LOADED } from './messages';
 import { registerChannel } from './notification/register';
-import { AdminSettingsForm } from './SettingsLoader';
+import { onDemand } from './OnDemand';
 import { registerSyncSource } from './sync/register';
 import { SignInButton } from './SignInButton';
+
+/** Only admins open the authenticator drawer: its form comes from settings.js when shown. */
+const AdminSettingsForm = onDemand('settings.js', 'AdminSettingsForm', DRAWER_NOT_LOADED);
+/** Only a browser coming back from WeCom shows the callback page: it comes from callback.js. */
+const CallbackPage = onDemand('callback.js', 'CallbackPage', 'This page could not be loaded. Reload it to try again.');
 
 export class PluginAuthWeComClient extends Plugin {
   async load() {

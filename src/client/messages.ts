@@ -1,6 +1,8 @@
 import type { TFunction } from 'react-i18next';
 
 export const FAILED = 'WeCom sign-in failed. Please try again.';
+/** An admin form (authenticator, channel, sync source) whose file did not load. */
+export const DRAWER_NOT_LOADED = 'The WeCom settings could not be loaded. Close this drawer and open it again.';
 export const UNKNOWN_AUTHENTICATOR = 'This WeCom sign-in method does not exist or is disabled.';
 
 // The start URL reports these as `?error=` (docs/architecture.md); every other failure comes with a

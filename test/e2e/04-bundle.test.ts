@@ -1,6 +1,6 @@
 // Every visitor of the sign-in page downloads the client bundle (dist/client/index.js): it may be no larger
-// than NocoBase's own plugin-auth-sms, raw or gzipped. The admin settings form lives in its own file
-// (dist/client/settings.js), which only the authenticator drawer loads.
+// than NocoBase's own plugin-auth-sms, raw or gzipped. The admin settings form and the callback page live in
+// files of their own (dist/client/settings.js, callback.js), loaded only where they are shown.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -49,6 +49,14 @@ describe('client bundle', () => {
     expect(index).not.toContain('Check configuration');
     expect(settings).toMatch(/define\(\["require","exports","module",/);
     expect(settings).toContain('Check configuration');
+  });
+
+  it('leaves the callback page to callback.js, an anonymous AMD module', () => {
+    const index = readFileSync(join(root, 'dist/client/index.js'), 'utf8');
+    const callback = readFileSync(join(root, 'dist/client/callback.js'), 'utf8');
+    expect(index).not.toContain('Back to sign-in');
+    expect(callback).toMatch(/define\(\["require","exports","module",/);
+    expect(callback).toContain('Back to sign-in');
   });
 });
 

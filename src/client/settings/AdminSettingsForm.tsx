@@ -1,5 +1,5 @@
 // The entry of dist/client/settings.js, loaded only when an authenticator drawer shows the form
-// (../SettingsLoader.tsx).
+// (../index.tsx, ../OnDemand.tsx).
 import { SchemaComponent } from '@nocobase/client';
 import type { GeneralField } from '@formily/core';
 import type { ISchema } from '@formily/json-schema';
