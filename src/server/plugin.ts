@@ -84,6 +84,9 @@ export class PluginAuthWeComServer extends Plugin {
     type Middleware = Parameters<typeof this.app.resourceManager.use>[0];
     enforceSingleAutoLogin(this.db, (key, options) => String(this.app.i18n.t(key, options as Record<string, string>)));
     this.app.resourceManager.use(redactSecretsInLog as Middleware, { tag: 'auth-wecom-redact', before: 'acl' });
+    // Write-only secrets: kept when a write leaves them empty, hidden from every answer.
+    keepSecretsOnSave(this.db);
+    this.app.resourceManager.use(hideSecretsInResponses as Middleware, { tag: 'auth-wecom-secrets', before: 'acl' });
 
     // The notification channel, when NocoBase's notification manager is enabled.
     const notifications = this.app.pm.get('notification-manager') as PluginNotificationManagerServer | undefined;
@@ -91,9 +94,6 @@ export class PluginAuthWeComServer extends Plugin {
       notifications.registerChannelType({ type: CHANNEL_TYPE, Channel: WeComChannel });
       this.app.resourceManager.use(checkChannelOnSave as Middleware, { tag: 'auth-wecom-channel', after: 'acl' });
     }
-    // Write-only secrets: kept when a write leaves them empty, hidden from every answer.
-    keepSecretsOnSave(this.db);
-    this.app.resourceManager.use(hideSecretsInResponses as Middleware, { tag: 'auth-wecom-secrets', before: 'acl' });
   }
 
   /**

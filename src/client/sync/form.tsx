@@ -8,6 +8,7 @@ import { useMemo } from 'react';
 import type { TFunction } from 'react-i18next';
 import { hasSavedSecret } from '../../shared/secrets';
 import { useT } from '../locale';
+import { appApiBase } from '../../shared/app-path';
 
 const field = (title: string, component: string, description?: string, extra?: ISchema): ISchema => ({
   type: 'string',
@@ -32,7 +33,8 @@ function CallbackUrl() {
   const app = useApp();
   const name = form.values.name;
   if (!name) return <Typography.Text type="secondary">{t('Give the source a name first.')}</Typography.Text>;
-  const url = new URL(app.getApiUrl(`wecom:contactsCallback?source=${encodeURIComponent(name)}`), window.location.href);
+  // WeCom's request carries no X-App header: in a sub-app the URL itself names the app.
+  const url = new URL(app.getApiUrl(`${appApiBase('', app.name)}wecom:contactsCallback?source=${encodeURIComponent(name)}`), window.location.href);
   return <Typography.Text copyable>{url.href}</Typography.Text>;
 }
 
