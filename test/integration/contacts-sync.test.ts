@@ -158,6 +158,21 @@ describe('contacts sync (pull)', () => {
     expect(titles).toBe(2);
   });
 
+  it('removes no one when WeCom returns no members at all, and says why', async () => {
+    const corp = w.sandbox.config.corps[0];
+    const members = corp.members;
+    corp.members = [];
+    try {
+      const before = await snapshot();
+      const task = await pull();
+      expect(task.status).toBe('failed');
+      expect(task.message).toContain("WeCom returned no members for this corp, so nothing was removed. Check the app's visible range and the contacts-sync Secret.");
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      corp.members = members;
+    }
+  });
+
   it.each([
     ['an authenticator that does not exist', { authenticator: 'nope' }, 'There is no WeCom authenticator named "nope".'],
     ['a callback EncodingAESKey that is not 43 characters', { authenticator: 'wecom', callbackToken: 'abc', callbackEncodingAESKey: 'short' }, 'Callback EncodingAESKey is not valid.'],

@@ -1,5 +1,6 @@
 // WXBizMsgCrypt against WeCom's published vectors, then its failures one by one; the callback XML reader.
 import { createCipheriv } from 'node:crypto';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { CallbackCrypto, CallbackCryptoError, callbackSignature } from '../../src/server/wecom/callback-crypto';
 import { CallbackXmlError, parseCallbackXml } from '../../src/server/wecom/callback-xml';
@@ -182,8 +183,17 @@ describe('callback XML', () => {
       '<xml><a>&e;</a></xml>',
       '<xml><a>1</a>junk</xml>',
       `<xml><a>${'x'.repeat(70_000)}</a></xml>`,
+      '<xml><a>&#99999999;</a></xml>',
+      '<xml><a>&#x110000;</a></xml>',
     ]) {
       expect(() => parseCallbackXml(bad), bad.slice(0, 40)).toThrow(CallbackXmlError);
     }
+  });
+
+  // Regression: a lazy CDATA pattern backtracked exponentially on this (40 sections: days), blocking the
+  // process for one anonymous request. The vm timeout only stops a hang; the reader answers at once.
+  it('refuses thousands of CDATA sections without their closing tag at once, without backtracking', () => {
+    const body = `<xml><A>${'<![CDATA[a]]>'.repeat(4000)}</B></xml>`;
+    expect(() => runInNewContext('parse(body)', { parse: parseCallbackXml, body }, { timeout: 20_000 })).toThrow(/unexpected content/);
   });
 });

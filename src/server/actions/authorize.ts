@@ -138,11 +138,17 @@ async function tooManyStarts(ctx: Context, seconds: number, locale: string | und
 <body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;line-height:1.5">
 <h1 style="font-size:1.25rem">${escapeHtml(title)}</h1>
 <p>${escapeHtml(message)}</p>
-<p><a href="${escapeHtml(ctx.originalUrl.startsWith('/') ? ctx.originalUrl : `${publicPath()}signin`)}">${escapeHtml(retry)}</a></p>
+<p><a href="${escapeHtml(startedAt(ctx))}">${escapeHtml(retry)}</a></p>
 </body></html>
 `;
 }
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The URL this start came in on, before the gateway rewrote `/api/__app/<name>/` away (it keeps the original). */
+function startedAt(ctx: Context): string {
+  const url = (ctx.req as { originalUrl?: string }).originalUrl ?? ctx.originalUrl;
+  return url.startsWith('/') ? url : `${publicPath()}signin`;
 }

@@ -19,6 +19,9 @@ import { WecomApiError } from '../wecom/errors';
 import { departmentRecord, departmentRecords, DepartmentRecord, sameRecord, siblingRanks, userRecord, UserRecord } from './records';
 import { parseSyncOptions, SyncConfigError, SyncOptions } from './options';
 
+
+const EMPTY_READ =
+  'WeCom returned no members for this corp, so nothing was removed. Check the app\'s visible range and the contacts-sync Secret.';
 export const SOURCE_TYPE = 'wecom';
 /** A pull of a large corp takes minutes; the lock is released as soon as it is done. */
 const LOCK_TTL_MS = 10 * 60_000;
@@ -116,13 +119,17 @@ export class WeComContactsSync {
     const departments = departmentRecords(directory.departments);
     const known = new Set(departments.map((d) => d.uid));
     const goneDepartments = (await this.origins('department')).filter((o) => !known.has(o.sourceUk) && !o.metaData.isDeleted);
-    await this.writeDepartments(departments, report);
-
     const members = directory.members.map(userRecord);
     const present = new Set(members.map((m) => m.uid));
     const goneUsers = (await this.origins('user'))
       .filter((o) => !present.has(o.sourceUk) && !o.metaData.isDeleted)
       .map((o): UserRecord => ({ uid: o.sourceUk, isDeleted: true }));
+    // An empty read (the app's visible range narrowed, a Secret that sees nobody) is not a company whose
+    // members all left: removing every synced user on it would be unrecoverable.
+    if (members.length === 0 && goneUsers.length > 0) {
+      throw new SyncConfigError('contactsSecret', EMPTY_READ);
+    }
+    await this.writeDepartments(departments, report);
     await this.writeUsers([...members, ...goneUsers], report);
 
     // Departments go last: their members are moved out first. Children before parents.

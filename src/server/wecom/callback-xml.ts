@@ -9,15 +9,20 @@ export class CallbackXmlError extends Error {
 }
 
 const ROOT = /^\s*(?:<\?xml[^<>]*\?>\s*)?<xml>([\s\S]*)<\/xml>\s*$/;
-const ELEMENT = /\s*(?:<([A-Za-z_][A-Za-z0-9_]*)\s*\/>|<([A-Za-z_][A-Za-z0-9_]*)>((?:<!\[CDATA\[[\s\S]*?\]\]>)+|[^<]*)<\/\2>)/y;
+// A CDATA section may not run past its own `]]>`: with a lazy `[\s\S]*?` a run of sections without the
+// closing tag has exponentially many splits, and one small anonymous request would block the process.
+const ELEMENT = /\s*(?:<([A-Za-z_][A-Za-z0-9_]*)\s*\/>|<([A-Za-z_][A-Za-z0-9_]*)>((?:<!\[CDATA\[(?:(?!\]\]>)[\s\S])*\]\]>)+|[^<]*)<\/\2>)/y;
 const CDATA = /<!\[CDATA\[([\s\S]*?)\]\]>/g;
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 function text(raw: string): string {
   if (raw.startsWith('<![CDATA[')) return [...raw.matchAll(CDATA)].map((m) => m[1]).join('');
   return raw.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-z]+);/g, (whole, name: string) => {
-    if (name.startsWith('#x')) return String.fromCodePoint(parseInt(name.slice(2), 16));
-    if (name.startsWith('#')) return String.fromCodePoint(Number(name.slice(1)));
+    if (name.startsWith('#')) {
+      const code = name.startsWith('#x') ? parseInt(name.slice(2), 16) : Number(name.slice(1));
+      if (!Number.isInteger(code) || code < 0 || code > 0x10ffff) throw new CallbackXmlError(`bad character reference ${whole}`);
+      return String.fromCodePoint(code);
+    }
     const value = ENTITIES[name];
     if (value === undefined) throw new CallbackXmlError(`unknown entity ${whole}`);
     return value;
