@@ -1,10 +1,9 @@
 import { useApp } from '@nocobase/client-v2';
 import type { Authenticator } from '@nocobase/plugin-auth/client-v2';
-import { Alert, Button, Spin, Tooltip } from 'antd';
 import { useEffect, useState } from 'react';
 import { useT } from '../client/locale';
 import { mayStartAutomatically, recentFailure, writePending } from '../client/session';
-import { WeComIcon } from '../client/WeComIcon';
+import { SignInButtonView } from '../client/SignInButtonView';
 import { compileText } from './compile';
 import { forgetSignOut, signedOut } from './signout';
 import { beginLogin, pageRedirect, startUrl } from './start';
@@ -40,34 +39,17 @@ export default function SignInButton({ authenticator }: { authenticator: Authent
     beginLogin(app, { authenticator: name, redirect, autoAt: Date.now() }, true);
   }, [auto, app, name, redirect]);
 
-  if (auto) {
-    // Covers the sign-in form while the page leaves for WeCom: the password form never flashes.
-    return (
-      <div
-        role="status"
-        style={{ position: 'fixed', inset: 0, zIndex: 1000, background: '#fff', display: 'grid', placeContent: 'center', gap: 16 }}
-      >
-        <Spin size="large" />
-        {t('Signing in with WeCom…')}
-      </div>
-    );
-  }
   return (
-    <>
-      {failure && <Alert type={failure.cancelled ? 'info' : 'error'} showIcon message={failure.message} style={{ marginBottom: 8 }} />}
-      <Tooltip title={tooltip}>
-        <Button
-          block
-          icon={<WeComIcon />}
-          href={startUrl(app, name, { redirect })}
-          onClick={() => {
-            forgetSignOut();
-            writePending({ authenticator: name, redirect });
-          }}
-        >
-          {(title && compileText(title, t)) || t('WeCom')}
-        </Button>
-      </Tooltip>
-    </>
+    <SignInButtonView
+      auto={auto}
+      failure={failure}
+      title={title ? compileText(title, t) : undefined}
+      tooltip={tooltip}
+      href={startUrl(app, name, { redirect })}
+      onClick={() => {
+        forgetSignOut();
+        writePending({ authenticator: name, redirect });
+      }}
+    />
   );
 }

@@ -1,11 +1,9 @@
 import { useApp, useCompile } from '@nocobase/client';
 import type { Authenticator } from '@nocobase/plugin-auth/client';
-import { Alert, Button, Spin, Tooltip } from 'antd';
 import { useEffect, useState } from 'react';
-import { useT } from './locale';
 import { mayStartAutomatically, recentFailure, writePending } from './session';
 import { beginLogin, pageRedirect, startUrl } from './start';
-import { WeComIcon } from './WeComIcon';
+import { SignInButtonView } from './SignInButtonView';
 
 /** One automatic login per page load, even if two authenticators claim it; none after signing out. */
 let autoLoginStarted = false;
@@ -18,7 +16,6 @@ const wantsAutoLogin = ({ name, options }: Authenticator, signedIn: boolean) =>
   options?.autoLogin === true && !autoLoginStarted && /wxwork/i.test(navigator.userAgent) && mayStartAutomatically(name, signedIn);
 
 export function SignInButton({ authenticator }: { authenticator: Authenticator }) {
-  const t = useT();
   const compile = useCompile();
   const app = useApp();
   const { name, title, options } = authenticator;
@@ -35,31 +32,14 @@ export function SignInButton({ authenticator }: { authenticator: Authenticator }
     beginLogin(app, { authenticator: name, redirect, autoAt: Date.now() }, true);
   }, [auto, app, name, redirect]);
 
-  if (auto) {
-    // Covers the sign-in form while the page leaves for WeCom: the password form never flashes.
-    return (
-      <div
-        role="status"
-        style={{ position: 'fixed', inset: 0, zIndex: 1000, background: '#fff', display: 'grid', placeContent: 'center', gap: 16 }}
-      >
-        <Spin size="large" />
-        {t('Signing in with WeCom…')}
-      </div>
-    );
-  }
   return (
-    <>
-      {failure && <Alert type={failure.cancelled ? 'info' : 'error'} showIcon message={failure.message} style={{ marginBottom: 8 }} />}
-      <Tooltip title={tooltip}>
-        <Button
-          block
-          icon={<WeComIcon />}
-          href={startUrl(app, name, { redirect })}
-          onClick={() => writePending({ authenticator: name, redirect })}
-        >
-          {(title && compile(title)) || t('WeCom')}
-        </Button>
-      </Tooltip>
-    </>
+    <SignInButtonView
+      auto={auto}
+      failure={failure}
+      title={title ? compile(title) : undefined}
+      tooltip={tooltip}
+      href={startUrl(app, name, { redirect })}
+      onClick={() => writePending({ authenticator: name, redirect })}
+    />
   );
 }
