@@ -1,8 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { demoOptions, expectOnlyOrigins, expectTokenNeverInUrls, onlyWeComAuthenticator, sessionUser } from './app';
-import { launchBrowser, screenshot, screenshotOnFailure, visibleText } from './browser';
-import { newVisitor } from './busy';
+import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, visibleText } from './browser';
 
 const NAME = 'wecom_signin';
 const NOT_LINKED =

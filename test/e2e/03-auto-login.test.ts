@@ -1,8 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { demoOptions, expectTokenNeverInUrls, onlyWeComAuthenticator, sessionUser } from './app';
-import { launchBrowser, screenshot, screenshotOnFailure, visibleText } from './browser';
-import { newVisitor, PAGE_TIMEOUT } from './busy';
+import { launchBrowser, newVisitor, PAGE_TIMEOUT, screenshot, screenshotOnFailure, visibleText } from './browser';
 
 const NAME = 'wecom_auto';
 const NO_MOBILE =

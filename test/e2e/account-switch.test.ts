@@ -1,8 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { demoOptions, onlyWeComAuthenticator, sessionUser } from './app';
-import { launchBrowser, screenshot, screenshotOnFailure, storedToken, visibleText } from './browser';
-import { newVisitor, PAGE_TIMEOUT } from './busy';
+import { launchBrowser, newVisitor, PAGE_TIMEOUT, screenshot, screenshotOnFailure, storedToken, visibleText } from './browser';
 
 
 const NAME = 'wecom_switch';

@@ -9,6 +9,12 @@ import { ADMIN, WECOM_UA } from './world';
 
 const SCREENSHOTS = join(root, 'test/e2e/screenshots');
 
+/**
+ * How long a page step may wait: a safety net, not an expectation. NocoBase's first render of a page can
+ * take far longer than Playwright's usual 20 s when other suites share the two cores.
+ */
+export const PAGE_TIMEOUT = 90_000;
+
 export function launchBrowser(): Promise<Browser> {
   // launch() gives every run a fresh, temporary user-data-dir.
   return chromium.launch({
@@ -68,7 +74,7 @@ export async function newVisitor(browser: Browser, options: VisitorOptions = {})
     }),
   );
   const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
+  page.setDefaultTimeout(PAGE_TIMEOUT);
   return { context, page, urls, shown };
 }
 

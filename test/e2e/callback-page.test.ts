@@ -1,8 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator, sessionUser } from './app';
-import { launchBrowser, screenshot, screenshotOnFailure, visibleText } from './browser';
-import { newVisitor } from './busy';
+import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, visibleText } from './browser';
 
 
 const NAME = 'wecom_callback';

@@ -1,8 +1,7 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminApi, demoOptions, onlyWeComAuthenticator, wecomAuthenticators } from './app';
-import { launchBrowser, screenshot, screenshotOnFailure, signInAsAdmin, visibleText } from './browser';
-import { newVisitor } from './busy';
+import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, signInAsAdmin, visibleText } from './browser';
 
 const NAME = 'wecom_button';
 // Texts as an administrator writes them to have them translated: NocoBase's `{{t("...")}}`.
