@@ -37,6 +37,8 @@ export default async function setup(project: TestProject) {
   try {
     await runCli(['install', '-f'], env, logFile);
     await runCli(['pm', 'enable', 'auth-wecom'], env, logFile);
+    // Contacts sync writes departments and memberships: plugin-departments is not enabled by a default install.
+    await runCli(['pm', 'enable', 'departments'], env, logFile);
     app = await startApp(env, logFile);
     const admin = await Api.signIn(app.url, ADMIN.email, ADMIN.password);
     // users:updateProfile insists on a username in 2.2; the root user is id 1.
