@@ -7,6 +7,7 @@ import type PluginNotificationManagerServer from '@nocobase/plugin-notification-
 import { AUTH_TYPE, CHANNEL_TYPE, NAMESPACE, RESOURCE } from '../constants';
 import { authorize } from './actions/authorize';
 import { checkConfig } from './actions/check-config';
+import { checkContacts } from './actions/check-contacts';
 import { enforceSingleAutoLogin } from './auto-login-rule';
 import { WeComChannel } from './notification/channel';
 import { checkChannelOnSave } from './notification/channel-rule';
@@ -73,7 +74,7 @@ export class PluginAuthWeComServer extends Plugin {
     this.guardRedisConnections();
     this.app.on('afterStart', () => this.guardRedisConnections());
 
-    this.app.resourceManager.define({ name: RESOURCE, actions: { authorize, checkConfig, contactsCallback } });
+    this.app.resourceManager.define({ name: RESOURCE, actions: { authorize, checkConfig, checkContacts, contactsCallback } });
     this.app.acl.allow(RESOURCE, 'authorize', 'public');
     // WeCom signs each contacts callback with the sync source's Token: the action checks it.
     this.app.acl.allow(RESOURCE, 'contactsCallback', 'public');
@@ -81,6 +82,8 @@ export class PluginAuthWeComServer extends Plugin {
     registerContactsSync(this.app);
     // Whoever may manage authenticators may check a WeCom configuration.
     this.app.acl.registerSnippet({ name: 'pm.auth.authenticators', actions: [`${RESOURCE}:checkConfig`] });
+    // Whoever may manage user data sync (plugin-user-data-sync's snippet) may check a sync source.
+    this.app.acl.registerSnippet({ name: 'pm.user-data-sync', actions: [`${RESOURCE}:checkContacts`] });
     type Middleware = Parameters<typeof this.app.resourceManager.use>[0];
     enforceSingleAutoLogin(this.db, (key, options) => String(this.app.i18n.t(key, options as Record<string, string>)));
     this.app.resourceManager.use(redactSecretsInLog as Middleware, { tag: 'auth-wecom-redact', before: 'acl' });

@@ -6,11 +6,14 @@ import { RESOURCE } from '../constants';
 import { writeOnlyEntry, WriteOnlyOptions } from './secrets';
 
 const MASK = '[redacted]';
+/** The check actions take the options of these collections. */
+const CHECKS: Record<string, string | undefined> = { checkConfig: 'authenticators', checkContacts: 'userDataSyncSources' };
 type Raw = Record<string, unknown>;
 
 export async function redactSecretsInLog(ctx: Context, next: Next) {
   const { resourceName, actionName } = ctx.action;
-  const entry = writeOnlyEntry(resourceName === RESOURCE && actionName === 'checkConfig' ? 'authenticators' : resourceName);
+  const checked = resourceName === RESOURCE && Object.hasOwn(CHECKS, actionName) ? CHECKS[actionName] : undefined;
+  const entry = writeOnlyEntry(checked ?? resourceName);
   if (!entry) return next();
   try {
     await next();
