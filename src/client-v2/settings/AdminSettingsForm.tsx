@@ -3,24 +3,14 @@
 // replaced whole: every key of it must be a field here (docs/architecture.md, saved options).
 import { useApp } from '@nocobase/client-v2';
 import { Checkbox, Form, Input } from 'antd';
-import type { TFunction } from 'react-i18next';
 import { DEFAULT_REDIRECT_PATH } from '../../constants';
 import { hasSavedSecret } from '../../shared/secrets';
 import { useT } from '../../client/locale';
 import { originValidator, redirectPathValidator } from '../../client/settings/validators';
 import type { WeComFormOptions } from '../../client/settings/values';
 import { CheckConfigView } from '../../client/settings/CheckConfigView';
+import { required, rule } from '../rules';
 import { Domains, HomepageLink } from './Generated';
-
-/** A formily-style validator (a message, or '' when the value is fine) as an antd rule. */
-const rule = (validate: (value: unknown) => string) => ({
-  validator: (_: unknown, value: unknown) => {
-    const message = validate(value);
-    return message ? Promise.reject(new Error(message)) : Promise.resolve();
-  },
-});
-
-const required = (t: TFunction, field: string) => ({ required: true, message: t('Please enter {{field}}.', { field }) });
 
 export default function AdminSettingsForm() {
   const t = useT();

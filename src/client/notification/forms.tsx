@@ -9,7 +9,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { TFunction } from 'react-i18next';
 import { AUTH_TYPE } from '../../constants';
 import { useT } from '../locale';
-import { bytesOf, linkProblem } from './limits';
+import { appLink, maxBytes, maxChars } from './limits';
 
 interface AuthenticatorRow {
   name: string;
@@ -62,17 +62,6 @@ function AuthenticatorField({ t, choices }: { t: TFunction; choices: { label: st
   );
   return <SchemaComponent schema={schema} />;
 }
-
-const maxBytes = (t: TFunction, max: number) => (value: unknown) =>
-  typeof value === 'string' && bytesOf(value) > max ? t('At most {{max}} bytes (a Chinese character takes 3).', { max }) : '';
-
-const maxChars = (t: TFunction, max: number) => (value: unknown) =>
-  typeof value === 'string' && [...value].length > max ? t('At most {{max}} characters.', { max }) : '';
-
-const appLink = (t: TFunction) => (value: unknown) => {
-  if (typeof value !== 'string' || !value.trim()) return '';
-  return linkProblem(value) ? t('A path of this app, like /admin/..., or an address on its Origin.') : maxBytes(t, 2048)(value);
-};
 
 const visibleFor = (...types: string[]) => ({
   dependencies: ['msgtype'],

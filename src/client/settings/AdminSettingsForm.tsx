@@ -9,20 +9,12 @@ import { DEFAULT_REDIRECT_PATH } from '../../constants';
 import { hasSavedSecret } from '../../shared/secrets';
 import { useT } from '../locale';
 import { CheckConfig } from './CheckConfig';
+import { field } from './field';
 import { Domains, HomepageLink } from './Generated';
 import { originValidator, redirectPathValidator } from './validators';
 import type { DrawerValues } from './values';
 
 const components = { CheckConfig, Domains, HomepageLink };
-
-const field = (title: string, component: string, description?: string, extra?: ISchema): ISchema => ({
-  type: 'string',
-  title,
-  description,
-  'x-decorator': 'FormItem',
-  'x-component': component,
-  ...extra,
-});
 
 /**
  * The server never sends a saved Secret back (docs/architecture.md, write-only secrets): it lists it in

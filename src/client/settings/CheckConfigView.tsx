@@ -3,20 +3,26 @@ import { useState } from 'react';
 import { RESOURCE } from '../../constants';
 import { useT } from '../locale';
 import { apiError } from '../messages';
-import type { DrawerValues } from './values';
 
 interface CheckResult {
   ok: boolean;
   message: string;
 }
 
+/** What the check is about: a record's saved name (an empty write-only field then means the saved value) and the form's options. */
+export interface CheckValues {
+  name?: string;
+  options?: unknown;
+}
+
 type Request = <T>(config: { url: string; method: 'post'; data: unknown; skipNotify: boolean }) => Promise<{ data: T }>;
 
 /**
- * "Check configuration" of both clients' settings forms: asks the server to try the drawer's current values
- * against WeCom (the saved Secret when the field is empty), and shows the answer here.
+ * "Check configuration" of both clients' authenticator and sync source forms: asks the server (`action`,
+ * `wecom:checkConfig` by default) to try the drawer's current values against WeCom (the saved secret when
+ * its field is empty), and shows the answer here.
  */
-export function CheckConfigView({ request, values }: { request: Request; values: () => DrawerValues }) {
+export function CheckConfigView({ request, values, action = `${RESOURCE}:checkConfig` }: { request: Request; values: () => CheckValues; action?: string }) {
   const t = useT();
   const [loading, setLoading] = useState(false);
   const [result, setResult] = useState<CheckResult>();
@@ -27,7 +33,7 @@ export function CheckConfigView({ request, values }: { request: Request; values:
     try {
       const { name, options } = values();
       const response = await request<{ data: CheckResult }>({
-        url: `${RESOURCE}:checkConfig`,
+        url: action,
         method: 'post',
         data: { name, options },
         skipNotify: true,

@@ -1,23 +1,16 @@
 // The entry of dist/client/sync.js: the settings of a WeCom sync source (paths relative to the drawer's `options`).
-import { SchemaComponent, useApp } from '@nocobase/client';
+import { SchemaComponent, useAPIClient, useApp, useCollectionRecordData } from '@nocobase/client';
 import type { GeneralField } from '@formily/core';
 import type { ISchema } from '@formily/json-schema';
 import { useForm } from '@formily/react';
 import { Typography } from 'antd';
 import { useMemo } from 'react';
 import type { TFunction } from 'react-i18next';
+import { CHECK_CONTACTS_ACTION, contactsCallbackUrl } from './contacts';
 import { hasSavedSecret } from '../../shared/secrets';
 import { useT } from '../locale';
-import { appApiBase } from '../../shared/app-path';
-
-const field = (title: string, component: string, description?: string, extra?: ISchema): ISchema => ({
-  type: 'string',
-  title,
-  description,
-  'x-decorator': 'FormItem',
-  'x-component': component,
-  ...extra,
-});
+import { CheckConfigView } from '../settings/CheckConfigView';
+import { field } from '../settings/field';
 
 /** The server never sends a saved secret back: an empty field keeps it (docs/architecture.md, write-only secrets). */
 const writeOnly = (t: TFunction, path: string) => (f: GeneralField) => {
@@ -33,9 +26,24 @@ function CallbackUrl() {
   const app = useApp();
   const name = form.values.name;
   if (!name) return <Typography.Text type="secondary">{t('Give the source a name first.')}</Typography.Text>;
-  // WeCom's request carries no X-App header: in a sub-app the URL itself names the app.
-  const url = new URL(app.getApiUrl(`${appApiBase('', app.name)}wecom:contactsCallback?source=${encodeURIComponent(name)}`), window.location.href);
-  return <Typography.Text copyable>{url.href}</Typography.Text>;
+  return <Typography.Text copyable>{contactsCallbackUrl(app, name)}</Typography.Text>;
+}
+
+/**
+ * "Check configuration": the form's options, and the name the source is saved under (not the name field,
+ * which may be edited), so that an empty write-only field means the saved value. A new source has none.
+ */
+function CheckContacts() {
+  const api = useAPIClient();
+  const form = useForm<{ id?: unknown; options?: unknown }>();
+  const record = useCollectionRecordData<{ name?: string }>();
+  return (
+    <CheckConfigView
+      action={CHECK_CONTACTS_ACTION}
+      request={(config) => api.request(config)}
+      values={() => ({ name: form.values.id != null ? record?.name : undefined, options: form.values.options })}
+    />
+  );
 }
 
 const schema = (t: TFunction): ISchema => ({
@@ -63,11 +71,12 @@ const schema = (t: TFunction): ISchema => ({
       'x-reactions': writeOnly(t, 'callbackEncodingAESKey'),
     }),
     callbackUrl: field(t('Callback URL'), 'CallbackUrl', t("Enter it in WeCom's admin console with the Token and EncodingAESKey."), { type: 'void' }),
+    check: { type: 'void', 'x-component': 'CheckContacts' },
   },
 });
 
 export function SyncSourceForm() {
   const t = useT();
   const s = useMemo(() => schema(t), [t]);
-  return <SchemaComponent schema={s} components={{ CallbackUrl }} />;
+  return <SchemaComponent schema={s} components={{ CallbackUrl, CheckContacts }} />;
 }

@@ -57,6 +57,8 @@ export declare class Plugin {
 
 export declare function useApp(): Application;
 export declare function useAPIClient(): APIClient;
+/** The record of the table row a drawer was opened from (undefined outside a row). */
+export declare function useCollectionRecordData<T = Record<string, unknown>>(): T | undefined;
 /** Renders a schema text: `{{t("Sign in")}}` in the UI language, anything else as it is. */
 export declare function useCompile(): (source: string) => string;
 

@@ -1,0 +1,12 @@
+// antd Form rules of the modern client's forms (authenticator, channel, message, sync source).
+import type { TFunction } from 'react-i18next';
+
+/** A formily-style validator (a message, or '' when the value is fine) as an antd rule. */
+export const rule = (validate: (value: unknown) => string) => ({
+  validator: (_: unknown, value: unknown) => {
+    const message = validate(value);
+    return message ? Promise.reject(new Error(message)) : Promise.resolve();
+  },
+});
+
+export const required = (t: TFunction, field: string) => ({ required: true, message: t('Please enter {{field}}.', { field }) });
