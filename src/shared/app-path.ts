@@ -69,3 +69,30 @@ export function hrefInApp(base: string, path: string): string {
   if (prefix && (path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`))) return path;
   return `${prefix}${path}`;
 }
+
+/** Where an app's pages are: the site's public path (`/`, `/nocobase/`), the modern client's prefix (`v`), the app. */
+export interface AppPages {
+  publicPath: string;
+  modern: string;
+  app?: string | null;
+}
+
+/**
+ * The site path of a path of the app's pages, for a link made away from any page (a notification):
+ * `/admin/x` → `<public path>apps/<name>/admin/x`, `/v/admin/x` → `<public path>v/apps/<name>/admin/x`.
+ * The public path may already be there; a path already under the app's own `/apps/<name>` or
+ * `/v/apps/<name>` is not prefixed again. Any other path is the app's, `/apps/<other>/...` included.
+ */
+export function pageInApp(path: string, pages: AppPages): string {
+  const under = (p: string, base: string) => p.startsWith(base) && (p.length === base.length || '/?#'.includes(p[base.length]));
+  const root = pages.publicPath.replace(/\/+$/, '');
+  let rest = path;
+  if (root && under(path, root)) rest = path.slice(root.length).startsWith('/') ? path.slice(root.length) : `/${path.slice(root.length)}`;
+  const segment = appSegment(pages.app).replace(/\/$/, '');
+  if (!segment) return root + rest;
+  const modern = `/${pages.modern}`;
+  const own = `/${segment}`;
+  if (under(rest, own) || under(rest, `${modern}${own}`)) return root + rest;
+  if (under(rest, modern)) return `${root}${modern}${own}${rest.slice(modern.length)}`;
+  return `${root}${own}${rest}`;
+}

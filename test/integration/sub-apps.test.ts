@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InboxMessage } from '../../sandbox';
 import { ADMIN, PLUGINS } from '../helpers/app';
 import { AGENT_ID, callsDuring, CORP_ID, createWecomApp, SECRET, testConfig, WecomApp } from '../helpers/wecom-app';
 import { DESKTOP_UA, WECOM_UA, WecomUser } from '../helpers/wecom-user';
@@ -18,6 +19,10 @@ const CORP_B = 'wwsubappcorp0000b';
 const AGENT_B = '1000021';
 const SECRET_B = 'sub-app-b-secret-0123456789abcdef';
 const STATE_INVALID = 'WECOM_STATE_INVALID';
+/** Starts per minute per client in every app of this file (WECOM_START_RATE_LIMIT, read by each app's plugin). */
+const START_LIMIT = 60;
+/** The sub-apps' plugins: the test app's, with the notification manager before this plugin. */
+const SUB_APP_PLUGINS = [...PLUGINS.filter((name) => name !== '@nocobase/plugin-auth-wecom'), 'notification-manager', '@nocobase/plugin-auth-wecom'];
 
 /** The sub-apps' names: unique per run, since on PostgreSQL each sub-app is a database of that name. */
 const suffix = randomBytes(3).toString('hex');
@@ -129,13 +134,13 @@ describe('WeCom sign-in in sub-apps of the multi-app manager', () => {
     // What `nocobase start` does before it creates the main app (runPluginStaticImports): multi-app-manager
     // installs the app supervisor's adapter that runs sub-apps in this process.
     PluginMultiAppManagerServer.staticImport();
-    w = await createWecomApp(config, {}, ['multi-app-manager'], true);
+    w = await createWecomApp(config, { WECOM_START_RATE_LIMIT: String(START_LIMIT) }, ['multi-app-manager', 'notification-manager'], true);
     main = await new AppApi(w.t.url).signIn();
     for (const name of [CRM, HR]) {
       // On SQLite the main test app is in memory, and so would be the sub-app's database, one per connection:
       // a file of its own in the app's storage instead. On PostgreSQL multi-app-manager creates a database.
       const database = process.env.DB_DIALECT === 'postgres' ? {} : { database: { storage: join(w.t.storage, `${name}.sqlite`) } };
-      await main.post('applications:create', { name, displayName: name, options: { plugins: PLUGINS, autoStart: true, ...database } });
+      await main.post('applications:create', { name, displayName: name, options: { plugins: SUB_APP_PLUGINS, autoStart: true, ...database } });
     }
     for (const name of [CRM, HR]) await untilRunning(w.t.url, name);
     crm = await new AppApi(w.t.url, CRM).signIn();
@@ -307,6 +312,109 @@ describe('WeCom sign-in in sub-apps of the multi-app manager', () => {
       // prefixes a sub-app's cache with its name); WeCom hands out the same token while it is valid, so the
       // main app's and HR's copies are the same token and neither refresh invalidates the other's.
       expect(w.sandbox.stats().calls.gettoken).toBe(3);
+    });
+  });
+
+  describe('notifications', () => {
+    interface SendLog {
+      status: 'success' | 'failure';
+      reason?: string | null;
+    }
+    let sent = 0;
+
+    /** messages:send in `api`'s app over its channel `wecom` to its user 1, then the send log once the queue ran it. */
+    async function send(api: AppApi, message: Record<string, unknown>): Promise<SendLog> {
+      const triggerFrom = `sub-apps-${++sent}`;
+      await api.post('messages:send', { channelName: 'wecom', message, receivers: { type: 'userId', value: [1] }, triggerFrom });
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const res = await api.request<SendLog[]>('GET', `notificationSendLogs:list?filter=${encodeURIComponent(JSON.stringify({ triggerFrom }))}`);
+        if (res.data?.length) return res.data[0];
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`no send log for ${triggerFrom}`);
+    }
+
+    /** The messages corp `corpId`'s member `userid` received, titled `title`. */
+    async function received(corpId: string, userid: string, title: string): Promise<InboxMessage[]> {
+      const res = await fetch(`${w.sandbox.url}/__sandbox/inbox/${userid}`);
+      const { messages } = (await res.json()) as { messages: InboxMessage[] };
+      return messages.filter((m) => m.corpId === corpId && (m.content.title === title || (m.content.main_title as { title?: string })?.title === title));
+    }
+
+    beforeAll(async () => {
+      // Each app's admin (user 1) is linked to "its" zhangsan by an in-client sign-in.
+      expect((await answer(await new WecomUser(w.t.url, WECOM_UA).signInInClient('wecom', 'zhangsan'))).status).toBe(200);
+      expect((await answer(await new WecomUser(w.t.url, WECOM_UA, CRM).signInInClient('wecom', 'zhangsan'))).status).toBe(200);
+      for (const api of [main, crm]) await api.post('notificationChannels:create', { name: 'wecom', title: 'WeCom', notificationType: 'wecom', options: { authenticator: 'wecom' } });
+    }, 120_000);
+
+    it("sends a text card from a sub-app's channel with the sub-app's absolute link: a path of its pages, not doubled when it already has /apps/<name>/", async () => {
+      const log = await send(crm, { msgtype: 'textcard', title: 'Order 7 (CRM)', description: 'Needs your approval', url: '/admin/orders/7' });
+      expect(log).toMatchObject({ status: 'success' });
+      const [card] = await received(CORP_B, 'zhangsan', 'Order 7 (CRM)');
+      expect(card.content.url).toBe(`${w.t.url}/apps/${CRM}/admin/orders/7`);
+
+      expect((await send(crm, { msgtype: 'textcard', title: 'Order 8 (CRM)', description: 'D', url: `/apps/${CRM}/admin/orders/8` })).status).toBe('success');
+      expect((await received(CORP_B, 'zhangsan', 'Order 8 (CRM)'))[0].content.url).toBe(`${w.t.url}/apps/${CRM}/admin/orders/8`);
+    });
+
+    it("leads a sub-app's text card without a link to the sub-app's home, and a template card's modern and absolute links into it", async () => {
+      expect((await send(crm, { msgtype: 'textcard', title: 'Home (CRM)', description: 'D' })).status).toBe('success');
+      expect((await received(CORP_B, 'zhangsan', 'Home (CRM)'))[0].content.url).toBe(`${w.t.url}/apps/${CRM}/admin`);
+
+      const log = await send(crm, {
+        msgtype: 'template_card',
+        template_card: {
+          main_title: { title: 'Weekly (CRM)' },
+          card_action: { url: '/v/admin/reports' },
+          jump_list: [
+            { type: 1, title: 'v2, already in the app', url: `/v/apps/${CRM}/admin/x` },
+            { type: 1, title: 'an address on the Origin', url: `${w.t.url}/apps/${CRM}/admin/y` },
+          ],
+        },
+      });
+      expect(log.status).toBe('success');
+      const [card] = await received(CORP_B, 'zhangsan', 'Weekly (CRM)');
+      expect(card.content.card_action).toEqual({ type: 1, url: `${w.t.url}/v/apps/${CRM}/admin/reports` });
+      expect(card.content.jump_list).toEqual([
+        { type: 1, title: 'v2, already in the app', url: `${w.t.url}/v/apps/${CRM}/admin/x` },
+        { type: 1, title: 'an address on the Origin', url: `${w.t.url}/apps/${CRM}/admin/y` },
+      ]);
+    });
+
+    it("refuses in a sub-app a link off the site, and sends nothing", async () => {
+      const log = await send(crm, { msgtype: 'textcard', title: 'Elsewhere (CRM)', description: 'D', url: 'https://elsewhere.example/apps/x' });
+      expect(log.status).toBe('failure');
+      expect(log.reason).toBe(`The link in url must be a path of this app (like /admin) or an address on ${w.t.url}.`);
+      expect(await received(CORP_B, 'zhangsan', 'Elsewhere (CRM)')).toEqual([]);
+    });
+
+    it("leaves the main app's links as they were: a path from the site's root", async () => {
+      expect((await send(main, { msgtype: 'textcard', title: 'Order 7 (main)', description: 'D', url: '/admin/orders/7' })).status).toBe('success');
+      expect((await received(CORP_ID, 'zhangsan', 'Order 7 (main)'))[0].content.url).toBe(`${w.t.url}/admin/orders/7`);
+      expect((await send(main, { msgtype: 'textcard', title: 'Home (main)', description: 'D' })).status).toBe('success');
+      expect((await received(CORP_ID, 'zhangsan', 'Home (main)'))[0].content.url).toBe(`${w.t.url}/admin`);
+    });
+  });
+
+  describe('rate limit on the start URL', () => {
+    it("answers a sub-app's start over the limit with 429 and a retry link on the sub-app's /api/__app/<name>/ start URL", async () => {
+      const limiter = ((await AppSupervisor.getInstance().getApp(CRM)).pm.get('@nocobase/plugin-auth-wecom') as unknown as { startLimiter: { now: () => number } })
+        .startLimiter;
+      const realNow = limiter.now;
+      const now = Date.now();
+      limiter.now = () => now; // the test does not depend on how fast the machine is
+      try {
+        const start = () =>
+          fetch(`${w.t.url}/api/__app/${CRM}/wecom:authorize?authenticator=wecom&locale=en-US`, { redirect: 'manual', headers: { 'x-forwarded-for': '203.0.113.61' } });
+        for (let i = 0; i < START_LIMIT; i++) expect((await start()).status).toBe(302);
+        const res = await start();
+        expect(res.status).toBe(429);
+        expect(await res.text()).toContain(`<a href="/api/__app/${CRM}/wecom:authorize?authenticator=wecom&#38;locale=en-US">Try again</a>`);
+      } finally {
+        limiter.now = realNow;
+      }
     });
   });
 });

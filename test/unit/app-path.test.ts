@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appApiBase, appSegment, callbackPagePath, hrefInApp, isCallbackPagePath, modernPathInApp } from '../../src/shared/app-path';
+import { appApiBase, appSegment, callbackPagePath, hrefInApp, isCallbackPagePath, modernPathInApp, pageInApp } from '../../src/shared/app-path';
 
 describe('addresses of a sub-app', () => {
   it('names a sub-app in page paths and leaves the main app (and an unusable name) without a segment', () => {
@@ -52,5 +52,45 @@ describe('addresses of a sub-app', () => {
     expect(hrefInApp('/apps/crm/', '/apps/crmx/admin')).toBe('/apps/crm/apps/crmx/admin');
     expect(hrefInApp('/', '/admin')).toBe('/admin');
     expect(hrefInApp('/nocobase/', '/admin')).toBe('/nocobase/admin');
+  });
+
+  describe("a notification link's path as a page of the app", () => {
+    const crm = { publicPath: '/', modern: 'v', app: 'crm' };
+    it.each([
+      ['/admin/abc', '/apps/crm/admin/abc'],
+      ['/admin?tab=2#x', '/apps/crm/admin?tab=2#x'],
+      ['/', '/apps/crm/'],
+      ['/apps/crm/admin/abc', '/apps/crm/admin/abc'],
+      ['/apps/crm', '/apps/crm'],
+      ['/apps/crm?x=1', '/apps/crm?x=1'],
+      ['/apps/crmx/admin', '/apps/crm/apps/crmx/admin'],
+      ['/apps/hr/admin', '/apps/crm/apps/hr/admin'],
+      ['/v/admin/abc', '/v/apps/crm/admin/abc'],
+      ['/v', '/v/apps/crm'],
+      ['/v/apps/crm/admin', '/v/apps/crm/admin'],
+      ['/vx/admin', '/apps/crm/vx/admin'],
+    ])('in sub-app crm: %s → %s', (path, expected) => {
+      expect(pageInApp(path, crm)).toBe(expected);
+    });
+
+    it.each([
+      ['/admin/abc', '/nocobase/apps/crm/admin/abc'],
+      ['/nocobase/admin/abc', '/nocobase/apps/crm/admin/abc'],
+      ['/nocobase/apps/crm/admin', '/nocobase/apps/crm/admin'],
+      ['/apps/crm/admin', '/nocobase/apps/crm/admin'],
+      ['/v/admin', '/nocobase/v/apps/crm/admin'],
+      ['/nocobase/v/apps/crm/admin', '/nocobase/v/apps/crm/admin'],
+      ['/nocobasex/admin', '/nocobase/apps/crm/nocobasex/admin'],
+    ])('in sub-app crm under the public path /nocobase/: %s → %s', (path, expected) => {
+      expect(pageInApp(path, { ...crm, publicPath: '/nocobase/' })).toBe(expected);
+    });
+
+    it('leaves the main app, and a sub-app on a domain of its own, at the root', () => {
+      expect(pageInApp('/admin/abc', { publicPath: '/', modern: 'v', app: 'main' })).toBe('/admin/abc');
+      expect(pageInApp('/apps/crm/admin', { publicPath: '/', modern: 'v' })).toBe('/apps/crm/admin');
+      expect(pageInApp('/v/admin', { publicPath: '/', modern: 'v' })).toBe('/v/admin');
+      expect(pageInApp('/admin', { publicPath: '/nocobase/', modern: 'v' })).toBe('/nocobase/admin');
+      expect(pageInApp('/nocobase/admin', { publicPath: '/nocobase/', modern: 'v' })).toBe('/nocobase/admin');
+    });
   });
 });

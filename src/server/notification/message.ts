@@ -1,6 +1,7 @@
 // A notification message as the channel receives it (after NocoBase filled in the variables) becomes the
 // body of WeCom's message/send [90236], or a reason naming what is wrong. Nothing is cut: WeCom would
 // truncate a long text silently, the channel refuses it instead.
+import { AppPages, pageInApp } from '../../shared/app-path';
 import { safeRedirectPath } from '../../shared/redirect';
 import { LoginError, Reason } from '../errors';
 
@@ -33,15 +34,20 @@ const invalid = (message: string, params?: Record<string, string | number>): Log
 
 export const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
+/** The main app at the site's root: a path is the address's path as it is. */
+const ROOT_PAGES: AppPages = { publicPath: '/', modern: 'v' };
+
 /**
- * Links rule: a link in a message must lead into this app. A path (`/admin/...`) is made absolute from
- * the authenticator's Origin; an absolute address is accepted only on that Origin; anything else
- * (another site, `javascript:`, `//host`) is refused: a notification from the company's app is trusted
- * by the people who receive it, and its text may come from workflow variables.
+ * Links rule: a link in a message must lead into this app. A path (`/admin/...`) is a page of the app,
+ * made absolute from the authenticator's Origin (in a sub-app: `/apps/<name>/admin/...`, see pageInApp);
+ * an absolute address is accepted only on that Origin, as it is; anything else (another site,
+ * `javascript:`, `//host`) is refused: a notification from the company's app is trusted by the people who
+ * receive it, and its text may come from workflow variables.
  */
-export function appLink(value: string, origin: string, field: string): string {
+export function appLink(value: string, origin: string, field: string, pages: AppPages = ROOT_PAGES): string {
   const trimmed = value.trim();
-  let path = safeRedirectPath(trimmed);
+  const typed = safeRedirectPath(trimmed);
+  let path = typed ? pageInApp(typed, pages) : undefined;
   if (!path && /^https?:\/\//i.test(trimmed)) {
     let url: URL | undefined;
     try {
@@ -57,9 +63,16 @@ export function appLink(value: string, origin: string, field: string): string {
   return absolute;
 }
 
-/** `message` as WeCom's message/send wants it; `defaultPath` is where a text card without a link leads. */
-export function toWecomMessage(message: unknown, context: { origin: string; defaultPath: string }): WecomMessage {
+type Link = (value: string, field: string) => string;
+
+/**
+ * `message` as WeCom's message/send wants it; `defaultPath` is where a text card without a link leads;
+ * `pages` where the app's pages are (the main app at the site's root unless said).
+ */
+export function toWecomMessage(message: unknown, context: { origin: string; defaultPath: string; pages?: AppPages }): WecomMessage {
   const raw: Raw = isObject(message) ? message : {};
+  const pages = context.pages ?? ROOT_PAGES;
+  const link: Link = (value, field) => appLink(value, context.origin, field, pages);
   const msgtype = raw.msgtype ?? 'text';
   if (typeof msgtype !== 'string' || !(MSGTYPES as readonly string[]).includes(msgtype)) {
     throw invalid('The message type must be text, textcard, markdown or template_card.');
@@ -70,7 +83,7 @@ export function toWecomMessage(message: unknown, context: { origin: string; defa
     case 'markdown':
       return { msgtype: 'markdown', content: { content: text(raw, 'content', LIMITS.content) } };
     case 'textcard': {
-      const url = optional(raw.url) ? appLink(String(raw.url), context.origin, 'url') : context.origin + context.defaultPath;
+      const url = optional(raw.url) ? link(String(raw.url), 'url') : context.origin + pageInApp(context.defaultPath, pages);
       const btntxt = optional(raw.btntxt) ? String(raw.btntxt).trim() : '';
       if ([...btntxt].length > LIMITS.btntxt) throw invalid('{{field}} is longer than WeCom allows ({{max}} characters).', { field: 'btntxt', max: LIMITS.btntxt });
       return {
@@ -84,12 +97,12 @@ export function toWecomMessage(message: unknown, context: { origin: string; defa
       };
     }
     case 'template_card':
-      return { msgtype: 'template_card', content: textNotice(raw.template_card, context.origin) };
+      return { msgtype: 'template_card', content: textNotice(raw.template_card, link) };
   }
 }
 
 /** template_card, card_type text_notice: a title, a card action, links into this app. */
-function textNotice(value: unknown, origin: string): Raw {
+function textNotice(value: unknown, link: Link): Raw {
   if (!isObject(value)) throw invalid('The message has no {{field}}.', { field: 'template_card' });
   const card: Raw = { card_type: 'text_notice', ...value };
   if (card.card_type !== 'text_notice') throw invalid('Only template cards of type text_notice can be sent.');
@@ -99,16 +112,16 @@ function textNotice(value: unknown, origin: string): Raw {
   if (!action.type) action.type = optional(action.appid) ? 2 : 1;
   if (action.type === 1) {
     if (!optional(action.url)) throw invalid('The message has no {{field}}.', { field: 'template_card.card_action.url' });
-    action.url = appLink(String(action.url), origin, 'template_card.card_action.url');
+    action.url = link(String(action.url), 'template_card.card_action.url');
   } else if (action.type !== 2 || !optional(action.appid)) {
     throw invalid('The message has no {{field}}.', { field: 'template_card.card_action.url' });
   }
   card.card_action = action;
   if (isObject(card.quote_area) && optional(card.quote_area.url)) {
-    card.quote_area = { ...card.quote_area, url: appLink(String(card.quote_area.url), origin, 'template_card.quote_area.url') };
+    card.quote_area = { ...card.quote_area, url: link(String(card.quote_area.url), 'template_card.quote_area.url') };
   }
-  card.jump_list = links(card.jump_list, LIMITS.jumps, origin, 'template_card.jump_list');
-  card.horizontal_content_list = links(card.horizontal_content_list, LIMITS.horizontalContent, origin, 'template_card.horizontal_content_list');
+  card.jump_list = links(card.jump_list, LIMITS.jumps, link, 'template_card.jump_list');
+  card.horizontal_content_list = links(card.horizontal_content_list, LIMITS.horizontalContent, link, 'template_card.horizontal_content_list');
   if (card.jump_list === undefined) delete card.jump_list;
   if (card.horizontal_content_list === undefined) delete card.horizontal_content_list;
   if (isObject(card.action_menu) && typeof card.task_id === 'string' && bytes(card.task_id) > LIMITS.taskId) {
@@ -118,12 +131,12 @@ function textNotice(value: unknown, origin: string): Raw {
 }
 
 /** jump_list / horizontal_content_list: at most `max` entries, each link into this app. */
-function links(value: unknown, max: number, origin: string, field: string): Raw[] | undefined {
+function links(value: unknown, max: number, link: Link, field: string): Raw[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value) || value.length > max || !value.every(isObject)) {
     throw invalid('{{field}} must be a list of at most {{max}} entries.', { field, max });
   }
-  return value.map((entry: Raw) => (optional(entry.url) ? { ...entry, url: appLink(String(entry.url), origin, `${field}.url`) } : entry));
+  return value.map((entry: Raw) => (optional(entry.url) ? { ...entry, url: link(String(entry.url), `${field}.url`) } : entry));
 }
 
 function text(raw: Raw, field: string, max: number): string {
