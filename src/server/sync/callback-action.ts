@@ -8,7 +8,8 @@ import { PluginAuthWeComServer } from '../plugin';
 import { CallbackCrypto, CallbackCryptoError } from '../wecom/callback-crypto';
 import { CallbackXmlError, parseCallbackXml } from '../wecom/callback-xml';
 import { NAMESPACE } from '../../constants';
-import { ContactEvent, describeFailure, exclusiveForSource, resolveSource, SOURCE_TYPE, WeComContactsSync } from './contacts-sync';
+import { ContactEvent, describeFailure, resolveSource, SOURCE_TYPE, WeComContactsSync } from './contacts-sync';
+import { sourceExclusion } from './exclusive';
 import { SyncConfigError } from './options';
 
 /** WeCom's envelope is a few hundred bytes; an event a few KB. */
@@ -127,7 +128,9 @@ export async function contactsCallback(ctx: Context, next: Next) {
     // WeCom retries a delivery it thinks was lost: the same message again. Seen ones change nothing twice.
     const key = createHash('sha256').update(`${sourceName}\n${plain}`).digest('hex');
     const sync = new WeComContactsSync(app, sourceName, options, auth, (o) => plugin.clientFor(o), app.log);
-    const work = exclusiveForSource(app, sourceName, async () => {
+    // One writer per source across the cluster: a change waits for a running pull, and a retry of this
+    // delivery on another instance finds it seen.
+    const work = sourceExclusion({ cache: plugin.tokenCache, appName: app.name, log: app.log }).change(sourceName, async () => {
       if (await plugin.tokenCache.get(`contacts-event:${key}`)) return 'duplicate';
       const report = await sync.apply(event);
       await plugin.tokenCache.set(`contacts-event:${key}`, 1, SEEN_TTL_MS);

@@ -23,13 +23,6 @@ import { parseSyncOptions, SyncConfigError, SyncOptions } from './options';
 const EMPTY_READ =
   'WeCom returned no members for this corp, so nothing was removed. Check the app\'s visible range and the contacts-sync Secret.';
 export const SOURCE_TYPE = 'wecom';
-/** A pull of a large corp takes minutes; the lock is released as soon as it is done. */
-const LOCK_TTL_MS = 10 * 60_000;
-
-/** One writer per source at a time (a pull, or a callback's change), across a cluster when the lock manager is shared. */
-export function exclusiveForSource<T>(app: Application, sourceName: string, fn: () => Promise<T>): Promise<T> {
-  return app.lockManager.runExclusive(`auth-wecom:contacts:${sourceName}`, fn, LOCK_TTL_MS);
-}
 const CHUNK = 500;
 
 interface OriginRecord {

@@ -3,7 +3,9 @@ import { SyncSource } from '@nocobase/plugin-user-data-sync';
 import type { UserData } from '@nocobase/plugin-user-data-sync';
 import type { Application } from '@nocobase/server';
 import { PluginAuthWeComServer } from '../plugin';
-import { describeFailure, describeReport, exclusiveForSource, resolveSource, SyncReport, WeComContactsSync } from './contacts-sync';
+import { NAMESPACE } from '../../constants';
+import { describeFailure, describeReport, resolveSource, SyncReport, WeComContactsSync } from './contacts-sync';
+import { PullAlreadyRunning, sourceExclusion, startedAtText } from './exclusive';
 
 type EndTaskParams = Parameters<SyncSource['endTask']>[0];
 
@@ -21,12 +23,20 @@ export class WeComSyncSource extends SyncSource {
     const plugin = app.pm.get(PluginAuthWeComServer);
     const name = this.instance.get('name') as string;
     try {
-      const { options, auth } = await resolveSource(app, this.options);
-      const sync = new WeComContactsSync(app, name, options, auth, (o) => plugin.clientFor(o), app.log);
-      this.report = await exclusiveForSource(app, name, () => sync.pull());
+      // A second pull while one runs (here or on another instance) ends at once: it would read WeCom again.
+      this.report = await sourceExclusion({ cache: plugin.tokenCache, appName: app.name, log: app.log }).pull(name, async () => {
+        const { options, auth } = await resolveSource(app, this.options);
+        const sync = new WeComContactsSync(app, name, options, auth, (o) => plugin.clientFor(o), app.log);
+        return sync.pull();
+      });
     } catch (error) {
       // user-data-sync writes the message into the task: the admin who started the pull reads it.
-      throw new Error(describeFailure(error, this.t), { cause: error });
+      const message =
+        error instanceof PullAlreadyRunning
+          ? this.t('A pull of this source is already running; started at {{startedAt}}.', { ns: NAMESPACE, startedAt: startedAtText(error.startedAt) })
+          : describeFailure(error, this.t);
+      if (error instanceof PullAlreadyRunning) app.log.info('wecom contacts pull refused: one is running', { source: name, startedAt: error.startedAt });
+      throw new Error(message, { cause: error });
     }
     app.log.info('wecom contacts pulled', { source: name, ...this.report });
     return [];

@@ -1,0 +1,240 @@
+// One writer per sync source at a time, on one instance or across a cluster. NocoBase 2.2's open-source lock
+// manager has only an in-process adapter, so the lease lives in NocoBase's cache: Redis when the cluster
+// uses it (SET NX PX, renewed while the work runs, released only by its holder), this process otherwise.
+// - A pull claims the source's pull lease and fails at once when another pull holds it (on any instance):
+//   reading the whole address book twice in a row is what the second pull would do.
+// - A pull and each callback's change then take the writer lease in turn: a change waits for a running pull
+//   (it is one change WeCom sends once and must not be lost).
+import type { Cache } from '@nocobase/cache';
+import { randomBytes } from 'node:crypto';
+import { redisClientOf } from '../shared-cache';
+
+/** A holder that stops renewing (its process died) loses the lease after this long. */
+const LEASE_MS = 2 * 60_000;
+const RENEW_EVERY_MS = 20_000;
+/** How long a change (or a pull) waits for the writers ahead of it: longer than a pull of a large corp. */
+const WAIT_MS = 30 * 60_000;
+const POLL_MIN_MS = 50;
+const POLL_MAX_MS = 1000;
+
+/** Another pull of the source is running; `startedAt` is when it started (ISO 8601). */
+export class PullAlreadyRunning extends Error {
+  constructor(readonly startedAt: string) {
+    super(`A pull of this source is already running (started at ${startedAt}).`);
+    this.name = 'PullAlreadyRunning';
+  }
+}
+
+/** The writer lease was not free within WAIT_MS. */
+export class SourceBusy extends Error {
+  constructor(readonly holder?: Holder) {
+    super('The sync source stayed busy for too long.');
+    this.name = 'SourceBusy';
+  }
+}
+
+interface Holder {
+  kind: 'pull' | 'change';
+  /** ISO 8601 */
+  since: string;
+  id: string;
+}
+
+/** Where leases live: take (if free), renew and release (only by their holder). */
+interface LeaseStore {
+  /** undefined when `holder` now holds `key`; else the current holder. */
+  take(key: string, holder: Holder): Promise<Holder | undefined>;
+  renew(key: string, holder: Holder): Promise<boolean>;
+  release(key: string, holder: Holder): Promise<void>;
+}
+
+/** The part of node-redis v4 (NocoBase's cache client) used here. */
+interface RedisLike {
+  set(key: string, value: string, options: { NX: true; PX: number }): Promise<string | null>;
+  get(key: string): Promise<string | null>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+}
+
+const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+function parse(value: string | null | undefined): Holder | undefined {
+  if (!value) return undefined;
+  try {
+    const holder = JSON.parse(value) as Holder;
+    return typeof holder?.since === 'string' ? holder : undefined;
+  } catch (error) {
+    return undefined; // not ours: treated as free once it expires
+  }
+}
+
+class RedisLeases implements LeaseStore {
+  constructor(
+    private readonly client: RedisLike,
+    private readonly cache: Cache,
+  ) {}
+
+  async take(key: string, holder: Holder): Promise<Holder | undefined> {
+    const full = this.cache.key(key);
+    for (;;) {
+      if ((await this.client.set(full, JSON.stringify(holder), { NX: true, PX: LEASE_MS })) === 'OK') return undefined;
+      const current = parse(await this.client.get(full));
+      if (current) return current;
+      // Released between the two calls (or unreadable): try again.
+      await sleep(POLL_MIN_MS);
+    }
+  }
+
+  async renew(key: string, holder: Holder): Promise<boolean> {
+    return Number(await this.client.eval(RENEW, { keys: [this.cache.key(key)], arguments: [JSON.stringify(holder), String(LEASE_MS)] })) === 1;
+  }
+
+  async release(key: string, holder: Holder): Promise<void> {
+    await this.client.eval(RELEASE, { keys: [this.cache.key(key)], arguments: [JSON.stringify(holder)] });
+  }
+}
+
+/** One process: the memory cache is not shared either. */
+const local = new Map<string, { holder: Holder; until: number }>();
+
+class LocalLeases implements LeaseStore {
+  constructor(private readonly scope: string) {}
+
+  async take(key: string, holder: Holder): Promise<Holder | undefined> {
+    const full = `${this.scope}:${key}`;
+    const current = local.get(full);
+    if (current && current.until > Date.now()) return current.holder;
+    local.set(full, { holder, until: Date.now() + LEASE_MS });
+    return undefined;
+  }
+
+  async renew(key: string, holder: Holder): Promise<boolean> {
+    const current = local.get(`${this.scope}:${key}`);
+    if (current?.holder.id !== holder.id) return false;
+    current.until = Date.now() + LEASE_MS;
+    return true;
+  }
+
+  async release(key: string, holder: Holder): Promise<void> {
+    const full = `${this.scope}:${key}`;
+    if (local.get(full)?.holder.id === holder.id) local.delete(full);
+  }
+}
+
+/** Writers of one source in this process, in the order they came: only the first of them polls the shared lease. */
+const queues = new Map<string, Promise<void>>();
+
+async function inTurn<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const previous = queues.get(key) ?? Promise.resolve();
+  let done!: () => void;
+  const mine = new Promise<void>((resolve) => (done = resolve));
+  const tail = previous.then(() => mine);
+  queues.set(key, tail);
+  try {
+    await previous;
+    return await fn();
+  } finally {
+    done();
+    if (queues.get(key) === tail) queues.delete(key);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface ExclusiveOptions {
+  /** NocoBase's cache shared by the instances (the plugin's). */
+  cache: Cache;
+  /** The app's name: the memory store is per process, shared by the apps in it. */
+  appName: string;
+  log?: { warn(message: string, meta?: Record<string, unknown>): void };
+}
+
+/** Source-level exclusion for the pull and the callback (see the file's head). */
+export class SourceExclusion {
+  private readonly store: LeaseStore;
+
+  constructor(private readonly options: ExclusiveOptions) {
+    const client = redisClientOf(options.cache.store) as unknown as Partial<RedisLike> | undefined;
+    this.store =
+      client && typeof client.set === 'function' && typeof client.eval === 'function' && typeof client.get === 'function'
+        ? new RedisLeases(client as RedisLike, options.cache)
+        : new LocalLeases(options.appName);
+  }
+
+  /** Runs a pull, or throws PullAlreadyRunning at once when one of this source runs anywhere. */
+  async pull<T>(source: string, fn: () => Promise<T>): Promise<T> {
+    const holder = this.holder('pull');
+    const key = `contacts-pull:${source}`;
+    const current = await this.store.take(key, holder);
+    if (current) throw new PullAlreadyRunning(current.since);
+    const stop = this.keepAlive(key, holder, source);
+    try {
+      return await this.write(source, 'pull', fn);
+    } finally {
+      stop();
+      await this.store.release(key, holder);
+    }
+  }
+
+  /** Runs one change after the writers ahead of it (a pull included). */
+  change<T>(source: string, fn: () => Promise<T>): Promise<T> {
+    return this.write(source, 'change', fn);
+  }
+
+  private write<T>(source: string, kind: Holder['kind'], fn: () => Promise<T>): Promise<T> {
+    const key = `contacts-writer:${source}`;
+    return inTurn(`${this.options.appName}:${key}`, async () => {
+      const holder = this.holder(kind);
+      const deadline = Date.now() + WAIT_MS;
+      let wait = POLL_MIN_MS;
+      for (;;) {
+        const current = await this.store.take(key, holder);
+        if (!current) break;
+        if (Date.now() > deadline) throw new SourceBusy(current);
+        await sleep(wait + Math.floor(Math.random() * POLL_MIN_MS));
+        wait = Math.min(wait * 2, POLL_MAX_MS);
+      }
+      const stop = this.keepAlive(key, holder, source);
+      try {
+        return await fn();
+      } finally {
+        stop();
+        await this.store.release(key, holder);
+      }
+    });
+  }
+
+  private holder(kind: Holder['kind']): Holder {
+    return { kind, since: new Date().toISOString(), id: randomBytes(8).toString('hex') };
+  }
+
+  private keepAlive(key: string, holder: Holder, source: string): () => void {
+    const timer = setInterval(() => {
+      this.store.renew(key, holder).then(
+        (held) => held || this.options.log?.warn('wecom contacts sync lost its lease', { source, key }),
+        (error: Error) => this.options.log?.warn('wecom contacts sync could not renew its lease', { source, key, message: error.message }),
+      );
+    }, RENEW_EVERY_MS);
+    timer.unref?.();
+    return () => clearInterval(timer);
+  }
+}
+
+const exclusions = new WeakMap<Cache, SourceExclusion>();
+
+/** The exclusion of the app whose plugin cache this is. */
+export function sourceExclusion(options: ExclusiveOptions): SourceExclusion {
+  let exclusion = exclusions.get(options.cache);
+  if (!exclusion) {
+    exclusion = new SourceExclusion(options);
+    exclusions.set(options.cache, exclusion);
+  }
+  return exclusion;
+}
+
+/** When the running pull started, as the task message shows it: `2026-12-01 16:30:05 UTC`. */
+export function startedAtText(iso: string): string {
+  return iso.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC');
+}

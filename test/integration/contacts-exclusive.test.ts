@@ -1,0 +1,96 @@
+// One pull of a sync source at a time: a second pull started while one runs ends at once with its task failed
+// and a clear message; a callback's change arriving meanwhile waits its turn and is applied. (Across two
+// instances: test/cluster/contacts.test.ts.)
+import type { Model } from '@nocobase/database';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WecomApp, createWecomApp, testConfig } from '../helpers/wecom-app';
+
+const SOURCE = 'wecom-contacts';
+const TOKEN = 'cbToken123';
+const AES_KEY = 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR';
+/** The first pull's department/list answers this late: it is running while the test starts another. */
+const HOLD_MS = 10_000;
+const RUNNING = /^A pull of this source is already running; started at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\.$/;
+
+type Row = Record<string, unknown>;
+
+describe('contacts sync: one pull at a time', () => {
+  let w: WecomApp;
+  let sourceId: number;
+  const db = () => w.t.app.db;
+  const tasks = async (): Promise<Row[]> =>
+    (await db().getRepository('userDataSyncTasks').find({ filter: { sourceId }, sort: ['id'] })).map((t: Model) => t.toJSON() as Row);
+  const finished = async (index: number): Promise<Row> => {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const task = (await tasks())[index];
+      if (task && (task.status === 'success' || task.status === 'failed')) return task;
+      if (Date.now() > deadline) throw new Error(`task ${index} did not finish: ${JSON.stringify(await tasks())}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const calls = (endpoint: string) => w.sandbox.stats().calls[endpoint] ?? 0;
+  /** Starts a pull whose department/list answers only after HOLD_MS, and resolves once WeCom was asked. */
+  const startHeldPull = async () => {
+    const before = calls('department/list');
+    w.sandbox.inject({ endpoint: 'department/list', delayMs: HOLD_MS });
+    await w.admin.post(`userData:pull?name=${SOURCE}`, {});
+    await expect.poll(() => calls('department/list'), { timeout: 60_000, interval: 20 }).toBe(before + 1);
+  };
+
+  beforeAll(async () => {
+    w = await createWecomApp(testConfig(), {}, ['user-data-sync', 'departments']);
+    await w.addAuthenticator('wecom');
+    const created = await w.admin.post<Row>('userDataSyncSources:create', {
+      name: SOURCE,
+      sourceType: 'wecom',
+      enabled: true,
+      options: { authenticator: 'wecom', contactsSecret: 'demo-contacts-secret-0123456789abcdef', callbackToken: TOKEN, callbackEncodingAESKey: AES_KEY },
+    });
+    sourceId = Number(created.id);
+    w.sandbox.config.corps[0].contacts!.callback = { url: `${w.t.url}/api/wecom:contactsCallback?source=${SOURCE}`, token: TOKEN, encodingAESKey: AES_KEY };
+  });
+  afterAll(async () => {
+    await w?.destroy();
+  });
+
+  it('ends a second pull at once while one runs: its task fails saying when the running one started, and WeCom is read once', async () => {
+    const listsBefore = calls('department/list');
+    await startHeldPull();
+    await w.admin.post(`userData:pull?name=${SOURCE}`, {});
+    const second = await finished(1);
+    expect(second.status).toBe('failed');
+    expect(second.message).toMatch(RUNNING);
+    // The first is still running when the second has already ended.
+    expect((await tasks())[0].status).toBe('processing');
+    const first = await finished(0);
+    expect(first.status).toBe('success');
+    expect(calls('department/list') - listsBefore).toBe(1);
+  });
+
+  it('says it in the language of the admin who started the second pull', async () => {
+    await startHeldPull();
+    await w.admin.post(`userData:pull?name=${SOURCE}`, {}, { 'x-locale': 'zh-CN' });
+    const second = await finished(3);
+    expect(second.message).toMatch(/^此同步源已有一次拉取正在运行，开始于 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC。$/);
+    expect((await finished(2)).status).toBe('success');
+  });
+
+  it('lets a callback that arrives during a pull wait its turn, and applies it', async () => {
+    await startHeldPull();
+    const report = await w.sandbox.changeContact({ changeType: 'create_user', user: { userid: 'late', name: 'Late Comer', department: [3], mobile: '13800000099' } });
+    // Answered in time for WeCom (the change finishes after the pull), not refused.
+    expect(report.attempts).toHaveLength(1);
+    expect(report.attempts[0].status).toBe(200);
+    expect((await finished(4)).status).toBe('success');
+    await expect
+      .poll(async () => (await db().getRepository('usersAuthenticators').findOne({ filter: { authenticator: 'wecom', uuid: 'late' } }))?.get('uuid'), { timeout: 60_000 })
+      .toBe('late');
+  });
+
+  it('runs the next pull normally once the running one is done', async () => {
+    await w.admin.post(`userData:pull?name=${SOURCE}`, {});
+    const task = await finished(5);
+    expect(task.status).toBe('success');
+  });
+});
