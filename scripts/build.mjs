@@ -61,6 +61,9 @@ const CLIENT_V2_EXTERNALS = [
   ...['@formily/react', '@formily/reactive', '@formily/shared', '@nocobase/utils/client', '@nocobase/client-v2'],
   ...['@nocobase/flow-engine', '@nocobase/evaluators/client', 'ahooks', 'axios', 'dayjs', 'lodash', '@emotion/css'],
   '@nocobase/plugin-auth/client-v2',
+  // Only in notification-message.js, shown inside a workflow's notification node.
+  '@nocobase/plugin-notification-manager/client-v2',
+  '@nocobase/plugin-workflow/client-v2',
 ];
 
 /** Imports of the built bundles that resolve to packages outside it, by package name. */
@@ -161,6 +164,10 @@ async function buildClient() {
       { entry: 'src/client-v2/index.tsx', outfile: 'client-v2/index.js', amdName: `${pkg.name}/client-v2` },
       { entry: 'src/client-v2/CallbackPage.tsx', outfile: 'client-v2/callback.js' },
       { entry: 'src/client-v2/settings/AdminSettingsForm.tsx', outfile: 'client-v2/settings.js' },
+      // The channel's options and its message form apart: only the message form needs plugin-workflow's module.
+      { entry: 'src/client-v2/notification/ChannelConfigForm.tsx', outfile: 'client-v2/notification-channel.js' },
+      { entry: 'src/client-v2/notification/MessageConfigForm.tsx', outfile: 'client-v2/notification-message.js' },
+      { entry: 'src/client-v2/sync/SyncSourceForm.tsx', outfile: 'client-v2/sync.js' },
     ].map((bundle) => buildAmd({ ...bundle, externals: CLIENT_V2_EXTERNALS })),
   ]);
   return new Set(bundles.flatMap((names) => [...names]));

@@ -8,3 +8,5 @@ export const CALLBACK_ROUTE = 'wecom/callback';
 export const DEFAULT_REDIRECT_PATH = '/admin';
 /** Notification channel type (plugin-notification-manager). */
 export const CHANNEL_TYPE = 'wecom';
+/** Sync source type (plugin-user-data-sync). */
+export const SYNC_SOURCE_TYPE = 'wecom';

@@ -1,11 +1,12 @@
 // The modern client (`/v/`): dist/client-v2/index.js, the named AMD module `<package>/client-v2` every
 // `/v/` page loads. Only the plugin and the sign-in button are in it; the callback page (callback.js) and
-// the settings form (settings.js) come from files next to it when they are shown.
+// the admin forms (settings.js, notification-channel.js, notification-message.js, sync.js) come from files
+// next to it when they are shown.
 import { Plugin } from '@nocobase/client-v2';
 import { PluginAuthClientV2 } from '@nocobase/plugin-auth/client-v2';
 import { Alert } from 'antd';
 import type { ComponentType } from 'react';
-import { AUTH_TYPE, CALLBACK_ROUTE } from '../constants';
+import { AUTH_TYPE, CALLBACK_ROUTE, CHANNEL_TYPE, NAMESPACE, SYNC_SOURCE_TYPE } from '../constants';
 import { loadOnDemand } from '../client/amd';
 import { useT } from '../client/locale';
 import SignInButton from './SignInButton';
@@ -27,13 +28,32 @@ function SettingsNotLoaded({ error }: { error: unknown }) {
   );
 }
 
+/** An admin form. Its drawer builds it anew each time it opens: a failed load is tried again then. */
+const adminForm = (file: string) => (): Promise<Page> =>
+  loadPage(file).catch((error: unknown) => ({ default: () => <SettingsNotLoaded error={error} /> }));
+
+interface NotificationManager {
+  registerChannelType(options: { type: string; title: string; components: Record<string, () => Promise<Page>> }): void;
+}
+
+interface UserDataSync {
+  registerType(type: string, options: { components: { AdminSettingsFormLoader: () => Promise<Page> } }): void;
+}
+
 export class PluginAuthWeComClientV2 extends Plugin {
   async load() {
     this.app.pm.get(PluginAuthClientV2).registerType(AUTH_TYPE, {
       signInButtonLoader: async () => ({ default: SignInButton }),
-      // The drawer builds its form anew each time it opens: a failed load is tried again then.
-      adminSettingsFormLoader: () =>
-        loadPage('settings.js').catch((error: unknown) => ({ default: () => <SettingsNotLoaded error={error} /> })),
+      adminSettingsFormLoader: adminForm('settings.js'),
+    });
+    // By name: where these plugins are not enabled, there is nothing to register with.
+    (this.app.pm.get('notification-manager') as NotificationManager | undefined)?.registerChannelType({
+      type: CHANNEL_TYPE,
+      title: `{{t("WeCom", ${JSON.stringify({ ns: NAMESPACE })})}}`,
+      components: { ChannelConfigFormLoader: adminForm('notification-channel.js'), MessageConfigFormLoader: adminForm('notification-message.js') },
+    });
+    (this.app.pm.get('user-data-sync') as UserDataSync | undefined)?.registerType(SYNC_SOURCE_TYPE, {
+      components: { AdminSettingsFormLoader: adminForm('sync.js') },
     });
     // Inside plugin-auth's layout route (`auth`), like `/v/signin`; public.
     this.router.add('auth.wecomCallback', {

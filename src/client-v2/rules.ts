@@ -10,3 +10,5 @@ export const rule = (validate: (value: unknown) => string) => ({
 });
 
 export const required = (t: TFunction, field: string) => ({ required: true, message: t('Please enter {{field}}.', { field }) });
+
+export const chosen = (t: TFunction, field: string) => ({ required: true, message: t('Please choose {{field}}.', { field }) });

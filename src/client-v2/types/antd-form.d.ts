@@ -1,7 +1,7 @@
-// The parts of antd 5 the modern client's settings form uses, added to ../../client/types/antd.d.ts.
+// The parts of antd 5 the modern client's forms use, added to ../../client/types/antd.d.ts.
 import type { CSSProperties, FC, ReactNode } from 'react';
 
-type NamePath = string | (string | number)[];
+type NamePath = string | number | (string | number)[];
 
 interface Rule {
   required?: boolean;
@@ -11,7 +11,18 @@ interface Rule {
 
 interface FormInstance {
   getFieldValue(name: NamePath): unknown;
+  setFieldValue(name: NamePath, value: unknown): void;
   validateFields(names?: NamePath[]): Promise<unknown>;
+}
+
+interface ListField {
+  key: number;
+  name: number;
+}
+
+interface Option {
+  label: ReactNode;
+  value: string;
 }
 
 declare module 'antd' {
@@ -24,7 +35,17 @@ declare module 'antd' {
       initialValue?: unknown;
       valuePropName?: string;
       rules?: Rule[];
+      required?: boolean;
+      noStyle?: boolean;
+      validateStatus?: 'error';
+      help?: ReactNode;
+      style?: CSSProperties;
       children?: ReactNode;
+    }>;
+    List: FC<{
+      name: NamePath;
+      rules?: Rule[];
+      children: (fields: ListField[], operations: { remove(index: number): void }, meta: { errors: ReactNode[] }) => ReactNode;
     }>;
     useFormInstance(): FormInstance;
     useWatch(name: NamePath, options: { form?: FormInstance; preserve?: boolean }): unknown;
@@ -34,4 +55,6 @@ declare module 'antd' {
   };
   export const Checkbox: FC<{ children?: ReactNode }>;
   export const Tooltip: FC<{ title?: ReactNode; children?: ReactNode }>;
+  export const Select: FC<{ options?: Option[]; loading?: boolean; placeholder?: string; style?: CSSProperties }>;
+  export const Radio: { Group: FC<{ options?: Option[] }> };
 }

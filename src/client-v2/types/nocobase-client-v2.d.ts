@@ -36,7 +36,8 @@ export interface RouterManager {
 export declare class Application {
   /** The UI language the person chose, e.g. `zh-CN`. */
   i18n?: { language?: string };
-  pm: { get<T>(plugin: new (...args: never[]) => T): T };
+  /** A plugin by class, or by name (`notification-manager`): undefined when it is not enabled. */
+  pm: { get<T>(plugin: new (...args: never[]) => T): T; get(name: string): unknown };
   apiClient: APIClient;
   router: RouterManager;
   /** Absolute URL of an API action, e.g. `http://host/api/wecom:authorize`. */

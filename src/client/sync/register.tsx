@@ -2,11 +2,9 @@
 // own file (dist/client/sync.js) when a source drawer shows it, so the sign-in page's bundle stays small.
 import type { Application } from '@nocobase/client';
 import type { ComponentType } from 'react';
+import { SYNC_SOURCE_TYPE } from '../../constants';
 import { DRAWER_NOT_LOADED } from '../messages';
 import { onDemand } from '../OnDemand';
-
-/** The source type's name, as the server registers it (src/server/sync/contacts-sync.ts). */
-const SOURCE_TYPE = 'wecom';
 
 const SyncSourceForm = onDemand('sync.js', 'SyncSourceForm', DRAWER_NOT_LOADED);
 
@@ -16,5 +14,5 @@ interface UserDataSync {
 
 /** Only where user data sync is enabled. */
 export function registerSyncSource(app: Application) {
-  (app.pm.get('user-data-sync') as UserDataSync | undefined)?.registerType(SOURCE_TYPE, { components: { AdminSettingsForm: SyncSourceForm } });
+  (app.pm.get('user-data-sync') as UserDataSync | undefined)?.registerType(SYNC_SOURCE_TYPE, { components: { AdminSettingsForm: SyncSourceForm } });
 }

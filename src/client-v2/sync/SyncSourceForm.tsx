@@ -1,0 +1,104 @@
+// The entry of dist/client-v2/sync.js: a WeCom sync source's options in the `/v/` source drawer (a plain antd
+// Form with `name`, `sourceType`, `enabled` and `options`). The drawer saves `options` one level deep over the
+// saved ones, so an empty secret field keeps the saved secret (docs/architecture.md, write-only secrets).
+import { useApp } from '@nocobase/client-v2';
+import { Form, Input, Select, Typography } from 'antd';
+import { useEffect, useState } from 'react';
+import { AUTH_TYPE } from '../../constants';
+import { hasSavedSecret, SAVED_SECRETS } from '../../shared/secrets';
+import { useT } from '../../client/locale';
+import { CheckConfigView } from '../../client/settings/CheckConfigView';
+import { CHECK_CONTACTS_ACTION, contactsCallbackUrl } from '../../client/sync/contacts';
+import { chosen } from '../rules';
+
+interface AuthenticatorRow {
+  name: string;
+  title?: string;
+}
+
+function Secret({ path, label, extra, saved }: { path: string; label: string; extra: string; saved: boolean }) {
+  const t = useT();
+  return (
+    <Form.Item name={['options', path]} label={label} extra={extra}>
+      <Input.Password
+        autoComplete="new-password"
+        placeholder={saved ? t('A value is saved. Leave this empty to keep it, or enter a new one to replace it.') : undefined}
+      />
+    </Form.Item>
+  );
+}
+
+export default function SyncSourceForm() {
+  const t = useT();
+  const app = useApp();
+  const form = Form.useFormInstance();
+  const name = Form.useWatch('name', { form, preserve: true }) as string | undefined;
+  const options = Form.useWatch('options', { form, preserve: true }) as Record<string, unknown> | undefined;
+  // The name the source is saved under (the name field may be edited): with it, the check uses the saved
+  // secrets of empty fields. Only a saved source lists saved secrets.
+  const [savedName] = useState(() => {
+    const read = form.getFieldValue(['options', SAVED_SECRETS]);
+    return Array.isArray(read) && read.length ? (form.getFieldValue('name') as string | undefined) : undefined;
+  });
+  const [choices, setChoices] = useState<{ label: string; value: string }[]>();
+
+  useEffect(() => {
+    let mounted = true;
+    const filter = encodeURIComponent(JSON.stringify({ authType: AUTH_TYPE }));
+    app.apiClient
+      .request<{ data: AuthenticatorRow[] }>({ url: `authenticators:list?paginate=false&filter=${filter}` })
+      .then(({ data }) => mounted && setChoices(data.data.map((row) => ({ label: row.title || row.name, value: row.name }))))
+      .catch(() => mounted && setChoices([]));
+    return () => {
+      mounted = false;
+    };
+  }, [app]);
+
+  const saved = (path: string) => hasSavedSecret(options, path);
+  return (
+    <>
+      <Form.Item
+        name={['options', 'authenticator']}
+        label={t('WeCom authenticator')}
+        extra={t('Its corp is synced, and members are linked to it for sign-in.')}
+        rules={[chosen(t, t('WeCom authenticator'))]}
+      >
+        <Select options={choices} loading={!choices} />
+      </Form.Item>
+      <Secret
+        path="contactsSecret"
+        label={t('Contacts-sync Secret')}
+        extra={t("Optional when the app's visible range is the whole corp. To keep it in NocoBase's Variables and secrets, enter {{example}}.", {
+          example: '{{$env.WECOM_CONTACTS_SECRET}}',
+        })}
+        saved={saved('contactsSecret')}
+      />
+      <Secret
+        path="callbackToken"
+        label={t('Callback Token')}
+        extra={t('For live updates: the Token of the event server set in WeCom.')}
+        saved={saved('callbackToken')}
+      />
+      <Secret
+        path="callbackEncodingAESKey"
+        label={t('Callback EncodingAESKey')}
+        extra={t('For live updates: the EncodingAESKey of the event server set in WeCom.')}
+        saved={saved('callbackEncodingAESKey')}
+      />
+      <Form.Item label={t('Callback URL')} extra={t("Enter it in WeCom's admin console with the Token and EncodingAESKey.")}>
+        {name ? (
+          <Typography.Text copyable>{contactsCallbackUrl(app, name)}</Typography.Text>
+        ) : (
+          <Typography.Text type="secondary">{t('Give the source a name first.')}</Typography.Text>
+        )}
+      </Form.Item>
+      <Form.Item>
+        <CheckConfigView
+          action={CHECK_CONTACTS_ACTION}
+          request={(config) => app.apiClient.request(config)}
+          values={() => ({ name: savedName, options: form.getFieldValue('options') })}
+        />
+      </Form.Item>
+    </>
+  );
+}
