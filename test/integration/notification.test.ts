@@ -171,7 +171,7 @@ describe('WeCom notification channel', () => {
     expect(await inbox('zhaoliu')).toHaveLength(0);
   });
 
-  it('sends 1,001 recipients in two message/send calls', { timeout: 120_000 }, async () => {
+  it('sends 1,001 recipients in two message/send calls, their links read in one query', { timeout: 120_000 }, async () => {
     // Plain inserts: the users repository's hooks take a minute and a half for 1,001 users on this machine.
     const created = await w.t.app.db
       .getModel('users')
@@ -181,9 +181,19 @@ describe('WeCom notification channel', () => {
       ids.map((userId, i) => ({ authenticator: 'wecom', userId, uuid: `bulk${i}`, nickname: `bulk${i}`, avatar: '', meta: { corpId: CORP_ID, userid: `bulk${i}` } })),
       { hooks: false },
     );
-    const { result: log, calls } = await callsDuring(w.sandbox, () => send({ message: { msgtype: 'text', content: 'all hands' }, receivers: { type: 'userId', value: ids } }));
-    expect(log).toMatchObject({ status: 'success' });
-    expect(calls).toEqual({ gettoken: 1, 'message/send': 2 });
+    const lookups: string[] = [];
+    w.t.app.db.sequelize.addHook('afterQuery', 'link-lookups', (_options, query) => {
+      const sql = String((query as unknown as { sql?: string }).sql);
+      if (/FROM `usersAuthenticators`.* IN \(/.test(sql)) lookups.push(sql);
+    });
+    try {
+      const { result: log, calls } = await callsDuring(w.sandbox, () => send({ message: { msgtype: 'text', content: 'all hands' }, receivers: { type: 'userId', value: ids } }));
+      expect(log).toMatchObject({ status: 'success' });
+      expect(calls).toEqual({ gettoken: 1, 'message/send': 2 });
+    } finally {
+      w.t.app.db.sequelize.removeHook('afterQuery', 'link-lookups');
+    }
+    expect(lookups).toHaveLength(1);
     expect(await inbox('bulk0')).toHaveLength(1);
     expect(await inbox('bulk1000')).toHaveLength(1);
   });
