@@ -44,7 +44,11 @@ export const LOG_DIR = join(root, '.test-tmp', 'cluster-logs');
  * in-memory cache per instance (plugin-auth's Storer, store `memory`) that only the instance which saved
  * them updates, so B must start after they exist (a real cluster restarts or rolls its instances).
  */
-export async function startCluster(configure: (admin: Api, origin: string, sql: (statement: string) => string) => Promise<void>): Promise<Cluster> {
+export async function startCluster(
+  configure: (admin: Api, origin: string, sql: (statement: string) => string) => Promise<void>,
+  /** More NocoBase plugins to enable (by name) before the instances start, e.g. `departments`. */
+  plugins: string[] = [],
+): Promise<Cluster> {
   linkSelf();
   const dir = join(root, '.test-tmp', `cluster-${process.pid}-${randomBytes(4).toString('hex')}`);
   mkdirSync(dir, { recursive: true });
@@ -86,6 +90,7 @@ export async function startCluster(configure: (admin: Api, origin: string, sql: 
     const envB = envFor('b', portB);
     await runCli(['install', '-f'], envA, join(LOG_DIR, 'install.log'));
     await runCli(['pm', 'enable', 'auth-wecom'], envA, join(LOG_DIR, 'install.log'));
+    for (const plugin of plugins) await runCli(['pm', 'enable', plugin], envA, join(LOG_DIR, 'install.log'));
     // One storage for the cluster: B gets A's keys (aes_key.dat; jwt_secret.dat if one was written).
     cpSync(envA.STORAGE_PATH, envB.STORAGE_PATH, { recursive: true, filter: (src) => !src.includes(join('storage', 'logs')) && !src.endsWith('.sock') });
     const sql = (statement: string) => postgres.sql(statement, DATABASE).trim();
