@@ -122,24 +122,28 @@ export class PluginAuthWeComServer extends Plugin {
   /** Runs `fn` alone for `key`, across the cluster when NocoBase's lock manager is shared. */
   exclusive = <T>(key: string, fn: () => Promise<T>): Promise<T> => this.app.lockManager.runExclusive(`auth-wecom:${key}`, fn, 15_000);
 
-  /** One client per app (corp + agent + secret), sharing the token cache. */
-  clientFor(options: Pick<WeComOptions, 'corpId' | 'agentId' | 'corpSecret'>): WecomClient {
-    const key = `${options.corpId}:${options.agentId}:${createHash('sha256').update(options.corpSecret).digest('hex')}`;
+  /**
+   * One client per app (corp + agent + secret) and body limit, sharing the token cache. Contacts sync asks for
+   * a larger limit (user/list answers a whole department at once); the login keeps the 1 MiB default.
+   */
+  clientFor(options: Pick<WeComOptions, 'corpId' | 'agentId' | 'corpSecret'>, limits: { maxBodyBytes?: number } = {}): WecomClient {
+    const key = `${options.corpId}:${options.agentId}:${createHash('sha256').update(options.corpSecret).digest('hex')}:${limits.maxBodyBytes ?? ''}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = this.newClient(options);
+      client = this.newClient(options, limits);
       this.clients.set(key, client);
     }
     return client;
   }
 
   /** A client that is not kept: for checking options an admin has not saved. */
-  newClient(options: Pick<WeComOptions, 'corpId' | 'agentId' | 'corpSecret'>): WecomClient {
+  newClient(options: Pick<WeComOptions, 'corpId' | 'agentId' | 'corpSecret'>, limits: { maxBodyBytes?: number } = {}): WecomClient {
     return new WecomClient(
       { corpId: options.corpId, agentId: options.agentId, secret: options.corpSecret },
       {
         apiBaseUrl: wecomBaseUrls().api,
         timeoutMs: Number(process.env.WECOM_TIMEOUT_MS) || 5000,
+        maxBodyBytes: limits.maxBodyBytes,
         store: {
           get: (key) => this.tokens.get<string>(key),
           set: (key, value, ttl) => this.tokens.set(key, value, ttl),

@@ -13,7 +13,7 @@ import { NAMESPACE } from '../../constants';
 import { localize, LoginError, reasonFromWecom } from '../errors';
 import { parseOptions, WeComOptions } from '../options';
 import { normalizePhone } from '../phone';
-import { ContactsReader, Directory, WecomMember } from '../wecom/contacts';
+import { CONTACTS_MAX_BODY_BYTES, ContactsReader, Directory, WecomMember } from '../wecom/contacts';
 import { WecomClient } from '../wecom/client';
 import { WecomApiError } from '../wecom/errors';
 import { departmentRecord, departmentRecords, DepartmentRecord, sameRecord, siblingRanks, userRecord, UserRecord } from './records';
@@ -59,7 +59,8 @@ export interface Logger {
   warn(message: string, meta?: Record<string, unknown>): void;
 }
 
-export type ClientFactory = (options: Pick<WeComOptions, 'corpId' | 'agentId' | 'corpSecret'>) => WecomClient;
+/** `limits`: what the address book needs of the client (a larger body: user/list answers a whole department). */
+export type ClientFactory = (options: Pick<WeComOptions, 'corpId' | 'agentId' | 'corpSecret'>, limits?: { maxBodyBytes?: number }) => WecomClient;
 
 /** Options with `{{$env.X}}` resolved, the authenticator found and checked. */
 export async function resolveSource(app: Application, rawOptions: unknown): Promise<{ options: SyncOptions; auth: WeComOptions }> {
@@ -78,6 +79,8 @@ export class WeComContactsSync {
   /** Users this source already writes, read once per batch. */
   private claimed?: Promise<Set<number>>;
   private index?: Promise<{ phones: Map<string, number[]>; emails: Map<string, number[]> }>;
+  /** user id → the userids it is linked to under this authenticator and corp, read once per batch. */
+  private links?: Promise<Map<number, string[]>>;
 
   constructor(
     private readonly app: Application,
@@ -88,9 +91,10 @@ export class WeComContactsSync {
     private readonly log: Logger,
   ) {
     this.corpId = auth.corpId;
-    const app_ = clientFor(auth);
+    const limits = { maxBodyBytes: CONTACTS_MAX_BODY_BYTES };
+    const app_ = clientFor(auth, limits);
     const contacts = options.contactsSecret
-      ? clientFor({ corpId: auth.corpId, agentId: 'contacts', corpSecret: options.contactsSecret })
+      ? clientFor({ corpId: auth.corpId, agentId: 'contacts', corpSecret: options.contactsSecret }, limits)
       : undefined;
     this.reader = new ContactsReader({ app: app_, contacts });
   }
@@ -114,7 +118,9 @@ export class WeComContactsSync {
     const goneDepartments = (await this.origins('department')).filter((o) => !known.has(o.sourceUk) && !o.metaData.isDeleted);
     const members = directory.members.map(userRecord);
     const present = new Set(members.map((m) => m.uid));
-    const goneUsers = (await this.origins('user'))
+    // Every user record of the source, read once for the whole pull.
+    const userOrigins = new Map((await this.origins('user')).map((o) => [o.sourceUk, o]));
+    const goneUsers = [...userOrigins.values()]
       .filter((o) => !present.has(o.sourceUk) && !o.metaData.isDeleted)
       .map((o): UserRecord => ({ uid: o.sourceUk, isDeleted: true }));
     // An empty read (the app's visible range narrowed, a Secret that sees nobody) is not a company whose
@@ -123,7 +129,7 @@ export class WeComContactsSync {
       throw new SyncConfigError('contactsSecret', EMPTY_READ);
     }
     await this.writeDepartments(departments, report);
-    await this.writeUsers([...members, ...goneUsers], report);
+    await this.writeUsers([...members, ...goneUsers], report, userOrigins);
 
     // Departments go last: their members are moved out first. Children before parents.
     if (goneDepartments.length) {
@@ -209,21 +215,22 @@ export class WeComContactsSync {
     report.departments.written += changed.length;
   }
 
-  private async writeUsers(records: UserRecord[], report: SyncReport) {
-    this.claimed = undefined;
+  /** `known`: every user record of the source, when the caller has read them already (a pull). */
+  private async writeUsers(records: UserRecord[], report: SyncReport, known?: Map<string, OriginRecord>) {
+    this.claimed = known ? Promise.resolve(claimedBy(known.values())) : undefined;
     this.index = undefined;
-    const origins = new Map((await this.origins('user', records.map((r) => r.uid))).map((o) => [o.sourceUk, o]));
+    this.links = undefined;
+    const origins = known ?? new Map((await this.origins('user', records.map((r) => r.uid))).map((o) => [o.sourceUk, o]));
     const userIds = new Map<string, number>();
-    for (const o of origins.values()) {
-      const pk = resourcePk(o, 'users');
-      if (pk !== undefined) userIds.set(o.sourceUk, pk);
+    for (const record of records) {
+      const pk = resourcePk(origins.get(record.uid), 'users');
+      if (pk !== undefined) userIds.set(record.uid, pk);
     }
-    const existing = new Set(
-      userIds.size ? (await this.repo('users').find({ filter: { id: { $in: [...userIds.values()] } }, fields: ['id'] })).map((u: Model) => Number(u.get('id'))) : [],
-    );
+    const existing = await this.existingIds('users', [...userIds.values()]);
     const links = await this.linkedUsers(records.map((r) => r.uid));
 
     const changed: UserRecord[] = [];
+    const claims: { record: UserRecord; userId: number }[] = [];
     for (const record of records) {
       const origin = origins.get(record.uid);
       const userId = userIds.get(record.uid);
@@ -246,7 +253,7 @@ export class WeComContactsSync {
         const match = await this.match(record, links.get(record.uid), report);
         if (match === 'skip') continue;
         if (match !== undefined) {
-          await this.claim(record, match);
+          claims.push({ record, userId: match });
           userIds.set(record.uid, match);
           (await (this.claimed as Promise<Set<number>> | undefined))?.add(match);
         }
@@ -256,6 +263,7 @@ export class WeComContactsSync {
     }
     if (!changed.length) return;
 
+    await this.claim(claims, origins);
     await this.dropTakenContacts(changed, userIds);
     const wecomDepartments = await this.wecomDepartmentIds();
     const kept = await this.handMemberships([...userIds.values()], wecomDepartments);
@@ -312,25 +320,43 @@ export class WeComContactsSync {
 
   /** Users already written by this source (their WeCom member is another one). */
   private async claimedUserIds(): Promise<Set<number>> {
-    const origins = await this.origins('user');
-    return new Set(origins.filter((o) => !o.metaData.isDeleted).map((o) => resourcePk(o, 'users')).filter((id): id is number => id !== undefined));
+    return claimedBy(await this.origins('user'));
   }
 
+  /** Whether the user is linked (under this authenticator and corp) to another member: all links read once per batch. */
   private async linkedToAnother(userId: number, userid: string): Promise<boolean> {
-    const links = await this.repo('usersAuthenticators').find({ filter: { authenticator: this.options.authenticator, userId } });
-    return links.some((l: Model) => this.isCurrent(l) && l.get('uuid') !== userid);
+    this.links ??= (async () => {
+      const byUser = new Map<number, string[]>();
+      const rows = await this.repo('usersAuthenticators').model.findAll({ where: { authenticator: this.options.authenticator }, attributes: ['userId', 'uuid', 'meta'] });
+      for (const l of rows) {
+        if (!this.isCurrent(l as unknown as Model)) continue;
+        const id = Number(l.get('userId'));
+        byUser.set(id, [...(byUser.get(id) ?? []), l.get('uuid') as string]);
+      }
+      return byUser;
+    })();
+    return ((await this.links).get(userId) ?? []).some((uuid) => uuid !== userid);
   }
 
-  /** Records the match so that user-data-sync updates that user instead of creating one. */
-  private async claim(record: UserRecord, userId: number) {
-    const { resourceManager } = this.uds;
-    await resourceManager.saveOriginRecords({ dataType: 'user', sourceName: this.sourceName, records: [record] });
-    const [origin] = await this.origins('user', [record.uid]);
-    const stale = resourcePk(origin, 'users');
-    if (stale !== undefined) {
-      await this.repo('userDataSyncRecordsResources').destroy({ filter: { recordId: origin.id, resource: 'users' } });
+  /**
+   * Records the matches so that user-data-sync updates those users instead of creating them: the source's
+   * record (the push fills it in as it does every record) pointing at the user, in a few statements.
+   */
+  private async claim(claims: { record: UserRecord; userId: number }[], origins: Map<string, OriginRecord>) {
+    if (!claims.length) return;
+    const records = this.repo('userDataSyncRecords').model;
+    const resources = this.repo('userDataSyncRecordsResources').model;
+    const missing = claims.filter((c) => !origins.has(c.record.uid));
+    for (const part of chunks(missing)) {
+      await records.bulkCreate(part.map(({ record }) => ({ sourceName: this.sourceName, dataType: 'user', sourceUk: record.uid, metaData: record })));
     }
-    await resourceManager.addResourceToOriginRecord({ recordId: origin.id, resource: 'users', resourcePk: userId });
+    const ids = new Map((await this.origins('user', claims.map((c) => c.record.uid))).map((o) => [o.sourceUk, o.id]));
+    const recordIds = claims.map((c) => ids.get(c.record.uid)).filter((id) => id !== undefined);
+    // A record whose user was deleted in NocoBase still points at it.
+    for (const part of chunks(recordIds)) await resources.destroy({ where: { recordId: part, resource: 'users' } });
+    for (const part of chunks(claims)) {
+      await resources.bulkCreate(part.map(({ record, userId }) => ({ recordId: ids.get(record.uid), resource: 'users', resourcePk: String(userId) })));
+    }
   }
 
   /** A phone or email that belongs to another user is left out (users' phone and email are unique). */
@@ -338,15 +364,18 @@ export class WeComContactsSync {
     const phones = records.map((r) => r.phone).filter((p): p is string => Boolean(p));
     const emails = records.map((r) => r.email).filter((e): e is string => Boolean(e));
     if (!phones.length && !emails.length) return;
-    const owners = await this.repo('users').find({
-      filter: { $or: [{ phone: { $in: phones } }, { email: { $in: emails } }] },
-      fields: ['id', 'phone', 'email'],
-    });
+    const users = this.repo('users').model;
     const phoneOwner = new Map<string, number>();
     const emailOwner = new Map<string, number>();
-    for (const u of owners) {
-      if (u.get('phone')) phoneOwner.set(u.get('phone'), Number(u.get('id')));
-      if (u.get('email')) emailOwner.set(u.get('email'), Number(u.get('id')));
+    for (const part of chunks(phones)) {
+      for (const u of await users.findAll({ where: { phone: part }, attributes: ['id', 'phone'], raw: true })) {
+        phoneOwner.set((u as unknown as { phone: string }).phone, Number((u as unknown as { id: number }).id));
+      }
+    }
+    for (const part of chunks(emails)) {
+      for (const u of await users.findAll({ where: { email: part }, attributes: ['id', 'email'], raw: true })) {
+        emailOwner.set((u as unknown as { email: string }).email, Number((u as unknown as { id: number }).id));
+      }
     }
     const seenPhone = new Set<string>();
     const seenEmail = new Set<string>();
@@ -367,61 +396,87 @@ export class WeComContactsSync {
 
   private async handMemberships(userIds: number[], wecomDepartments: Set<string>) {
     if (!userIds.length || !this.app.db.getCollection('departmentsUsers')) return [];
-    const rows = await this.repo('departmentsUsers').find({ filter: { userId: { $in: userIds } } });
-    return rows
-      .filter((r: Model) => !wecomDepartments.has(String(r.get('departmentId'))))
-      .map((r: Model) => ({ userId: Number(r.get('userId')), departmentId: r.get('departmentId') as number, isOwner: Boolean(r.get('isOwner')) }));
+    const kept: { userId: number; departmentId: number; isOwner: boolean }[] = [];
+    for (const part of chunks(userIds)) {
+      const rows = await this.repo('departmentsUsers').model.findAll({ where: { userId: part }, attributes: ['userId', 'departmentId', 'isOwner'], raw: true });
+      for (const r of rows as unknown as { userId: number; departmentId: number; isOwner: unknown }[]) {
+        if (wecomDepartments.has(String(r.departmentId))) continue;
+        kept.push({ userId: Number(r.userId), departmentId: r.departmentId, isOwner: Boolean(r.isOwner) });
+      }
+    }
+    return kept;
   }
 
   private async restoreMemberships(kept: { userId: number; departmentId: number; isOwner: boolean }[]) {
+    if (!kept.length) return;
+    const repo = this.repo('departmentsUsers');
+    const users = await this.existingIds('users', kept.map((r) => r.userId));
+    const departments = await this.existingIds('departments', kept.map((r) => r.departmentId));
+    const present = new Set<string>();
+    for (const part of chunks([...new Set(kept.map((r) => r.userId))])) {
+      const rows = await repo.model.findAll({ where: { userId: part }, attributes: ['userId', 'departmentId'], raw: true });
+      for (const r of rows as unknown as { userId: number; departmentId: number }[]) present.add(`${r.userId}:${r.departmentId}`);
+    }
     for (const row of kept) {
-      const repo = this.repo('departmentsUsers');
-      const [user, department] = await Promise.all([
-        this.repo('users').findOne({ filterByTk: row.userId }),
-        this.repo('departments').findOne({ filterByTk: row.departmentId }),
-      ]);
-      if (!user || !department) continue;
-      if (await repo.count({ filter: { userId: row.userId, departmentId: row.departmentId } })) continue;
+      if (!users.has(row.userId) || !departments.has(Number(row.departmentId))) continue;
+      if (present.has(`${row.userId}:${row.departmentId}`)) continue;
       await repo.create({ values: row });
     }
   }
 
-  /** Every synced member linked to the authenticator; links of removed members go with them. */
+  /** Which of `ids` exist in `collection`. */
+  private async existingIds(collection: string, ids: number[]): Promise<Set<number>> {
+    const out = new Set<number>();
+    for (const part of chunks([...new Set(ids)])) {
+      const rows = await this.repo(collection).model.findAll({ where: { id: part }, attributes: ['id'], raw: true });
+      for (const r of rows as unknown as { id: number }[]) out.add(Number(r.id));
+    }
+    return out;
+  }
+
+  /** Every synced member linked to the authenticator; links of removed members go with them. A few statements per 500 members. */
   private async updateLinks(records: UserRecord[]) {
-    const links = this.repo('usersAuthenticators');
-    const origins = new Map((await this.origins('user', records.map((r) => r.uid))).map((o) => [o.sourceUk, o]));
-    for (const record of records) {
-      if (record.isDeleted) {
-        await links.destroy({ filter: { authenticator: this.options.authenticator, uuid: record.uid } });
-        continue;
+    const authenticator = this.options.authenticator;
+    const links = this.repo('usersAuthenticators').model;
+    for (const part of chunks(records.filter((r) => r.isDeleted).map((r) => r.uid))) {
+      await links.destroy({ where: { authenticator, uuid: part } });
+    }
+    const present = records.filter((r) => !r.isDeleted);
+    const origins = new Map((await this.origins('user', present.map((r) => r.uid))).map((o) => [o.sourceUk, o]));
+    const current = new Map<string, { userId: number; nickname: string }>();
+    for (const part of chunks(present.map((r) => r.uid))) {
+      for (const l of await links.findAll({ where: { authenticator, uuid: part }, attributes: ['userId', 'uuid', 'nickname', 'meta'] })) {
+        if (this.isCurrent(l as unknown as Model)) current.set(l.get('uuid') as string, { userId: Number(l.get('userId')), nickname: l.get('nickname') as string });
       }
+    }
+    const created = new Map<number, { authenticator: string; userId: number; uuid: string; nickname: string; meta: { corpId: string; userid: string } }>();
+    for (const record of present) {
       const userId = resourcePk(origins.get(record.uid), 'users');
       if (userId === undefined) continue;
-      const current = await links.find({ filter: { authenticator: this.options.authenticator, uuid: record.uid } });
-      const mine = current.find((l: Model) => this.isCurrent(l));
-      if (mine && Number(mine.get('userId')) === userId) {
-        if (record.nickname && mine.get('nickname') !== record.nickname) {
-          await links.model.update({ nickname: record.nickname }, { where: { authenticator: this.options.authenticator, uuid: record.uid, userId } });
+      const mine = current.get(record.uid);
+      if (mine && mine.userId === userId) {
+        if (record.nickname && mine.nickname !== record.nickname) {
+          await links.update({ nickname: record.nickname }, { where: { authenticator, uuid: record.uid, userId } });
         }
         continue;
       }
-      if (mine) await links.model.destroy({ where: { authenticator: this.options.authenticator, uuid: record.uid, userId: mine.get('userId') } });
-      // A user has one link per authenticator: one made under another Company ID is replaced.
-      await links.model.destroy({ where: { authenticator: this.options.authenticator, userId } });
-      await links.create({
-        values: { authenticator: this.options.authenticator, userId, uuid: record.uid, nickname: record.nickname ?? '', meta: { corpId: this.corpId, userid: record.uid } },
-      });
+      if (mine) await links.destroy({ where: { authenticator, uuid: record.uid, userId: mine.userId } });
+      created.set(userId, { authenticator, userId, uuid: record.uid, nickname: record.nickname ?? '', meta: { corpId: this.corpId, userid: record.uid } });
     }
+    // A user has one link per authenticator: one made under another Company ID is replaced.
+    for (const part of chunks([...created.keys()])) await links.destroy({ where: { authenticator, userId: part } });
+    for (const part of chunks([...created.values()])) await links.bulkCreate(part);
   }
 
   /** userid → user, for links made under this authenticator and corp (by the login or an earlier sync). */
   private async linkedUsers(uids: string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    for (let i = 0; i < uids.length; i += CHUNK) {
-      const links = await this.repo('usersAuthenticators').find({
-        filter: { authenticator: this.options.authenticator, uuid: { $in: uids.slice(i, i + CHUNK) } },
+    for (const part of chunks(uids)) {
+      const links = await this.repo('usersAuthenticators').model.findAll({
+        where: { authenticator: this.options.authenticator, uuid: part },
+        attributes: ['userId', 'uuid', 'meta'],
       });
-      for (const l of links) if (this.isCurrent(l)) out.set(l.get('uuid'), Number(l.get('userId')));
+      for (const l of links) if (this.isCurrent(l as unknown as Model)) out.set(l.get('uuid') as string, Number(l.get('userId')));
     }
     return out;
   }
@@ -430,17 +485,28 @@ export class WeComContactsSync {
     return (link.get('meta') as { corpId?: unknown } | null)?.corpId === this.corpId;
   }
 
+  /**
+   * The source's records with their resources. Read without `appends`: the join on
+   * userDataSyncRecordsResources.recordId has no index, so it scans that table once per record.
+   */
   private async origins(dataType: 'user' | 'department', uids?: string[]): Promise<OriginRecord[]> {
-    const repo = this.repo('userDataSyncRecords');
-    const find = async (filter: Record<string, unknown>) =>
-      (await repo.find({ filter: { sourceName: this.sourceName, dataType, ...filter }, appends: ['resources'] })).map(
-        (r: Model) => r.toJSON() as OriginRecord,
-      );
-    if (!uids) return find({});
+    const records = this.repo('userDataSyncRecords').model;
+    const resources = this.repo('userDataSyncRecordsResources').model;
+    const read = async (where: Record<string, unknown>): Promise<OriginRecord[]> => {
+      const rows = await records.findAll({ where: { sourceName: this.sourceName, dataType, ...where }, attributes: ['id', 'sourceUk', 'metaData'] });
+      const out = rows.map((r): OriginRecord => ({ id: r.get('id') as number, sourceUk: r.get('sourceUk') as string, metaData: (r.get('metaData') ?? {}) as Record<string, unknown>, resources: [] }));
+      const byId = new Map(out.map((o) => [String(o.id), o]));
+      for (const part of chunks(out.map((o) => o.id))) {
+        const rs = await resources.findAll({ where: { recordId: part }, attributes: ['recordId', 'resource', 'resourcePk'], raw: true });
+        for (const r of rs as unknown as { recordId: number; resource: string; resourcePk: string }[]) {
+          byId.get(String(r.recordId))?.resources?.push({ resource: r.resource, resourcePk: r.resourcePk });
+        }
+      }
+      return out;
+    };
+    if (!uids) return read({});
     const out: OriginRecord[] = [];
-    for (let i = 0; i < uids.length; i += CHUNK) {
-      if (uids.length) out.push(...(await find({ sourceUk: { $in: uids.slice(i, i + CHUNK) } })));
-    }
+    for (const part of chunks(uids)) out.push(...(await read({ sourceUk: part })));
     return out;
   }
 
@@ -458,6 +524,21 @@ function emptyReport(recipe?: Directory['recipe']): SyncReport {
     departments: { written: 0, unchanged: 0, removed: 0 },
     skipped: [],
   };
+}
+
+function claimedBy(origins: Iterable<OriginRecord>): Set<number> {
+  const out = new Set<number>();
+  for (const o of origins) {
+    const id = o.metaData.isDeleted ? undefined : resourcePk(o, 'users');
+    if (id !== undefined) out.add(id);
+  }
+  return out;
+}
+
+function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 function hasResource(origin: OriginRecord, resource: string): boolean {

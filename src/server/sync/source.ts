@@ -5,7 +5,7 @@ import type { Application } from '@nocobase/server';
 import { PluginAuthWeComServer } from '../plugin';
 import { NAMESPACE } from '../../constants';
 import { describeFailure, describeReport, resolveSource, SyncReport, WeComContactsSync } from './contacts-sync';
-import { PullAlreadyRunning, sourceExclusion, startedAtText } from './exclusive';
+import { LeaseStoreUnavailable, PullAlreadyRunning, sourceExclusion, startedAtText } from './exclusive';
 
 type EndTaskParams = Parameters<SyncSource['endTask']>[0];
 
@@ -26,7 +26,7 @@ export class WeComSyncSource extends SyncSource {
       // A second pull while one runs (here or on another instance) ends at once: it would read WeCom again.
       this.report = await sourceExclusion({ cache: plugin.tokenCache, appName: app.name, log: app.log }).pull(name, async () => {
         const { options, auth } = await resolveSource(app, this.options);
-        const sync = new WeComContactsSync(app, name, options, auth, (o) => plugin.clientFor(o), app.log);
+        const sync = new WeComContactsSync(app, name, options, auth, (o, limits) => plugin.clientFor(o, limits), app.log);
         return sync.pull();
       });
     } catch (error) {
@@ -34,7 +34,9 @@ export class WeComSyncSource extends SyncSource {
       const message =
         error instanceof PullAlreadyRunning
           ? this.t('A pull of this source is already running; started at {{startedAt}}.', { ns: NAMESPACE, startedAt: startedAtText(error.startedAt) })
-          : describeFailure(error, this.t);
+          : error instanceof LeaseStoreUnavailable
+            ? this.t('The shared cache (Redis) cannot be reached, so the pull did not start. Try again once it is back.', { ns: NAMESPACE })
+            : describeFailure(error, this.t);
       if (error instanceof PullAlreadyRunning) app.log.info('wecom contacts pull refused: one is running', { source: name, startedAt: error.startedAt });
       throw new Error(message, { cause: error });
     }

@@ -58,6 +58,11 @@ const DETAILS_BLOCKED = 48009;
 const NO_PRIVILEGE = 60011;
 const NOT_FOUND = new Set([60111, 46004, 60003, 60123]);
 const LIST_ID_PAGE = 10_000;
+/**
+ * user/list has no paging: one answer holds every member of the department (about 0.5–1 KB each with all
+ * fields), so a department of more than ~2,000 members exceeds the client's default 1 MiB.
+ */
+export const CONTACTS_MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** Frequency (45009) and concurrency (45033) limits: wait and try again, a few times. */
 const BUSY = new Set([45009, 45033]);
 const BUSY_WAITS_MS = [1000, 3000, 9000];
