@@ -2,12 +2,22 @@
 // automatic login leaves for WeCom, a cover over the sign-in form (the password form never flashes).
 import { Alert, Button, Spin, Tooltip } from 'antd';
 import { useT } from './locale';
-import { WeComIcon } from './WeComIcon';
+import { recentFailure } from './session';
+
+/** A small WeCom mark: a speech bubble in the brand's blue. */
+const WeComIcon = () => (
+  <svg viewBox="0 0 24 24" width="1.2em" height="1.2em" aria-hidden="true" style={{ verticalAlign: '-.25em' }}>
+    <ellipse cx="11" cy="10.5" rx="9.5" ry="7.5" fill="#0082EF" />
+    <path d="M5 15.5 4 21l5.5-3.5z" fill="#0082EF" />
+    <circle cx="18.5" cy="17.5" r="3.5" fill="#FA9D3B" stroke="#fff" />
+  </svg>
+);
 
 export interface SignInButtonViewProps {
   /** Automatic login is leaving for WeCom. */
   auto: boolean;
-  failure?: { message: string; cancelled: boolean };
+  /** The authenticator's name: the reason its last login failed is shown above the button. */
+  name: string;
   /** The administrator's title and tooltip, already localized. */
   title?: string;
   tooltip?: string;
@@ -15,7 +25,7 @@ export interface SignInButtonViewProps {
   onClick(): void;
 }
 
-export function SignInButtonView({ auto, failure, title, tooltip, href, onClick }: SignInButtonViewProps) {
+export function SignInButtonView({ auto, name, title, tooltip, href, onClick }: SignInButtonViewProps) {
   const t = useT();
   if (auto) {
     return (
@@ -28,6 +38,7 @@ export function SignInButtonView({ auto, failure, title, tooltip, href, onClick 
       </div>
     );
   }
+  const failure = recentFailure(name);
   return (
     <>
       {failure && <Alert type={failure.cancelled ? 'info' : 'error'} showIcon message={failure.message} style={{ marginBottom: 8 }} />}
