@@ -53,12 +53,14 @@ function Receivers({ name, t }: { name: Name; t: TFunction }) {
         >
           <Space direction="vertical" style={{ width: '100%' }}>
             {fields.map((field) => (
-              <Space key={field.key} style={{ width: '100%' }}>
-                <Form.Item name={field.name} noStyle>
-                  <UserSelect />
-                </Form.Item>
+              <div key={field.key} style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
+                <div style={{ flex: 1, minWidth: 0 }}>
+                  <Form.Item name={field.name} noStyle>
+                    <UserSelect />
+                  </Form.Item>
+                </div>
                 <Button type="text" icon={<DeleteOutlined />} onClick={() => remove(field.name)} />
-              </Space>
+              </div>
             ))}
             <UserAddition value={receivers} onChange={(next) => form.setFieldValue(name, next)} />
           </Space>
