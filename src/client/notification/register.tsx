@@ -4,14 +4,21 @@
 import type { Application } from '@nocobase/client';
 import type { ComponentType } from 'react';
 import { CHANNEL_TYPE, NAMESPACE } from '../../constants';
+import { loadOnDemand } from '../amd';
 import { DRAWER_NOT_LOADED } from '../messages';
 import { onDemand } from '../OnDemand';
 
 const ChannelConfigForm = onDemand('notification.js', 'ChannelConfigForm', DRAWER_NOT_LOADED);
 const MessageConfigForm = onDemand('notification.js', 'MessageConfigForm', DRAWER_NOT_LOADED);
+// NocoBase 2.2's workflow canvas is built on the modern client even under /admin: its notification node shows
+// `MessageConfigFormLoader` (an antd form), never `MessageConfigForm`. It is the modern client's file.
+const MessageConfigFormLoader = () =>
+  loadOnDemand<{ default: ComponentType<object> }>('../client-v2/notification-message.js').catch(() => ({
+    default: onDemand('../client-v2/notification-message.js', 'default', DRAWER_NOT_LOADED),
+  }));
 
 interface NotificationManager {
-  registerChannelType(options: { title: string; type: string; components: Record<string, ComponentType<object>> }): void;
+  registerChannelType(options: { title: string; type: string; components: Record<string, unknown> }): void;
 }
 
 /** Only where the notification manager is enabled. */
@@ -20,6 +27,6 @@ export function registerChannel(app: Application) {
   manager?.registerChannelType({
     title: `{{t("WeCom", { ns: "${NAMESPACE}" })}}`,
     type: CHANNEL_TYPE,
-    components: { ChannelConfigForm, MessageConfigForm },
+    components: { ChannelConfigForm, MessageConfigForm, MessageConfigFormLoader },
   });
 }
