@@ -1,0 +1,174 @@
+// The WeCom contacts sync in the modern client (/v/): plugin-user-data-sync has a v2 page (Settings → Users &
+// Permissions → Synchronize) whose source drawer shows this plugin's form. An admin sets a source up there,
+// checks its configuration, runs it and sees the task succeed.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator } from './app';
+import { launchBrowser, screenshot, screenshotOnFailure, visibleText } from './browser';
+import { input, item, newV2Visitor, openDrawer, row, signInAsAdminV2 } from './v2';
+import { ADMIN_PHONE } from './world';
+
+const NAME = 'wecom_v2_sync';
+const SOURCE = 'wecom_v2_contacts';
+const CONTACTS_SECRET = 'demo-contacts-secret-0123456789abcdef';
+const TOKEN = 'cbToken123';
+const AES_KEY = 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR';
+const SYNC_CHUNK = '/static/plugins/@nocobase/plugin-auth-wecom/dist/client-v2/sync.js';
+const ACCEPTED = 'WeCom lets this source read 3 departments and 4 members. They are read with the contacts-sync Secret, every field included.';
+
+interface Source {
+  id: number;
+  name: string;
+  sourceType: string;
+  enabled: boolean;
+  options: Record<string, unknown>;
+}
+
+interface Row {
+  id: number;
+  [key: string]: unknown;
+}
+
+describe('WeCom contacts sync (modern client, /v/)', () => {
+  let browser: Browser;
+  let page: Page;
+  let urls: string[];
+  let lastUser = 0;
+  let lastDepartment = 0;
+  const appUrl = inject('appUrl');
+  const syncRequests = () => urls.filter((url) => new URL(url).pathname === SYNC_CHUNK);
+
+  async function sources() {
+    const api = await adminApi();
+    return api.get<Source[]>('userDataSyncSources:list', { filter: JSON.stringify({ name: SOURCE }) });
+  }
+
+  const maxId = (rows: Row[]) => rows.reduce((max, r) => Math.max(max, Number(r.id)), 0);
+
+  beforeAll(async () => {
+    const api = await adminApi();
+    await onlyWeComAuthenticator(NAME, demoOptions(), 'WeCom v2 sync');
+    for (const source of await sources()) await api.post(`userDataSyncSources:destroy?filterByTk=${source.id}`, {});
+    lastUser = maxId(await api.get<Row[]>('users:list', { paginate: 'false' }));
+    lastDepartment = maxId(await api.get<Row[]>('departments:list', { paginate: 'false' }));
+    // The admin shares member zhangsan's phone (other files sign in with it): a sync would make the admin
+    // zhangsan, email included, and the admin could no longer sign in with the email. Not while this file runs.
+    await api.post('users:update?filterByTk=1', { phone: null });
+    browser = await launchBrowser();
+    ({ page, urls } = await newV2Visitor(browser, { viewport: { width: 1280, height: 1400 } }));
+    await signInAsAdminV2(page, appUrl);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    const api = await adminApi();
+    for (const source of await sources()) await api.post(`userDataSyncSources:destroy?filterByTk=${source.id}`, {});
+    // What the pull created: the members and departments of the demo corp.
+    for (const user of await api.get<Row[]>('users:list', { paginate: 'false' })) {
+      if (user.id > lastUser) await api.post(`users:destroy?filterByTk=${user.id}`, {});
+    }
+    await api.post('users:update?filterByTk=1', { phone: ADMIN_PHONE });
+    // Sub-departments first: they were created after their parents.
+    const departments = (await api.get<Row[]>('departments:list', { paginate: 'false' })).filter((d) => d.id > lastDepartment);
+    for (const department of departments.sort((a, b) => b.id - a.id)) await api.post(`departments:destroy?filterByTk=${department.id}`, {});
+    await removeAuthenticator(NAME);
+  });
+
+  const openSync = async () => {
+    await page.goto(`${appUrl}/v/admin/settings/users-permissions/sync`);
+    await page.getByRole('button', { name: 'Add new' }).waitFor();
+  };
+
+  const checkResult = (drawer: ReturnType<typeof openDrawer>) => drawer.locator('.ant-alert .ant-alert-message');
+
+  it('sets a WeCom source up in /v/ Settings → Users & Permissions → Synchronize, checking its configuration first', async () => {
+    screenshotOnFailure(page, 'v2-sync-add');
+    await openSync();
+    expect(syncRequests()).toEqual([]);
+    await page.getByRole('button', { name: 'Add new' }).hover();
+    await page.getByRole('menuitem', { name: 'WeCom' }).click();
+    const drawer = openDrawer(page);
+    await item(drawer, 'Contacts-sync Secret').waitFor();
+    // The form is a file of its own, loaded when the drawer shows it.
+    expect(syncRequests()).toHaveLength(1);
+    expect(await visibleText(item(drawer, 'Callback URL').locator('.ant-typography'))).toBe('Give the source a name first.');
+
+    // Checked before anything is chosen: the check names what is missing.
+    await drawer.getByRole('button', { name: 'Check configuration' }).click();
+    expect(await visibleText(drawer.locator('.ant-alert-error .ant-alert-message'))).toBe('No WeCom authenticator is chosen for this sync source.');
+
+    await input(drawer, 'Source name').fill(SOURCE);
+    await item(drawer, 'Enabled').locator('input[type=checkbox]').check();
+    // The URL to enter in WeCom, with the name as it is typed.
+    expect(await visibleText(item(drawer, 'Callback URL').locator('.ant-typography'))).toBe(`${appUrl}/api/wecom:contactsCallback?source=${SOURCE}`);
+    expect(await item(drawer, 'Callback URL').locator('.ant-typography-copy').count()).toBe(1);
+
+    await item(drawer, 'WeCom authenticator').locator('.ant-select').click();
+    await page.locator('.ant-select-dropdown .ant-select-item-option').filter({ hasText: 'WeCom v2 sync' }).click();
+    await input(drawer, 'Contacts-sync Secret').fill('not-the-contacts-secret');
+    await drawer.getByRole('button', { name: 'Check configuration' }).click();
+    await expect
+      .poll(() => checkResult(drawer).textContent())
+      .toBe('The contacts-sync Secret is not valid for this Company ID. Copy it again from 管理工具 → 通讯录同步 in the WeCom admin console.');
+    expect(await drawer.locator('.ant-alert-error').count()).toBe(1);
+    await screenshot(page, 'v2-sync-01-check-refused');
+
+    await input(drawer, 'Contacts-sync Secret').fill(CONTACTS_SECRET);
+    await input(drawer, 'Callback Token').fill(TOKEN);
+    await input(drawer, 'Callback EncodingAESKey').fill(AES_KEY);
+    await drawer.getByRole('button', { name: 'Check configuration' }).click();
+    await expect.poll(() => checkResult(drawer).textContent()).toBe(ACCEPTED);
+    expect(await drawer.locator('.ant-alert-success').count()).toBe(1);
+    await screenshot(page, 'v2-sync-02-check-accepted');
+
+    await drawer.getByRole('button', { name: 'Submit' }).click();
+    await drawer.waitFor({ state: 'hidden' });
+    await row(page, SOURCE).waitFor();
+    const [saved] = await sources();
+    expect(saved).toMatchObject({ sourceType: 'wecom', enabled: true });
+    expect(saved.options).toEqual({ authenticator: NAME, savedSecrets: ['contactsSecret', 'callbackToken', 'callbackEncodingAESKey'] });
+  });
+
+  it('reopens it with the secrets not shown, checks it with the saved ones, runs it and shows the task succeeded', async () => {
+    screenshotOnFailure(page, 'v2-sync-run');
+    await openSync();
+    await row(page, SOURCE).getByText('Configure').click();
+    let drawer = openDrawer(page);
+    await item(drawer, 'Contacts-sync Secret').waitFor();
+    for (const label of ['Contacts-sync Secret', 'Callback Token', 'Callback EncodingAESKey']) {
+      expect(await input(drawer, label).inputValue(), label).toBe('');
+      expect(await input(drawer, label).getAttribute('placeholder'), label).toBe(
+        'A value is saved. Leave this empty to keep it, or enter a new one to replace it.',
+      );
+    }
+    // Empty secret fields mean the saved ones.
+    await drawer.getByRole('button', { name: 'Check configuration' }).click();
+    await expect.poll(() => checkResult(drawer).textContent()).toBe(ACCEPTED);
+    await screenshot(page, 'v2-sync-03-reopened');
+    // Saving unchanged keeps every secret.
+    await drawer.getByRole('button', { name: 'Submit' }).click();
+    await drawer.waitFor({ state: 'hidden' });
+    expect((await sources())[0].options).toEqual({ authenticator: NAME, savedSecrets: ['contactsSecret', 'callbackToken', 'callbackEncodingAESKey'] });
+
+    await row(page, SOURCE).getByText('Sync', { exact: true }).click();
+    const api = await adminApi();
+    const sourceId = (await sources())[0].id;
+    await expect
+      .poll(async () => (await api.get<{ status: string }[]>('userDataSyncTasks:list', { filter: JSON.stringify({ sourceId }) }))[0]?.status, {
+        timeout: 120_000,
+      })
+      .toBe('success');
+
+    await row(page, SOURCE).getByText('Tasks', { exact: true }).click();
+    drawer = openDrawer(page);
+    const task = drawer.locator('.ant-table-row').first();
+    expect(await visibleText(task.locator('.ant-tag'))).toBe('Success');
+    expect(await task.textContent()).toContain('Recipe A-contacts.');
+    await screenshot(page, 'v2-sync-04-task');
+
+    // The members are NocoBase users now, linked to the authenticator for sign-in.
+    const users = await api.get<{ nickname: string; phone?: string }[]>('users:list', { paginate: 'false' });
+    expect(users.find((u) => u.nickname === 'Li Si')).toMatchObject({ phone: '13900000002' });
+    expect(users.find((u) => u.nickname === 'Zhang San')).toMatchObject({ phone: ADMIN_PHONE });
+  });
+});
