@@ -4,7 +4,10 @@
 import { once } from 'node:events';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CacheManager } from '@nocobase/cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisClientOf } from '../../src/server/shared-cache';
+import { LeaseStoreUnavailable, SourceExclusion } from '../../src/server/sync/exclusive';
 import { CallbackCrypto } from '../../src/server/wecom/callback-crypto';
 import { callsDuring, CORP_ID } from '../helpers/wecom-app';
 import { addAuthenticator, Cluster, startCluster } from './cluster';
@@ -178,5 +181,27 @@ describe('WeCom contacts sync on a two-instance cluster (PostgreSQL + Redis)', (
     expect((await pullOn(c.b.url)).status).toBe(200);
     const [next] = await finishedTasks(known + 2, 1);
     expect(next.status).toBe('success');
+  });
+
+  // Last: it stops Redis.
+  it('fails a pull or a change at once while Redis is down instead of waiting for it, and works again once it is back', async () => {
+    // The lease as the instances take it, on the cluster's Redis, from this process.
+    const manager = new CacheManager({ defaultStore: 'redis', stores: { redis: { url: c.redis.url } } } as never);
+    const cache = await manager.createCache({ name: 'auth-wecom-token', prefix: 'auth-wecom:token' });
+    redisClientOf(cache.store)?.on('error', () => undefined);
+    const exclusion = new SourceExclusion({ cache });
+    try {
+      expect(await exclusion.pull('outage', async () => 'pulled')).toBe('pulled');
+      await c.redis.stop();
+      try {
+        await expect(exclusion.pull('outage', async () => 'pulled')).rejects.toBeInstanceOf(LeaseStoreUnavailable);
+        await expect(exclusion.change('outage', async () => 'changed')).rejects.toBeInstanceOf(LeaseStoreUnavailable);
+      } finally {
+        await c.redis.start();
+      }
+      await expect.poll(() => exclusion.pull('outage', async () => 'pulled').catch((error: Error) => error.name), { timeout: 60_000, interval: 500 }).toBe('pulled');
+    } finally {
+      await manager.close();
+    }
   });
 });

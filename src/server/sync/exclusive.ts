@@ -16,12 +16,21 @@ const RENEW_EVERY_MS = 20_000;
 const WAIT_MS = 30 * 60_000;
 const POLL_MIN_MS = 50;
 const POLL_MAX_MS = 1000;
+const REDIS_TIMEOUT_MS = 5000;
 
 /** Another pull of the source is running; `startedAt` is when it started (ISO 8601). */
 export class PullAlreadyRunning extends Error {
   constructor(readonly startedAt: string) {
     super(`A pull of this source is already running (started at ${startedAt}).`);
     this.name = 'PullAlreadyRunning';
+  }
+}
+
+/** The shared cache (Redis) does not answer: no lease can be taken. */
+export class LeaseStoreUnavailable extends Error {
+  constructor() {
+    super('The shared cache (Redis) cannot be reached.');
+    this.name = 'LeaseStoreUnavailable';
   }
 }
 
@@ -50,6 +59,7 @@ interface LeaseStore {
 
 /** The part of node-redis v4 (NocoBase's cache client) used here. */
 interface RedisLike {
+  isReady?: boolean;
   set(key: string, value: string, options: { NX: true; PX: number }): Promise<string | null>;
   get(key: string): Promise<string | null>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
@@ -77,8 +87,8 @@ class RedisLeases implements LeaseStore {
   async take(key: string, holder: Holder): Promise<Holder | undefined> {
     const full = this.cache.key(key);
     for (;;) {
-      if ((await this.client.set(full, JSON.stringify(holder), { NX: true, PX: LEASE_MS })) === 'OK') return undefined;
-      const current = parse(await this.client.get(full));
+      if ((await this.run(() => this.client.set(full, JSON.stringify(holder), { NX: true, PX: LEASE_MS }))) === 'OK') return undefined;
+      const current = parse(await this.run(() => this.client.get(full)));
       if (current) return current;
       // Released between the two calls (or unreadable): try again.
       await sleep(POLL_MIN_MS);
@@ -86,45 +96,53 @@ class RedisLeases implements LeaseStore {
   }
 
   async renew(key: string, holder: Holder): Promise<boolean> {
-    return Number(await this.client.eval(RENEW, { keys: [this.cache.key(key)], arguments: [JSON.stringify(holder), String(LEASE_MS)] })) === 1;
+    return Number(await this.run(() => this.client.eval(RENEW, { keys: [this.cache.key(key)], arguments: [JSON.stringify(holder), String(LEASE_MS)] }))) === 1;
   }
 
   async release(key: string, holder: Holder): Promise<void> {
-    await this.client.eval(RELEASE, { keys: [this.cache.key(key)], arguments: [JSON.stringify(holder)] });
+    await this.run(() => this.client.eval(RELEASE, { keys: [this.cache.key(key)], arguments: [JSON.stringify(holder)] }));
+  }
+
+  /** node-redis queues commands while disconnected, without end: fail instead, as the sign-in does. */
+  private async run<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.client.isReady === false) throw new LeaseStoreUnavailable();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new LeaseStoreUnavailable()), REDIS_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([operation(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
-/** One process: the memory cache is not shared either. */
-const local = new Map<string, { holder: Holder; until: number }>();
-
+/** The app's memory cache lives in this process only: so do its leases. */
 class LocalLeases implements LeaseStore {
-  constructor(private readonly scope: string) {}
+  private readonly leases = new Map<string, { holder: Holder; until: number }>();
 
   async take(key: string, holder: Holder): Promise<Holder | undefined> {
-    const full = `${this.scope}:${key}`;
-    const current = local.get(full);
+    const current = this.leases.get(key);
     if (current && current.until > Date.now()) return current.holder;
-    local.set(full, { holder, until: Date.now() + LEASE_MS });
+    this.leases.set(key, { holder, until: Date.now() + LEASE_MS });
     return undefined;
   }
 
   async renew(key: string, holder: Holder): Promise<boolean> {
-    const current = local.get(`${this.scope}:${key}`);
+    const current = this.leases.get(key);
     if (current?.holder.id !== holder.id) return false;
     current.until = Date.now() + LEASE_MS;
     return true;
   }
 
   async release(key: string, holder: Holder): Promise<void> {
-    const full = `${this.scope}:${key}`;
-    if (local.get(full)?.holder.id === holder.id) local.delete(full);
+    if (this.leases.get(key)?.holder.id === holder.id) this.leases.delete(key);
   }
 }
 
-/** Writers of one source in this process, in the order they came: only the first of them polls the shared lease. */
-const queues = new Map<string, Promise<void>>();
-
-async function inTurn<T>(key: string, fn: () => Promise<T>): Promise<T> {
+/** Runs `fn` after the calls for `key` that came before it (in this process). */
+async function inTurn<T>(queues: Map<string, Promise<void>>, key: string, fn: () => Promise<T>): Promise<T> {
   const previous = queues.get(key) ?? Promise.resolve();
   let done!: () => void;
   const mine = new Promise<void>((resolve) => (done = resolve));
@@ -144,23 +162,23 @@ function sleep(ms: number): Promise<void> {
 }
 
 export interface ExclusiveOptions {
-  /** NocoBase's cache shared by the instances (the plugin's). */
+  /** NocoBase's cache shared by the instances (the plugin's, one per app). */
   cache: Cache;
-  /** The app's name: the memory store is per process, shared by the apps in it. */
-  appName: string;
   log?: { warn(message: string, meta?: Record<string, unknown>): void };
 }
 
 /** Source-level exclusion for the pull and the callback (see the file's head). */
 export class SourceExclusion {
   private readonly store: LeaseStore;
+  /** Writers of each source on this instance, in the order they came: only the first of them polls the lease. */
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(private readonly options: ExclusiveOptions) {
     const client = redisClientOf(options.cache.store) as unknown as Partial<RedisLike> | undefined;
     this.store =
       client && typeof client.set === 'function' && typeof client.eval === 'function' && typeof client.get === 'function'
         ? new RedisLeases(client as RedisLike, options.cache)
-        : new LocalLeases(options.appName);
+        : new LocalLeases();
   }
 
   /** Runs a pull, or throws PullAlreadyRunning at once when one of this source runs anywhere. */
@@ -174,7 +192,7 @@ export class SourceExclusion {
       return await this.write(source, 'pull', fn);
     } finally {
       stop();
-      await this.store.release(key, holder);
+      await this.release(key, holder, source);
     }
   }
 
@@ -185,7 +203,7 @@ export class SourceExclusion {
 
   private write<T>(source: string, kind: Holder['kind'], fn: () => Promise<T>): Promise<T> {
     const key = `contacts-writer:${source}`;
-    return inTurn(`${this.options.appName}:${key}`, async () => {
+    return inTurn(this.queues, key, async () => {
       const holder = this.holder(kind);
       const deadline = Date.now() + WAIT_MS;
       let wait = POLL_MIN_MS;
@@ -201,9 +219,18 @@ export class SourceExclusion {
         return await fn();
       } finally {
         stop();
-        await this.store.release(key, holder);
+        await this.release(key, holder, source);
       }
     });
+  }
+
+  /** A lease that cannot be released expires by itself: the work it guarded is done either way. */
+  private async release(key: string, holder: Holder, source: string): Promise<void> {
+    try {
+      await this.store.release(key, holder);
+    } catch (error) {
+      this.options.log?.warn('wecom contacts sync could not release its lease; it expires by itself', { source, key, message: (error as Error).message });
+    }
   }
 
   private holder(kind: Holder['kind']): Holder {

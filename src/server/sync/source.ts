@@ -24,7 +24,7 @@ export class WeComSyncSource extends SyncSource {
     const name = this.instance.get('name') as string;
     try {
       // A second pull while one runs (here or on another instance) ends at once: it would read WeCom again.
-      this.report = await sourceExclusion({ cache: plugin.tokenCache, appName: app.name, log: app.log }).pull(name, async () => {
+      this.report = await sourceExclusion({ cache: plugin.tokenCache, log: app.log }).pull(name, async () => {
         const { options, auth } = await resolveSource(app, this.options);
         const sync = new WeComContactsSync(app, name, options, auth, (o, limits) => plugin.clientFor(o, limits), app.log);
         return sync.pull();
