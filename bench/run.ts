@@ -11,6 +11,7 @@ import { linkSelf, nocobaseEnv, nodeModules, root } from '../scripts/paths.mjs';
 import { Postgres, startPostgres } from '../scripts/cluster/services';
 import { freePort } from '../scripts/ports';
 import { WECOM_UA, WecomUser } from '../test/helpers/wecom-user';
+import { contactsBench, contactsReport, ContactsResults } from './contacts';
 
 const ADMIN = { email: 'admin@nocobase.com', password: 'admin123' };
 const LEVEL_MS = Number(process.env.BENCH_LEVEL_MS || 5000);
@@ -113,6 +114,8 @@ async function main() {
   console.log('Installing NocoBase for the benchmark...');
   await runCli(['install', '-f'], env, logFile);
   await runCli(['pm', 'enable', 'auth-wecom'], env, logFile);
+  // Contacts sync writes departments and memberships: plugin-departments is not enabled by a default install.
+  await runCli(['pm', 'enable', 'departments'], env, logFile);
   let app: RunningApp | undefined;
   try {
     app = await startApp(env, logFile);
@@ -197,6 +200,9 @@ async function main() {
       memory.push({ signIns: done + step, rssMB: rssOf(pid) / 2 ** 20 });
     }
 
+    phase('Contacts pull...');
+    const contacts = await contactsBench({ url, admin, sandbox, pid });
+
     // Last: it rotates the sandbox app's Secret, which the SQLite app above still uses.
     phase('gettoken during 200 concurrent sign-ins from an empty cache (on PostgreSQL)...');
     const cold = await coldCacheOnPostgres(sandbox);
@@ -217,6 +223,7 @@ async function main() {
       bundle,
       memory,
       memoryFailures,
+      contacts: contacts.results,
       seconds: Math.round((Date.now() - began) / 1000),
     };
     writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -343,6 +350,7 @@ type Results = {
   coldCache: ColdCache | { skipped: string };
   bundle: ReturnType<typeof bundleSizes>;
   memory: { signIns: number; rssMB: number }[];
+  contacts?: ContactsResults;
   seconds: number;
 };
 
@@ -393,6 +401,7 @@ export function report(r: Results): string {
   const last = r.memory.slice(-3).map((m) => m.rssMB);
   lines.push(`   growth over the last half: ${f(last[last.length - 1] - last[0])} MB`);
   lines.push('');
+  if (r.contacts) lines.push(contactsReport(r.contacts), '');
   lines.push(`(${r.seconds} s)`);
   return lines.join('\n');
 }

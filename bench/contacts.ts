@@ -1,0 +1,274 @@
+// The contacts part of `npm run bench`: a pull of a generated corp (10,000 members in 500 departments by
+// default; BENCH_MEMBERS and BENCH_DEPARTMENTS shrink it) through a `wecom` sync source of the running app,
+// then a second pull with nothing changed, against NocoBase writing the same records itself: user-data-sync's
+// own `userData:push` API, into a fresh app installed the same way, in the same run.
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Sandbox, SandboxCorp, SandboxDepartment, SandboxMember } from '../sandbox';
+import { Api, runCli, startApp } from '../scripts/nocobase';
+import { nocobaseEnv, root } from '../scripts/paths.mjs';
+import { freePort } from '../scripts/ports';
+import { departmentRecords, userRecord } from '../src/server/sync/records';
+import { parseDepartment, parseMember, WecomDepartment, WecomMember } from '../src/server/wecom/contacts';
+
+const ADMIN = { email: 'admin@nocobase.com', password: 'admin123' };
+const CORP_ID = 'wwbenchcontacts001';
+const AUTHENTICATOR = 'wecom-contacts';
+const SOURCE = 'wecom-contacts-bench';
+const CONTACTS_SECRET = 'bench-contacts-secret-0123456789abcdef';
+/** user-data-sync's records per push: the plugin's own batch. */
+const PUSH_BATCH = 500;
+
+export interface PullMeasure {
+  /** From userData:pull to the task's end (polled every second). */
+  seconds: number;
+  /** The task's own `cost` (NocoBase's clock, from the start of the pull to its end). */
+  taskSeconds: number;
+  calls: Record<string, number>;
+  /** RSS of the NocoBase process, sampled every 250 ms. */
+  rssMB: { before: number; peak: number };
+  message: string;
+}
+
+export interface ContactsResults {
+  members: number;
+  departments: number;
+  first: PullMeasure;
+  second: PullMeasure;
+  /** The same department and user records through userData:push, into a fresh app. */
+  push: { seconds: number; calls: number; rssMB: { before: number; peak: number } };
+  /** first pull / push */
+  ratio: number;
+}
+
+/** Members the pull linked, for the benchmarks that follow (bench/notification.ts sends to them). */
+export interface LinkedContacts {
+  corpId: string;
+  /** The WeCom authenticator they are linked under (uuid = userid, meta.corpId = corpId). */
+  authenticator: string;
+  /** The sync source that wrote them. */
+  source: string;
+  /** userid → NocoBase user id, sorted by userid. */
+  members: { userid: string; id: number }[];
+}
+
+export interface ContactsBenchApp {
+  url: string;
+  admin: Api;
+  sandbox: Sandbox;
+  /** The NocoBase process: its RSS is sampled. */
+  pid: number;
+}
+
+const pad = (i: number) => String(i).padStart(5, '0');
+export const benchUserid = (i: number) => `staff${pad(i)}`;
+
+/**
+ * `departments` departments (the root and a tree two levels deep under it) and `members` members with every
+ * field WeCom gives: one department each, every tenth member in a second one, the first member of each
+ * department its leader.
+ */
+export function benchContactsCorp(members: number, departments: number): SandboxCorp {
+  const list: SandboxDepartment[] = [{ id: 1, name: 'Bench Corp', parentid: 0, order: 100000000 }];
+  const top = Math.max(1, Math.round(Math.sqrt(departments)));
+  for (let id = 2; id <= departments; id++) {
+    const parentid = id <= top + 1 ? 1 : 2 + ((id - 2) % top);
+    list.push({ id, name: `Department ${id}`, parentid, order: 100000000 - id * 1000 });
+  }
+  const seen = new Set<number>();
+  const people: SandboxMember[] = Array.from({ length: members }, (_, i) => {
+    const main = 2 + (i % Math.max(1, departments - 1));
+    const department = departments === 1 ? [1] : i % 10 === 9 ? [main, 1] : [main];
+    const leader = !seen.has(main);
+    seen.add(main);
+    return {
+      userid: benchUserid(i),
+      name: `Staff ${pad(i)}`,
+      mobile: `135${String(i).padStart(8, '0')}`,
+      email: `staff${pad(i)}@bench.example`,
+      biz_mail: `staff${pad(i)}@corp.bench.example`,
+      position: 'Engineer',
+      department,
+      main_department: department[0],
+      is_leader_in_dept: department.map((_, j) => (j === 0 && leader ? 1 : 0)),
+    };
+  });
+  return {
+    corpId: CORP_ID,
+    name: 'Bench Corp',
+    apps: [{ agentId: '1000200', secret: 'bench-contacts-app-secret-0123456789', name: 'Contacts bench', trustedDomains: [], visibleTo: 'all' }],
+    members: people,
+    departments: list,
+    contacts: { secret: CONTACTS_SECRET },
+  };
+}
+
+function rssMB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+/** Runs `fn` while sampling the RSS of `pid`. */
+async function sampled<T>(pid: number, fn: () => Promise<T>): Promise<{ result: T; rssMB: { before: number; peak: number } }> {
+  const before = rssMB(pid);
+  let peak = before;
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssMB(pid));
+    } catch {
+      // the process ended: the caller sees it fail
+    }
+  }, 250);
+  try {
+    const result = await fn();
+    peak = Math.max(peak, rssMB(pid));
+    return { result, rssMB: { before, peak } };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function callsDiff(sandbox: Sandbox, before: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(sandbox.stats().calls)
+      .map(([k, v]) => [k, v - (before[k] ?? 0)] as const)
+      .filter(([, v]) => v > 0),
+  );
+}
+
+async function pull(app: ContactsBenchApp, sourceId: number): Promise<PullMeasure> {
+  const before = { ...app.sandbox.stats().calls };
+  const t0 = Date.now();
+  const { result: task, rssMB } = await sampled(app.pid, async () => {
+    const known = (await app.admin.get<{ id: number }[]>('userDataSyncTasks:list', { filter: JSON.stringify({ sourceId }), sort: '-id', pageSize: '1' }))[0]?.id ?? 0;
+    await app.admin.post(`userData:pull?name=${SOURCE}`, {});
+    const deadline = Date.now() + 2 * 60 * 60_000;
+    for (;;) {
+      const [last] = await app.admin.get<{ id: number; status: string; message?: string; cost?: number }[]>('userDataSyncTasks:list', {
+        filter: JSON.stringify({ sourceId }),
+        sort: '-id',
+        pageSize: '1',
+      });
+      if (last && last.id !== known && (last.status === 'success' || last.status === 'failed')) return last;
+      if (Date.now() > deadline) throw new Error('contacts benchmark: the pull did not finish within two hours');
+      // Not more often: each look is a request the app serves while it writes.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  });
+  const seconds = (Date.now() - t0) / 1000;
+  if (task.status !== 'success') throw new Error(`contacts benchmark: the pull failed: ${task.message}`);
+  return { seconds, taskSeconds: (task.cost ?? 0) / 1000, calls: callsDiff(app.sandbox, before), rssMB, message: task.message ?? '' };
+}
+
+/** The records the pull writes, as WeCom's answers give them (the same parsing and mapping). */
+function recordsOf(corp: SandboxCorp) {
+  const departments = (corp.departments ?? []).map(parseDepartment).filter((d): d is WecomDepartment => d !== undefined);
+  const members = corp.members.map(parseMember).filter((m): m is WecomMember => m !== undefined);
+  return { departments: departmentRecords(departments), users: members.map(userRecord) };
+}
+
+/** NocoBase writing the same records itself: userData:push into a fresh app (same install, plugins, SQLite). */
+async function pushIntoFreshApp(corp: SandboxCorp): Promise<ContactsResults['push']> {
+  const dir = join(root, 'bench/raw/contacts-push-app');
+  rmSync(dir, { recursive: true, force: true });
+  const env = nocobaseEnv({ storage: join(dir, 'storage'), port: await freePort(), extra: { LOGGER_LEVEL: 'warn' } });
+  const logFile = join(root, 'bench/raw/nocobase-contacts-push.log');
+  // The same plugins as the app that pulls.
+  await runCli(['install', '-f'], env, logFile);
+  await runCli(['pm', 'enable', 'auth-wecom'], env, logFile);
+  await runCli(['pm', 'enable', 'departments'], env, logFile);
+  const app = await startApp(env, logFile);
+  try {
+    const admin = await Api.signIn(app.url, ADMIN.email, ADMIN.password);
+    const { departments, users } = recordsOf(corp);
+    let calls = 0;
+    const t0 = Date.now();
+    const { rssMB } = await sampled(app.process.pid!, async () => {
+      for (const [dataType, records] of [['department', departments], ['user', users]] as const) {
+        for (let i = 0; i < records.length; i += PUSH_BATCH) {
+          const reply = await admin.post<{ result?: { resource: string; detail: { count: { failed: number } } }[] }>('userData:push', {
+            dataType,
+            sourceName: 'bench-push',
+            records: records.slice(i, i + PUSH_BATCH),
+          });
+          const failed = (reply?.result ?? []).filter((r) => r.detail.count.failed > 0);
+          if (failed.length) throw new Error(`contacts benchmark: userData:push failed records: ${JSON.stringify(failed).slice(0, 500)}`);
+          calls++;
+        }
+      }
+    });
+    return { seconds: (Date.now() - t0) / 1000, calls, rssMB };
+  } finally {
+    await app.stop();
+  }
+}
+
+/**
+ * Runs in the app of `npm run bench` (plugin-departments enabled), on a corp of its own in the running
+ * sandbox; leaves the members linked for what follows.
+ */
+export async function contactsBench(
+  app: ContactsBenchApp,
+  members = Number(process.env.BENCH_MEMBERS || 10_000),
+  departments = Number(process.env.BENCH_DEPARTMENTS || 500),
+): Promise<{ results: ContactsResults; linked: LinkedContacts }> {
+  const corp = benchContactsCorp(members, departments);
+  app.sandbox.config.corps.push(corp);
+  const wecomApp = corp.apps[0];
+  await app.admin.post('authenticators:create', {
+    name: AUTHENTICATOR,
+    authType: 'WeCom',
+    title: 'WeCom (contacts bench)',
+    enabled: true,
+    options: { corpId: CORP_ID, agentId: wecomApp.agentId, corpSecret: wecomApp.secret, origin: app.url, redirectPath: '/admin', public: { autoSignup: false, autoLogin: false } },
+  });
+  const source = await app.admin.post<{ id: number }>('userDataSyncSources:create', {
+    name: SOURCE,
+    sourceType: 'wecom',
+    enabled: true,
+    options: { authenticator: AUTHENTICATOR, contactsSecret: CONTACTS_SECRET },
+  });
+  console.log(`  first pull of ${members} members in ${departments} departments...`);
+  const first = await pull(app, Number(source.id));
+  console.log(`  ${first.seconds.toFixed(1)} s: ${first.message}`);
+  const second = await pull(app, Number(source.id));
+  console.log(`  second pull ${second.seconds.toFixed(1)} s: ${second.message}`);
+  if (!/Users: 0 written/.test(second.message)) throw new Error(`contacts benchmark: the second pull wrote users: ${second.message}`);
+
+  const linked = await linkedMembers(app.admin, corp);
+  if (linked.length !== members) throw new Error(`contacts benchmark: ${linked.length} of ${members} members were linked by the pull`);
+
+  console.log('  the same records through userData:push into a fresh app...');
+  const push = await pushIntoFreshApp(corp);
+  console.log(`  ${push.seconds.toFixed(1)} s`);
+  return {
+    results: { members, departments, first, second, push, ratio: first.seconds / push.seconds },
+    linked: { corpId: CORP_ID, authenticator: AUTHENTICATOR, source: SOURCE, members: linked },
+  };
+}
+
+/** The pull names each user after the member ("Staff 00042" is staff00042). */
+async function linkedMembers(admin: Api, corp: SandboxCorp): Promise<{ userid: string; id: number }[]> {
+  const users = await admin.get<{ id: number; nickname: string }[]>(`authenticators/${AUTHENTICATOR}/users:list`, { paginate: 'false', fields: 'id,nickname' });
+  const byName = new Map(corp.members.map((m) => [m.name, m.userid]));
+  return users
+    .flatMap((u) => (byName.has(u.nickname) ? [{ userid: byName.get(u.nickname)!, id: u.id }] : []))
+    .sort((x, y) => x.userid.localeCompare(y.userid));
+}
+
+/** The README table's contacts section. */
+export function contactsReport(r: ContactsResults): string {
+  const f = (n: number, d = 1) => n.toFixed(d);
+  const calls = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ');
+  const lines: string[] = [];
+  lines.push(`6. Contacts pull: ${r.members} members in ${r.departments} departments (SQLite)`, '');
+  lines.push('| run | wall s | task s | WeCom calls | app RSS before → peak MB |');
+  lines.push('|---|---|---|---|---|');
+  for (const [name, m] of [['first pull', r.first], ['second pull (nothing changed)', r.second]] as const) {
+    lines.push(`| ${name} | ${f(m.seconds)} | ${f(m.taskSeconds)} | ${calls(m.calls)} | ${f(m.rssMB.before, 0)} → ${f(m.rssMB.peak, 0)} |`);
+  }
+  lines.push(`| userData:push of the same records (fresh app, ${r.push.calls} calls of ${PUSH_BATCH}) | ${f(r.push.seconds)} | | | ${f(r.push.rssMB.before, 0)} → ${f(r.push.rssMB.peak, 0)} |`);
+  lines.push('');
+  lines.push(`   first pull / push: ${f(r.ratio, 2)}x (target <= 1.3x: ${r.ratio <= 1.3 ? 'met' : 'MISSED'})`);
+  return lines.join('\n');
+}
