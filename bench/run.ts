@@ -12,6 +12,7 @@ import { Postgres, startPostgres } from '../scripts/cluster/services';
 import { freePort } from '../scripts/ports';
 import { WECOM_UA, WecomUser } from '../test/helpers/wecom-user';
 import { contactsBench, contactsReport, ContactsResults } from './contacts';
+import { notificationBench, notificationReport, NotificationResults } from './notification';
 
 const ADMIN = { email: 'admin@nocobase.com', password: 'admin123' };
 const LEVEL_MS = Number(process.env.BENCH_LEVEL_MS || 5000);
@@ -203,6 +204,9 @@ async function main() {
     phase('Contacts pull...');
     const contacts = await contactsBench({ url, admin, sandbox, pid });
 
+    phase('One message to the linked members, and to one user against in-app messages...');
+    const notifications = await notificationBench({ url, admin, sandbox }, contacts.linked);
+
     // Last: it rotates the sandbox app's Secret, which the SQLite app above still uses.
     phase('gettoken during 200 concurrent sign-ins from an empty cache (on PostgreSQL)...');
     const cold = await coldCacheOnPostgres(sandbox);
@@ -224,6 +228,7 @@ async function main() {
       memory,
       memoryFailures,
       contacts: contacts.results,
+      notifications,
       seconds: Math.round((Date.now() - began) / 1000),
     };
     writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -351,6 +356,7 @@ type Results = {
   bundle: ReturnType<typeof bundleSizes>;
   memory: { signIns: number; rssMB: number }[];
   contacts?: ContactsResults;
+  notifications?: NotificationResults;
   seconds: number;
 };
 
@@ -402,6 +408,7 @@ export function report(r: Results): string {
   lines.push(`   growth over the last half: ${f(last[last.length - 1] - last[0])} MB`);
   lines.push('');
   if (r.contacts) lines.push(contactsReport(r.contacts), '');
+  if (r.notifications) lines.push(...notificationReport(r.notifications), '');
   lines.push(`(${r.seconds} s)`);
   return lines.join('\n');
 }
