@@ -4,7 +4,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator } from './app';
-import { launchBrowser, screenshot, screenshotOnFailure, visibleText } from './browser';
+import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, signInAsAdmin, visibleText } from './browser';
 import { input, item, newV2Visitor, openDrawer, row, signInAsAdminV2 } from './v2';
 import { ADMIN_PHONE } from './world';
 
@@ -15,6 +15,9 @@ const TOKEN = 'cbToken123';
 const AES_KEY = 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR';
 const SYNC_CHUNK = '/static/plugins/@nocobase/plugin-auth-wecom/dist/client-v2/sync.js';
 const ACCEPTED = 'WeCom lets this source read 3 departments and 4 members. They are read with the contacts-sync Secret, every field included.';
+/** What the check says without a contacts-sync Secret: the demo app's visible range is not the whole corp. */
+const APP_SECRET_ONLY =
+  "The app's Secret cannot read the address book: the app's visible range is not the whole company (WeCom error 60011). Enter the contacts-sync Secret, or make the whole company visible to the app.";
 
 interface Source {
   id: number;
@@ -81,7 +84,7 @@ describe('WeCom contacts sync (modern client, /v/)', () => {
 
   const checkResult = (drawer: ReturnType<typeof openDrawer>) => drawer.locator('.ant-alert .ant-alert-message');
 
-  it('sets a WeCom source up in /v/ Settings → Users & Permissions → Synchronize, checking its configuration first', async () => {
+  it('sets a WeCom source up in /v/ Settings → Users & Permissions → Synchronize, checking its configuration first; a new source given its name does not check with its saved secrets', async () => {
     screenshotOnFailure(page, 'v2-sync-add');
     await openSync();
     expect(syncRequests()).toEqual([]);
@@ -127,6 +130,18 @@ describe('WeCom contacts sync (modern client, /v/)', () => {
     const [saved] = await sources();
     expect(saved).toMatchObject({ sourceType: 'wecom', enabled: true });
     expect(saved.options).toEqual({ authenticator: NAME, savedSecrets: ['contactsSecret', 'callbackToken', 'callbackEncodingAESKey'] });
+
+    // A new source given the saved one's name does not check with the saved one's secrets.
+    await page.getByRole('button', { name: 'Add new' }).hover();
+    await page.getByRole('menuitem', { name: 'WeCom' }).click();
+    const another = openDrawer(page);
+    await input(another, 'Source name').fill(SOURCE);
+    await item(another, 'WeCom authenticator').locator('.ant-select').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: 'WeCom v2 sync' }).click();
+    await another.getByRole('button', { name: 'Check configuration' }).click();
+    await expect.poll(() => checkResult(another).textContent()).toBe(APP_SECRET_ONLY);
+    await another.getByRole('button', { name: 'Cancel' }).click();
+    await another.waitFor({ state: 'hidden' });
   });
 
   it('reopens it with the secrets not shown, checks it with the saved ones, runs it and shows the task succeeded', async () => {
@@ -141,10 +156,12 @@ describe('WeCom contacts sync (modern client, /v/)', () => {
         'A value is saved. Leave this empty to keep it, or enter a new one to replace it.',
       );
     }
-    // Empty secret fields mean the saved ones.
+    // Empty secret fields mean the saved ones: those of the source as saved, whatever its name field says now.
+    await input(drawer, 'Source name').fill('renamed_in_the_form');
     await drawer.getByRole('button', { name: 'Check configuration' }).click();
     await expect.poll(() => checkResult(drawer).textContent()).toBe(ACCEPTED);
     await screenshot(page, 'v2-sync-03-reopened');
+    await input(drawer, 'Source name').fill(SOURCE);
     // Saving unchanged keeps every secret.
     await drawer.getByRole('button', { name: 'Submit' }).click();
     await drawer.waitFor({ state: 'hidden' });
@@ -170,5 +187,40 @@ describe('WeCom contacts sync (modern client, /v/)', () => {
     const users = await api.get<{ nickname: string; phone?: string }[]>('users:list', { paginate: 'false' });
     expect(users.find((u) => u.nickname === 'Li Si')).toMatchObject({ phone: '13900000002' });
     expect(users.find((u) => u.nickname === 'Zhang San')).toMatchObject({ phone: ADMIN_PHONE });
+  });
+
+  it('has the same Check configuration in the v1 source drawer (/admin): the saved source with its saved secrets, a new one without', async () => {
+    const v1 = await newVisitor(browser, { viewport: { width: 1280, height: 1400 } });
+    screenshotOnFailure(v1.page, 'v1-sync-check');
+    const formily = (drawer: ReturnType<typeof openDrawer>, label: string) =>
+      drawer.locator('.ant-formily-item').filter({ has: v1.page.locator('.ant-formily-item-label label').getByText(label, { exact: true }) });
+    await signInAsAdmin(v1.page, appUrl);
+    await v1.page.goto(`${appUrl}/admin/settings/users-permissions/sync`);
+    await row(v1.page, SOURCE).getByText('Configure').click();
+    let drawer = openDrawer(v1.page);
+    await formily(drawer, 'Contacts-sync Secret').waitFor();
+    expect(await formily(drawer, 'Contacts-sync Secret').locator('input').inputValue()).toBe('');
+    await formily(drawer, 'Source name').locator('input').fill('renamed_in_the_form');
+    // The callback URL follows the name field.
+    await expect
+      .poll(() => formily(drawer, 'Callback URL').locator('.ant-typography').textContent())
+      .toBe(`${appUrl}/api/wecom:contactsCallback?source=renamed_in_the_form`);
+    await drawer.getByRole('button', { name: 'Check configuration' }).click();
+    await expect.poll(() => checkResult(drawer).textContent()).toBe(ACCEPTED);
+    await screenshot(v1.page, 'v1-sync-01-check-saved');
+    await v1.page.locator('.ant-drawer-open .ant-drawer-close').click();
+    await v1.page.locator('.ant-modal-confirm').getByRole('button', { name: 'OK' }).click();
+    await expect.poll(() => v1.page.locator('.ant-drawer-open').count()).toBe(0);
+
+    await v1.page.getByRole('button', { name: 'Add new' }).hover();
+    await v1.page.getByRole('menuitem', { name: 'WeCom' }).click();
+    drawer = openDrawer(v1.page);
+    await formily(drawer, 'Source name').locator('input').fill(SOURCE);
+    await formily(drawer, 'WeCom authenticator').locator('.ant-select').click();
+    await v1.page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: 'WeCom v2 sync' }).click();
+    await drawer.getByRole('button', { name: 'Check configuration' }).click();
+    await expect.poll(() => checkResult(drawer).textContent()).toBe(APP_SECRET_ONLY);
+    await screenshot(v1.page, 'v1-sync-02-check-new');
+    await v1.context.close();
   });
 });

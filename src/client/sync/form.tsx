@@ -2,7 +2,7 @@
 import { SchemaComponent, useAPIClient, useApp, useCollectionRecordData } from '@nocobase/client';
 import type { GeneralField } from '@formily/core';
 import type { ISchema } from '@formily/json-schema';
-import { useForm } from '@formily/react';
+import { observer, useForm } from '@formily/react';
 import { Typography } from 'antd';
 import { useMemo } from 'react';
 import type { TFunction } from 'react-i18next';
@@ -20,14 +20,15 @@ const writeOnly = (t: TFunction, path: string) => (f: GeneralField) => {
 };
 
 /** The URL to enter in WeCom's console (管理工具 → 通讯录同步 → 设置接收事件服务器). */
-function CallbackUrl() {
+// An observer: it follows the name field as it is typed.
+const CallbackUrl = observer(function CallbackUrl() {
   const t = useT();
   const form = useForm<{ name?: string }>();
   const app = useApp();
   const name = form.values.name;
   if (!name) return <Typography.Text type="secondary">{t('Give the source a name first.')}</Typography.Text>;
   return <Typography.Text copyable>{contactsCallbackUrl(app, name)}</Typography.Text>;
-}
+});
 
 /**
  * "Check configuration": the form's options, and the name the source is saved under (not the name field,
