@@ -88,7 +88,7 @@ describe('WeCom notification channel (modern client, /v/)', () => {
     await expect.poll(async () => (await channels())[0]).toMatchObject({ notificationType: 'wecom', options: { authenticator: NAME } });
   });
 
-  it("refuses an empty or oversized message in a workflow's notification node, saves a valid text card and sends it to the member's inbox", async () => {
+  it("refuses an empty or oversized message, or a link off the site, in a workflow's notification node, saves a valid text card and sends it to the member's inbox", async () => {
     screenshotOnFailure(page, 'v2-notification-message');
     // The member links to the admin (same phone) with a first sign-in in the WeCom client.
     const linked = await new WecomUser(appUrl, WECOM_UA).signInInClient(NAME, 'zhangsan');
@@ -144,6 +144,12 @@ describe('WeCom notification channel (modern client, /v/)', () => {
     await item(drawer, 'Content').locator('textarea').fill('字'.repeat(683));
     await drawer.getByRole('button', { name: 'Submit' }).click();
     await expect.poll(() => item(drawer, 'Content').textContent()).toContain('At most 2048 bytes (a Chinese character takes 3).');
+    // A template card (text_notice) needs its title and the link its click opens, a link into this app.
+    await item(drawer, 'Message type').getByText('Template card (text notice)', { exact: true }).click();
+    await item(drawer, 'Link').getByRole('textbox').fill('javascript:alert(1)');
+    await drawer.getByRole('button', { name: 'Submit' }).click();
+    await expect.poll(() => item(drawer, 'Title').textContent()).toContain('Please enter Title.');
+    expect(await item(drawer, 'Link').textContent()).toContain('A path of this app, like /admin/..., or an address on its Origin.');
     expect(await savedConfig()).toEqual({ channelName: CHANNEL, receivers: [1] });
 
     // Start again from what is saved (the receiver is back), and make a valid text card.
