@@ -46,7 +46,8 @@ export class PluginAuthWeComClientV2 extends Plugin {
       signInButtonLoader: async () => ({ default: SignInButton }),
       adminSettingsFormLoader: adminForm('settings.js'),
     });
-    // By name: where these plugins are not enabled, there is nothing to register with.
+    // By name, not by class: importing their modules would make this entry fail to load where they are not
+    // enabled, and then there is nothing to register with.
     (this.app.pm.get('notification-manager') as NotificationManager | undefined)?.registerChannelType({
       type: CHANNEL_TYPE,
       title: `{{t("WeCom", ${JSON.stringify({ ns: NAMESPACE })})}}`,
