@@ -1,0 +1,169 @@
+// WeCom contacts sync in the v1 client: an admin adds a `wecom` source in Settings → Users & Permissions →
+// Synchronize, runs it, sees the task succeed and the synced users and departments; a synced member who
+// never signed in is linked already and signs in with the QR login at once.
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator, sessionUser } from './app';
+import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, signInAsAdmin, visibleText } from './browser';
+import { ADMIN_PHONE } from './world';
+
+const NAME = 'wecom_contacts';
+const SOURCE = 'wecom_e2e';
+const CONTACTS_SECRET = 'demo-contacts-secret-0123456789abcdef';
+/** The sandbox's members (sandbox/demo-config.json), all of them new users here. */
+const MEMBERS = ['Li Si', 'Wang Wu', 'Zhang San', 'Zhao Liu'];
+const DEPARTMENTS = ['Demo Corp', 'Engineering', 'Sales'];
+/**
+ * The admin has zhangsan's phone in this world: a sync would match zhangsan to the admin and write the
+ * member's name and email over the admin's, and the other files sign in with that email. Here the admin
+ * has another phone while the sync runs.
+ */
+const OTHER_PHONE = '13700000000';
+
+const item = (drawer: Locator, label: string) =>
+  drawer.locator('.ant-formily-item').filter({ has: drawer.page().locator('.ant-formily-item-label label').getByText(label, { exact: true }) });
+
+interface Source {
+  id: number;
+  name: string;
+  sourceType: string;
+  enabled: boolean;
+  options: Record<string, unknown>;
+}
+
+describe('WeCom contacts sync (v1 client)', () => {
+  let browser: Browser;
+  let page: Page;
+  const appUrl = inject('appUrl');
+
+  async function cleanUp() {
+    const api = await adminApi();
+    for (const source of await api.get<Source[]>('userDataSyncSources:list', { filter: JSON.stringify({ name: SOURCE }) })) {
+      await api.post(`userDataSyncSources:destroy?filterByTk=${source.id}`, {});
+    }
+    // user-data-sync keeps what a source wrote under its name, also after the source is removed.
+    await api.post(`userDataSyncRecords:destroy?filter=${encodeURIComponent(JSON.stringify({ sourceName: SOURCE }))}`, {});
+    // The links first: a member still linked to the admin would be matched to the admin again.
+    await api.post(`usersAuthenticators:destroy?filter=${encodeURIComponent(JSON.stringify({ authenticator: NAME }))}`, {});
+    const users = await api.get<{ id: number }[]>('users:list', { filter: JSON.stringify({ nickname: { $in: MEMBERS } }), paginate: 'false' });
+    for (const user of users.filter((u) => u.id !== 1)) await api.post(`users:destroy?filterByTk=${user.id}`, {});
+    // Children first: NocoBase refuses to remove a department that still has some.
+    const departments = await api.get<{ id: number; parentId: number | null }[]>('departments:list', {
+      filter: JSON.stringify({ title: { $in: DEPARTMENTS } }),
+      paginate: 'false',
+    });
+    const depth = (d: { parentId: number | null }): number => {
+      const parent = departments.find((p) => p.id === d.parentId);
+      return parent ? 1 + depth(parent) : 0;
+    };
+    for (const department of departments.sort((a, b) => depth(b) - depth(a))) {
+      await api.post(`departments/${department.id}/members:remove`, [1]);
+      await api.post(`departments:destroy?filterByTk=${department.id}`, {});
+    }
+  }
+
+  beforeAll(async () => {
+    await onlyWeComAuthenticator(NAME, demoOptions(), 'WeCom contacts');
+    await cleanUp();
+    await (await adminApi()).post('users:update?filterByTk=1', { phone: OTHER_PHONE });
+    browser = await launchBrowser();
+    ({ page } = await newVisitor(browser, { viewport: { width: 1280, height: 1200 } }));
+    await signInAsAdmin(page, appUrl);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await cleanUp();
+    await (await adminApi()).post('users:update?filterByTk=1', { phone: ADMIN_PHONE });
+    await removeAuthenticator(NAME);
+  });
+
+  it('adds a WeCom source in Settings → Users & Permissions → Synchronize', async () => {
+    screenshotOnFailure(page, 'sync-add-source');
+    await page.goto(`${appUrl}/admin/settings/users-permissions`);
+    await page.getByText('Synchronize', { exact: true }).click();
+    await page.getByRole('button', { name: 'Add new' }).hover();
+    await page.getByRole('menuitem', { name: 'WeCom' }).click();
+    const drawer = page.locator('.ant-drawer-content').filter({ hasText: 'WeCom authenticator' });
+    await item(drawer, 'Source name').locator('input').fill(SOURCE);
+    await item(drawer, 'Enabled').locator('input[type="checkbox"]').check();
+    await item(drawer, 'WeCom authenticator').locator('.ant-select').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: 'WeCom contacts' }).click();
+    await item(drawer, 'Contacts-sync Secret').locator('input').fill(CONTACTS_SECRET);
+    // The callback URL follows the source's name.
+    expect(await visibleText(item(drawer, 'Callback URL').locator('.ant-typography').first())).toBe(`${appUrl}/api/wecom:contactsCallback?source=${SOURCE}`);
+    await screenshot(page, 'sync-01-source-form');
+    await drawer.getByRole('button', { name: 'Submit' }).click();
+    await drawer.waitFor({ state: 'hidden' });
+
+    const row = page.locator('.ant-table-row').filter({ hasText: SOURCE });
+    expect(await visibleText(row.locator('td').filter({ hasText: /^WeCom$/ }))).toBe('WeCom');
+    const [source] = await (await adminApi()).get<Source[]>('userDataSyncSources:list', { filter: JSON.stringify({ name: SOURCE }) });
+    expect(source).toMatchObject({ sourceType: 'wecom', enabled: true, options: { authenticator: NAME } });
+  });
+
+  it('runs the sync and sees the task succeed in the task list', async () => {
+    screenshotOnFailure(page, 'sync-run');
+    const row = page.locator('.ant-table-row').filter({ hasText: SOURCE });
+    await row.getByText('Sync', { exact: true }).click();
+    await page.getByText("The synchronization has started. You can click on 'Tasks' to view the synchronization status.").waitFor();
+
+    // The task runs in the background: the list is opened again until it has finished.
+    const tasks = page.locator('.ant-drawer-content').filter({ hasText: 'Batch' });
+    const status = tasks.locator('.ant-table-row').first().locator('td').nth(1);
+    await expect
+      .poll(
+        async () => {
+          if (await tasks.isVisible()) {
+            await page.keyboard.press('Escape');
+            await tasks.waitFor({ state: 'hidden' });
+          }
+          await row.getByText('Tasks', { exact: true }).click();
+          return visibleText(status);
+        },
+        { timeout: 120_000, interval: 1_000 },
+      )
+      .toBe('Success');
+    expect(await visibleText(tasks.locator('.ant-table-row').first().locator('td').nth(2))).toBe(
+      'Recipe A-contacts. Users: 4 written, 0 unchanged, 0 removed. Departments: 3 written, 0 unchanged, 0 removed.',
+    );
+    await screenshot(page, 'sync-02-task-succeeded');
+    await page.keyboard.press('Escape');
+    await tasks.waitFor({ state: 'hidden' });
+  });
+
+  it('shows the synced users and departments', async () => {
+    screenshotOnFailure(page, 'sync-users');
+    await page.goto(`${appUrl}/admin/settings/users-permissions`);
+    await page.getByText('Users', { exact: true }).first().click();
+    const users = page.locator('.ant-table-row');
+    for (const member of MEMBERS) await users.filter({ hasText: member }).first().waitFor();
+    await screenshot(page, 'sync-03-users');
+
+    await page.getByText('Departments', { exact: true }).first().click();
+    const tree = page.locator('.ant-tree');
+    await tree.getByText('Demo Corp', { exact: true }).waitFor();
+    // Expanding the root shows its children.
+    await tree.locator('.ant-tree-treenode').filter({ hasText: 'Demo Corp' }).locator('.ant-tree-switcher').first().click();
+    await tree.getByText('Engineering', { exact: true }).waitFor();
+    await tree.getByText('Sales', { exact: true }).waitFor();
+    await tree.getByText('Engineering', { exact: true }).click();
+    for (const member of ['Li Si', 'Wang Wu']) await page.locator('.ant-table-row').filter({ hasText: member }).first().waitFor();
+    await screenshot(page, 'sync-04-departments');
+  });
+
+  it('signs a synced member who never signed in in with the QR login at once', async () => {
+    const sandboxUrl = inject('sandboxUrl');
+    const { page: member } = await newVisitor(browser);
+    screenshotOnFailure(member, 'sync-qr');
+    await member.goto(`${appUrl}/signin?redirect=%2Fadmin`);
+    await member.getByRole('link', { name: 'WeCom' }).click();
+    await member.waitForURL(`${sandboxUrl}/wwlogin/sso/login?**`);
+    await member.locator('[data-userid="lisi"]').click();
+
+    await member.waitForURL(`${appUrl}/admin`);
+    expect(await sessionUser(member)).toMatchObject({ nickname: 'Li Si', phone: '13900000002' });
+    await member.waitForLoadState('networkidle');
+    await screenshot(member, 'sync-05-first-qr-login');
+  });
+});
