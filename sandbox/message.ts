@@ -8,7 +8,6 @@ import { findApp, isVisible } from './config';
 import { WeComError } from './errors';
 import { Html, avatar, html, layout } from './html';
 import { sendJson, sendPage } from './http';
-import type { SandboxCorp } from './types';
 
 export const INBOX_PATH = '/inbox/';
 const MAX_TOUSER = 1000;
@@ -131,8 +130,10 @@ export function messageSend(call: Call): Record<string, unknown> {
   const invalid: string[] = [];
   const unlicensed: string[] = [];
   const reachable: string[] = [];
+  // One pass over the corp per call, not one per userid: a 1,000-userid call in a 10,000-member corp took ~0.5 s.
+  const members = new Map(corp.members.map((m) => [m.userid.toLowerCase(), m]));
   for (const id of new Set(wanted.map((w) => w.toLowerCase()))) {
-    const member = memberOf(corp, id);
+    const member = members.get(id);
     // Userids are case-insensitive; the lists come back lowercased.
     if (!member || !isVisible(app, member.userid)) invalid.push(id);
     else if (member.licensed === false) unlicensed.push(id);
@@ -147,10 +148,6 @@ export function messageSend(call: Call): Record<string, unknown> {
     call.ctx.state.inbox.deliver({ msgid, corpId: corp.corpId, agentId: app.agentId, appName: app.name, userid, msgtype, content: delivered, at: now });
   }
   return { invaliduser: invalid.join('|'), unlicenseduser: unlicensed.join('|'), msgid };
-}
-
-function memberOf(corp: SandboxCorp, lowercased: string) {
-  return corp.members.find((m) => m.userid.toLowerCase() === lowercased);
 }
 
 /**
