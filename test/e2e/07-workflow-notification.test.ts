@@ -29,6 +29,26 @@ interface SendLog {
   message: Record<string, unknown>;
 }
 
+/**
+ * Clicks `target` until `opened` shows: the canvas answers clicks only once it has finished rendering,
+ * which on a busy machine can be after its nodes are visible.
+ */
+async function openWith(target: Locator, opened: Locator): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        if (await opened.isVisible()) return true;
+        await target.click();
+        return opened.waitFor({ timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        );
+      },
+      { timeout: 120_000, interval: 1_000 },
+    )
+    .toBe(true);
+}
+
 /** A form item of the node's drawer (an antd form: the label's title is its text). */
 const item = (drawer: Locator, label: string) => drawer.locator('.ant-form-item').filter({ has: drawer.page().locator(`label[title="${label}"]`) });
 
@@ -90,22 +110,22 @@ describe('A workflow notification node sends over WeCom (v1 client)', () => {
     await page.waitForURL('**/admin/settings/workflow/workflows/**');
 
     // The trigger: after a record is added.
-    await page.locator('.ant-tag').filter({ hasText: 'Collection event' }).click();
     const trigger = page.locator('.ant-drawer-content').filter({ hasText: 'Trigger on' });
+    await openWith(page.locator('.ant-tag').filter({ hasText: 'Collection event' }), trigger);
     await trigger.locator('.ant-select').filter({ hasText: 'Trigger on' }).click();
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: 'After record added' }).first().click();
     await trigger.getByRole('button', { name: 'Submit' }).click();
     await trigger.waitFor({ state: 'hidden' });
 
     // "+" → Notification.
-    await page.getByRole('button', { name: 'add-button' }).first().click();
     const nodes = page.locator('.ant-drawer-content').filter({ hasText: 'Add node' });
+    await openWith(page.getByRole('button', { name: 'add-button' }).first(), nodes);
     await nodes.getByText('Notification', { exact: true }).click();
     await nodes.waitFor({ state: 'hidden' });
 
     // The node: the WeCom channel, then the WeCom message form of this plugin.
-    await page.locator('.ant-tag').filter({ hasText: 'Notification' }).click();
     const node = page.locator('.ant-drawer-content').filter({ hasText: 'Ignore failure and continue workflow' });
+    await openWith(page.locator('.ant-tag').filter({ hasText: 'Notification' }), node);
     await item(node, 'Channel').locator('.ant-select').click();
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: 'WeCom (workflow)' }).click();
     const receivers = item(node, 'Receivers');
