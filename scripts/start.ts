@@ -7,6 +7,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig, SandboxConfig, startSandbox } from '../sandbox';
 import { configureDemoChannel } from './demo-channel';
+import { configureDemoSync } from './demo-sync';
 import { Api, assertPortsFree, PortBusyError, runCli, startApp } from './nocobase';
 import { appHost, linkSelf, nocobaseEnv, root } from './paths.mjs';
 
@@ -72,6 +73,8 @@ async function main() {
       console.log('Installing NocoBase (first run: about a minute, several on a busy machine)...');
       await runCli(['install', '-f'], env, logFile);
       await runCli(['pm', 'enable', 'auth-wecom'], env, logFile);
+      // Contacts sync writes departments and memberships: plugin-departments is off in a default install.
+      await runCli(['pm', 'enable', 'departments'], env, logFile);
     }
     console.log('Starting NocoBase...');
     const app = await startApp(env, logFile);
@@ -83,6 +86,7 @@ async function main() {
     });
     if (app.admin) await configureDemo(app.admin, origin);
     if (app.admin) await configureDemoChannel(app.admin);
+    if (app.admin) await configureDemoSync(app.admin, defaultConfig.corps[0].contacts?.secret ?? '');
     else console.log(`The admin's password is no longer ${env.INIT_ROOT_PASSWORD}: the demo settings were left as they are.`);
     console.log(`Ready in ${Math.round((Date.now() - started) / 1000)} s.`);
   } catch (error) {
@@ -98,6 +102,7 @@ NocoBase is running at ${origin}${open ? ` (listening on ${env.APP_HOST}: reacha
   WeCom sandbox:  ${sandbox.url}  (corp ${corp.corpId}, agent ${corp.apps[0].agentId})
   Authenticator:  "wecom" (Settings > Authentication)
   Notifications:  channel "wecom" (Settings > Notification manager); what a member received: ${sandbox.url}/inbox/zhangsan
+  Contacts sync:  source "wecom" (Settings > Users & Permissions > Synchronize), not run yet: click Sync
   Logs:           ${logFile}
 Press Ctrl-C to stop.`);
 }
