@@ -9,6 +9,7 @@ import { authorize } from './actions/authorize';
 import { checkConfig } from './actions/check-config';
 import { checkContacts } from './actions/check-contacts';
 import { enforceSingleAutoLogin } from './auto-login-rule';
+import { removeWeComLinksOfDeletedUsers } from './link-cleanup';
 import { WeComChannel } from './notification/channel';
 import { checkChannelOnSave } from './notification/channel-rule';
 import { publicOptions, WeComOptions } from './options';
@@ -86,6 +87,8 @@ export class PluginAuthWeComServer extends Plugin {
     this.app.acl.registerSnippet({ name: 'pm.user-data-sync', actions: [`${RESOURCE}:checkContacts`] });
     type Middleware = Parameters<typeof this.app.resourceManager.use>[0];
     enforceSingleAutoLogin(this.db, (key, options) => String(this.app.i18n.t(key, options as Record<string, string>)));
+    // A user deleted in bulk (without instance hooks) loses its WeCom links too, as one deleted alone does.
+    removeWeComLinksOfDeletedUsers(this.db);
     this.app.resourceManager.use(redactSecretsInLog as Middleware, { tag: 'auth-wecom-redact', before: 'acl' });
     // Write-only secrets: kept when a write leaves them empty, hidden from every answer.
     keepSecretsOnSave(this.db);

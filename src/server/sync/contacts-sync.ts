@@ -81,6 +81,8 @@ export class WeComContactsSync {
   private index?: Promise<{ phones: Map<string, number[]>; emails: Map<string, number[]> }>;
   /** user id → the userids it is linked to under this authenticator and corp, read once per batch. */
   private links?: Promise<Map<number, string[]>>;
+  /** Departments this pull wrote again because an admin had deleted them in NocoBase (their uids). */
+  private recreated = new Set<string>();
 
   constructor(
     private readonly app: Application,
@@ -111,6 +113,7 @@ export class WeComContactsSync {
 
   /** The whole address book: write what changed, remove what WeCom no longer has. */
   async pull(): Promise<SyncReport> {
+    this.recreated = new Set();
     const directory = await this.reader.readAll();
     const report = emptyReport(directory.recipe);
     const departments = departmentRecords(directory.departments);
@@ -197,7 +200,7 @@ export class WeComContactsSync {
     for (const link of links) {
       if (!this.isCurrent(link)) continue;
       await this.repo('usersAuthenticators').model.update(
-        { uuid: to, meta: { corpId: this.corpId, userid: to } },
+        { uuid: to, meta: { ...(link.get('meta') as object), corpId: this.corpId, userid: to } },
         { where: { authenticator: this.options.authenticator, uuid: from, userId: link.get('userId') } },
       );
     }
@@ -205,9 +208,16 @@ export class WeComContactsSync {
 
   private async writeDepartments(records: DepartmentRecord[], report: SyncReport) {
     const origins = new Map((await this.origins('department', records.map((r) => r.uid))).map((o) => [o.sourceUk, o]));
+    const pks = [...origins.values()].map((o) => resourcePk(o, 'departments')).filter((pk): pk is number => pk !== undefined);
+    const existing = await this.existingIds('departments', pks);
+    // Parents come first: a department whose parent is written again is written too, to find its parent.
     const changed = records.filter((r) => {
       const origin = origins.get(r.uid);
-      return !(origin && hasResource(origin, 'departments') && sameRecord(origin.metaData, r));
+      const pk = resourcePk(origin, 'departments');
+      // Deleted in NocoBase while WeCom still has it: written again (user-data-sync creates it anew).
+      if (pk !== undefined && !existing.has(pk)) this.recreated.add(r.uid);
+      const moved = r.parentUid !== undefined && this.recreated.has(r.parentUid);
+      return !(origin && pk !== undefined && existing.has(pk) && !moved && sameRecord(origin.metaData, r));
     });
     report.departments.unchanged += records.length - changed.length;
     if (!changed.length) return;
@@ -226,50 +236,99 @@ export class WeComContactsSync {
       const pk = resourcePk(origins.get(record.uid), 'users');
       if (pk !== undefined) userIds.set(record.uid, pk);
     }
-    const existing = await this.existingIds('users', [...userIds.values()]);
+    // A record may point to a user deleted in NocoBase (by an admin, or a source of the same name deleted
+    // earlier left its records behind): such a mapping counts as none.
+    const users = await this.contactsOf([...userIds.values()]);
     const links = await this.linkedUsers(records.map((r) => r.uid));
 
     const changed: UserRecord[] = [];
+    /** Removed members whose user is gone already: user-data-sync would create an empty user for them. */
+    const forgotten: UserRecord[] = [];
     const claims: { record: UserRecord; userId: number }[] = [];
-    for (const record of records) {
+    /** Members whose user the push creates. */
+    const fresh = new Set<string>();
+    const kept: { userid: string; fields: string[] }[] = [];
+    for (let record of records) {
       const origin = origins.get(record.uid);
       const userId = userIds.get(record.uid);
-      const alive = userId !== undefined && existing.has(userId);
+      const alive = userId !== undefined && users.has(userId);
       if (record.isDeleted) {
         if (!origin || origin.metaData.isDeleted) {
           report.users.unchanged += 1;
           continue;
         }
-        changed.push(record);
+        (alive ? changed : forgotten).push(record);
         report.users.removed += 1;
         continue;
       }
-      if (origin && alive && sameRecord(origin.metaData, record) && links.get(record.uid) === userId) {
-        report.users.unchanged += 1;
-        continue;
-      }
-      if (!alive) {
+      if (alive) {
+        const own = keepOwnContacts(record, users.get(userId), origin?.metaData, links.created.has(userId));
+        record = own.record;
+        const moved = record.departments?.some((d) => this.recreated.has(d.uid));
+        if (origin && sameRecord(origin.metaData, record) && links.users.get(record.uid) === userId && !moved) {
+          report.users.unchanged += 1;
+          continue;
+        }
+        if (own.kept.length) kept.push({ userid: record.uid, fields: own.kept });
+      } else {
         // New to this source (or its user was deleted in NocoBase): find the user it is, if any.
-        const match = await this.match(record, links.get(record.uid), report);
+        const match = await this.match(record, links.users.get(record.uid), report);
         if (match === 'skip') continue;
-        if (match !== undefined) {
+        if (match === undefined) fresh.add(record.uid);
+        else {
           claims.push({ record, userId: match });
           userIds.set(record.uid, match);
           (await (this.claimed as Promise<Set<number>> | undefined))?.add(match);
         }
       }
       changed.push(record);
-      if (!record.isDeleted) report.users.written += 1;
+      report.users.written += 1;
     }
-    if (!changed.length) return;
+    if (!changed.length && !forgotten.length) return;
+
+    // A user matched now keeps the email and phone it has (see keepOwnContacts).
+    if (claims.length) {
+      const matched = await this.contactsOf(claims.map((c) => c.userId));
+      for (const claim of claims) {
+        const own = keepOwnContacts(claim.record, matched.get(claim.userId), undefined, links.created.has(claim.userId));
+        changed[changed.indexOf(claim.record)] = claim.record = own.record;
+        if (own.kept.length) kept.push({ userid: claim.record.uid, fields: own.kept });
+      }
+    }
+    if (kept.length) this.log.info('wecom contacts: existing users keep their own email or phone', { source: this.sourceName, kept });
 
     await this.claim(claims, origins);
     await this.dropTakenContacts(changed, userIds);
     const wecomDepartments = await this.wecomDepartmentIds();
-    const kept = await this.handMemberships([...userIds.values()], wecomDepartments);
+    const hand = await this.handMemberships([...userIds.values()], wecomDepartments);
     await this.push('user', changed);
-    await this.restoreMemberships(kept);
-    await this.updateLinks(changed);
+    await this.forget(forgotten, origins);
+    await this.restoreMemberships(hand);
+    await this.updateLinks([...changed, ...forgotten], fresh);
+  }
+
+  /**
+   * Removed members whose user no longer exists: their records are marked removed here, without user-data-sync
+   * (its plugin-users would create an empty user for a removed record that points to no user).
+   */
+  private async forget(records: UserRecord[], origins: Map<string, OriginRecord>) {
+    if (!records.length) return;
+    const model = this.repo('userDataSyncRecords').model;
+    for (const record of records) {
+      await model.update({ metaData: record }, { where: { sourceName: this.sourceName, dataType: 'user', sourceUk: record.uid } });
+    }
+    const ids = records.map((r) => origins.get(r.uid)?.id).filter((id) => id !== undefined);
+    for (const part of chunks(ids)) await this.repo('userDataSyncRecordsResources').model.destroy({ where: { recordId: part } });
+  }
+
+  /** Phone and email of those of `ids` that exist. */
+  private async contactsOf(ids: number[]): Promise<Map<number, Contacts>> {
+    const out = new Map<number, Contacts>();
+    for (const part of chunks([...new Set(ids)])) {
+      const rows = await this.repo('users').model.findAll({ where: { id: part }, attributes: ['id', 'phone', 'email'], raw: true });
+      for (const r of rows as unknown as (Contacts & { id: number })[]) out.set(Number(r.id), { phone: r.phone, email: r.email });
+    }
+    return out;
   }
 
   /** The user this new member is: by link, then phone, then email. 'skip' when that cannot be told. */
@@ -435,7 +494,7 @@ export class WeComContactsSync {
   }
 
   /** Every synced member linked to the authenticator; links of removed members go with them. A few statements per 500 members. */
-  private async updateLinks(records: UserRecord[]) {
+  private async updateLinks(records: UserRecord[], fresh: Set<string>) {
     const authenticator = this.options.authenticator;
     const links = this.repo('usersAuthenticators').model;
     for (const part of chunks(records.filter((r) => r.isDeleted).map((r) => r.uid))) {
@@ -449,7 +508,7 @@ export class WeComContactsSync {
         if (this.isCurrent(l as unknown as Model)) current.set(l.get('uuid') as string, { userId: Number(l.get('userId')), nickname: l.get('nickname') as string });
       }
     }
-    const created = new Map<number, { authenticator: string; userId: number; uuid: string; nickname: string; meta: { corpId: string; userid: string } }>();
+    const created = new Map<number, { authenticator: string; userId: number; uuid: string; nickname: string; meta: LinkMeta }>();
     for (const record of present) {
       const userId = resourcePk(origins.get(record.uid), 'users');
       if (userId === undefined) continue;
@@ -461,24 +520,36 @@ export class WeComContactsSync {
         continue;
       }
       if (mine) await links.destroy({ where: { authenticator, uuid: record.uid, userId: mine.userId } });
-      created.set(userId, { authenticator, userId, uuid: record.uid, nickname: record.nickname ?? '', meta: { corpId: this.corpId, userid: record.uid } });
+      // `syncCreated`: WeCom's email and phone changes keep flowing into a user the sync created (keepOwnContacts).
+      const meta: LinkMeta = { corpId: this.corpId, userid: record.uid, ...(fresh.has(record.uid) ? { syncCreated: true } : {}) };
+      created.set(userId, { authenticator, userId, uuid: record.uid, nickname: record.nickname ?? '', meta });
     }
     // A user has one link per authenticator: one made under another Company ID is replaced.
     for (const part of chunks([...created.keys()])) await links.destroy({ where: { authenticator, userId: part } });
     for (const part of chunks([...created.values()])) await links.bulkCreate(part);
   }
 
-  /** userid → user, for links made under this authenticator and corp (by the login or an earlier sync). */
-  private async linkedUsers(uids: string[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
+  /**
+   * userid → user, for links made under this authenticator and corp (by the login or an earlier sync), and
+   * which of those users the sync created. A link to a user that no longer exists counts as none.
+   */
+  private async linkedUsers(uids: string[]): Promise<{ users: Map<string, number>; created: Set<number> }> {
+    const users = new Map<string, number>();
+    const created = new Set<number>();
     for (const part of chunks(uids)) {
       const links = await this.repo('usersAuthenticators').model.findAll({
         where: { authenticator: this.options.authenticator, uuid: part },
         attributes: ['userId', 'uuid', 'meta'],
       });
-      for (const l of links) if (this.isCurrent(l as unknown as Model)) out.set(l.get('uuid') as string, Number(l.get('userId')));
+      for (const l of links) {
+        if (!this.isCurrent(l as unknown as Model)) continue;
+        users.set(l.get('uuid') as string, Number(l.get('userId')));
+        if ((l.get('meta') as LinkMeta).syncCreated === true) created.add(Number(l.get('userId')));
+      }
     }
-    return out;
+    const existing = await this.existingIds('users', [...users.values()]);
+    for (const [uid, id] of users) if (!existing.has(id)) users.delete(uid);
+    return { users, created };
   }
 
   private isCurrent(link: Model): boolean {
@@ -517,6 +588,40 @@ export class WeComContactsSync {
   }
 }
 
+interface Contacts {
+  phone?: string | null;
+  email?: string | null;
+}
+
+interface LinkMeta {
+  corpId: string;
+  userid: string;
+  /** The sync created this user (WeCom's email and phone keep flowing into it). */
+  syncCreated?: boolean;
+}
+
+/**
+ * What the sync writes into an existing user: a user the sync did not create keeps the email and phone it has
+ * (the email may be how it signs in), unless the field is empty, already holds WeCom's value, or still holds
+ * what the sync last wrote (`last`: the source's record of this very user). Fields left out of a record are
+ * not written by plugin-users.
+ */
+export function keepOwnContacts(record: UserRecord, user: Contacts | undefined, last: Record<string, unknown> | undefined, syncCreated: boolean): { record: UserRecord; kept: ('email' | 'phone')[] } {
+  if (!user || syncCreated) return { record, kept: [] };
+  const out: UserRecord = { ...record };
+  const kept: ('email' | 'phone')[] = [];
+  const phone = normalizePhone(user.phone);
+  if (out.phone && phone && phone !== out.phone && phone !== normalizePhone(last?.phone as string | undefined)) {
+    delete out.phone;
+    kept.push('phone');
+  }
+  if (out.email && user.email && user.email !== out.email && user.email !== last?.email) {
+    delete out.email;
+    kept.push('email');
+  }
+  return { record: kept.length ? out : record, kept };
+}
+
 function emptyReport(recipe?: Directory['recipe']): SyncReport {
   return {
     recipe,
@@ -539,10 +644,6 @@ function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-function hasResource(origin: OriginRecord, resource: string): boolean {
-  return Boolean(origin.resources?.some((r) => r.resource === resource));
 }
 
 function resourcePk(origin: OriginRecord | undefined, resource: string): number | undefined {

@@ -1,0 +1,180 @@
+// Contacts sync against what NocoBase already has or has lost: the sign-in email and phone of users it links,
+// departments and users an admin deleted, WeCom links and sync records left behind.
+import type { Model } from '@nocobase/database';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api } from '../../scripts/nocobase';
+import { defaultConfig } from '../../sandbox';
+import { ADMIN } from '../helpers/app';
+import { CORP_ID, WecomApp, createWecomApp } from '../helpers/wecom-app';
+
+const SOURCE = 'wecom-contacts';
+const CONTACTS_SECRET = 'demo-contacts-secret-0123456789abcdef';
+
+type Row = Record<string, unknown>;
+
+describe('contacts sync and what NocoBase already has or lost', () => {
+  let w: WecomApp;
+  let sourceId: number;
+  let tasks = 0;
+  const db = () => w.t.app.db;
+  const corp = () => w.sandbox.config.corps[0];
+  const member = (userid: string) => corp().members.find((m) => m.userid === userid) as (typeof defaultConfig.corps)[0]['members'][0];
+  const user = async (filter: object) => (await db().getRepository('users').findOne({ filter: filter as never }))?.toJSON() as (Row & { id: number }) | undefined;
+  const linkOf = async (uuid: string) => (await db().getRepository('usersAuthenticators').findOne({ filter: { authenticator: 'wecom', uuid } }))?.toJSON() as Row | undefined;
+  const waitForTask = async (id: number, count: number): Promise<Row> => {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const all = (await db().getRepository('userDataSyncTasks').find({ filter: { sourceId: id }, sort: ['id'] })).map((t: Model) => t.toJSON() as Row);
+      const last = all[count - 1];
+      if (last && (last.status === 'success' || last.status === 'failed')) return last;
+      if (Date.now() > deadline) throw new Error(`sync task ${count} did not finish: ${JSON.stringify(all)}`);
+      await new Promise((resolve) => setImmediate(resolve));
+      await db().sequelize.query('SELECT 1');
+    }
+  };
+  const pull = async () => {
+    await w.admin.post(`userData:pull?name=${SOURCE}`, {});
+    tasks += 1;
+    const task = await waitForTask(sourceId, tasks);
+    expect(task.status).toBe('success');
+    return task;
+  };
+
+  beforeAll(async () => {
+    w = await createWecomApp(structuredClone(defaultConfig), {}, ['user-data-sync', 'departments']);
+    await w.addAuthenticator('wecom');
+    // The admin has Zhang San's phone: the pull links them (the phone says it is the same person).
+    await db().getRepository('users').update({ filter: { email: ADMIN.email }, values: { phone: '138 0000 0001' } });
+    // Li Si's email, another phone; Zhao Liu's phone, no email.
+    await w.admin.post('users:create', { nickname: 'Li (local)', username: 'lisi_local', email: 'lisi@demo.example', phone: '13700000002' });
+    await w.admin.post('users:create', { nickname: 'Zhao (local)', username: 'zhaoliu_local', phone: '13800000004' });
+    const created = await w.admin.post<Row>('userDataSyncSources:create', {
+      name: SOURCE,
+      sourceType: 'wecom',
+      enabled: true,
+      options: { authenticator: 'wecom', contactsSecret: CONTACTS_SECRET },
+    });
+    sourceId = Number(created.id);
+  });
+  afterAll(async () => {
+    await w?.destroy();
+  });
+
+  it('keeps the sign-in email of an existing user it links by phone: the admin still signs in with the password', async () => {
+    await pull();
+    const admin = await user({ email: ADMIN.email });
+    expect(admin).toMatchObject({ nickname: 'Zhang San' });
+    expect(await linkOf('zhangsan')).toMatchObject({ userId: admin?.id });
+    expect(await user({ email: 'zhangsan@corp.demo.example' })).toBeUndefined();
+    const signedIn = await Api.signIn(w.t.url, ADMIN.email, ADMIN.password);
+    expect(await signedIn.get<Row>('auth:check')).toMatchObject({ email: ADMIN.email });
+  });
+
+  it('keeps the phone of an existing user it links by email', async () => {
+    const li = await user({ username: 'lisi_local' });
+    expect(li).toMatchObject({ nickname: 'Li Si', email: 'lisi@demo.example', phone: '13700000002' });
+    expect(await linkOf('lisi')).toMatchObject({ userId: li?.id });
+  });
+
+  it("writes WeCom's email into an existing user's empty email, and WeCom's later changes follow it there only", async () => {
+    expect(await user({ username: 'zhaoliu_local' })).toMatchObject({ email: 'zhaoliu@demo.example' });
+    member('zhaoliu').email = 'zhaoliu.new@demo.example';
+    member('zhangsan').biz_mail = 'zhangsan.new@corp.demo.example';
+    member('lisi').mobile = '13900000012';
+    await pull();
+    expect(await user({ username: 'zhaoliu_local' })).toMatchObject({ email: 'zhaoliu.new@demo.example' });
+    expect(await user({ id: (await linkOf('zhangsan'))?.userId })).toMatchObject({ email: ADMIN.email, phone: '13800000001' });
+    expect(await user({ username: 'lisi_local' })).toMatchObject({ phone: '13700000002' });
+  });
+
+  it("lets WeCom's email changes flow into a user the sync created, even one edited in NocoBase", async () => {
+    const wang = await user({ nickname: 'Wang Wu' });
+    expect(wang).toMatchObject({ email: 'wangwu@demo.example' });
+    await db().getRepository('users').update({ filterByTk: wang?.id as number, values: { email: 'wang.personal@demo.example' } });
+    member('wangwu').email = 'wangwu.new@demo.example';
+    await pull();
+    expect(await user({ id: wang?.id })).toMatchObject({ email: 'wangwu.new@demo.example' });
+  });
+
+  it('writes nothing on a pull after those, though WeCom and NocoBase still differ on the kept fields', async () => {
+    const task = await pull();
+    expect(task.message).toContain('Users: 0 written, 4 unchanged, 0 removed.');
+  });
+
+  it('re-creates a department an admin deleted in NocoBase while WeCom still has it, with its memberships', async () => {
+    const zhao = await user({ username: 'zhaoliu_local' });
+    const sales = await db().getRepository('departments').findOne({ filter: { title: 'Sales' } });
+    // plugin-departments deletes only a department without members.
+    await db().getRepository('departmentsUsers').destroy({ filter: { departmentId: sales?.get('id') as number } });
+    await w.admin.post(`departments:destroy?filterByTk=${sales?.get('id')}`, {});
+    expect(await db().getRepository('departments').count({ filter: { title: 'Sales' } })).toBe(0);
+
+    const task = await pull();
+    expect(task.message).toContain('Departments: 1 written');
+    const again = (await db().getRepository('departments').findOne({ filter: { title: 'Sales' }, appends: ['parent'] }))?.toJSON() as Row & { id: number; parent?: Row };
+    expect(again?.parent?.title).toBe('Demo Corp');
+    expect(await db().getRepository('departmentsUsers').count({ filter: { userId: zhao?.id as number, departmentId: again.id } })).toBe(1);
+    expect(await user({ id: zhao?.id })).toMatchObject({ mainDepartmentId: again.id });
+  });
+
+  it("removes a user's WeCom links when users are deleted in bulk without instance hooks, and leaves links of other sign-in types", async () => {
+    const li = await user({ username: 'lisi_local' });
+    expect(await linkOf('lisi')).toMatchObject({ userId: li?.id });
+    await db().getRepository('usersAuthenticators').model.create({ authenticator: 'basic', userId: li?.id, uuid: 'lisi_local', meta: {} });
+    // Sequelize's bulk destroy: NocoBase's own cascade (an instance hook) does not run.
+    await db().getModel('users').destroy({ where: { id: li?.id } });
+    expect(await linkOf('lisi')).toBeUndefined();
+    expect(await db().getRepository('usersAuthenticators').count({ filter: { authenticator: 'basic', userId: li?.id as number } })).toBe(1);
+  });
+
+  it('treats a link to a user that no longer exists as no link, and matches the member by phone', async () => {
+    corp().members.push({ userid: 'qianqi', name: 'Qian Qi', mobile: '13800000077', department: [1] });
+    const qian = await w.admin.post<Row>('users:create', { nickname: 'Qian (local)', username: 'qianqi_local', phone: '13800000077' });
+    // A link left by a user deleted before this plugin removed links with their user.
+    await db().getRepository('usersAuthenticators').model.create({ authenticator: 'wecom', userId: 999999, uuid: 'qianqi', meta: { corpId: CORP_ID, userid: 'qianqi' } });
+    await pull();
+    expect(await user({ id: qian.id })).toMatchObject({ nickname: 'Qian Qi' });
+    expect(await db().getRepository('users').count({ filter: { nickname: 'Qian Qi' } })).toBe(1);
+    expect(await linkOf('qianqi')).toMatchObject({ userId: qian.id });
+  });
+
+  it('marks a member removed whose user an admin had deleted, without creating an empty user', async () => {
+    const wang = await user({ nickname: 'Wang Wu' });
+    expect(await linkOf('wangwu')).toMatchObject({ userId: wang?.id });
+    await w.admin.post(`users:destroy?filterByTk=${wang?.id}`, {});
+    // NocoBase removes the links of a user deleted by the action itself.
+    expect(await linkOf('wangwu')).toBeUndefined();
+    corp().members = corp().members.filter((m) => m.userid !== 'wangwu');
+    const before = await db().getRepository('users').count();
+    const task = await pull();
+    expect(task.message).toContain('0 written');
+    expect(task.message).toContain('1 removed');
+    expect(await db().getRepository('users').count()).toBe(before);
+    // A second pull has nothing left to remove.
+    expect((await pull()).message).toContain('0 removed');
+  });
+
+  it('a new source of the same name takes over the old records, ignoring those of deleted users and departments', async () => {
+    await w.admin.post(`userDataSyncSources:destroy?filterByTk=${sourceId}`, {});
+    const zhao = await user({ username: 'zhaoliu_local' });
+    await w.admin.post(`users:destroy?filterByTk=${zhao?.id}`, {});
+    const engineering = await db().getRepository('departments').findOne({ filter: { title: 'Engineering' } });
+    await db().getRepository('departmentsUsers').destroy({ filter: { departmentId: engineering?.get('id') as number } });
+    await w.admin.post(`departments:destroy?filterByTk=${engineering?.get('id')}`, {});
+    const usersBefore = await db().getRepository('users').count();
+
+    const created = await w.admin.post<Row>('userDataSyncSources:create', { name: SOURCE, sourceType: 'wecom', enabled: true, options: { authenticator: 'wecom', contactsSecret: CONTACTS_SECRET } });
+    sourceId = Number(created.id);
+    tasks = 0;
+    await pull();
+    // Zhao Liu's user is created again, once; the other users are the old source's, not duplicated.
+    expect(await db().getRepository('users').count()).toBe(usersBefore + 1);
+    const again = await user({ nickname: 'Zhao Liu' });
+    expect(again).toMatchObject({ phone: '13800000004', email: 'zhaoliu.new@demo.example' });
+    expect(await linkOf('zhaoliu')).toMatchObject({ userId: again?.id });
+    const departments = await db().getRepository('departments').find({ filter: { title: 'Engineering' } });
+    expect(departments).toHaveLength(1);
+    const li = await user({ nickname: 'Li Si' });
+    expect(await db().getRepository('departmentsUsers').count({ filter: { userId: li?.id as number, departmentId: departments[0].get('id') as number } })).toBe(1);
+  });
+});
