@@ -9,6 +9,7 @@ import { CORP_ID, WecomApp, createWecomApp } from '../helpers/wecom-app';
 
 const SOURCE = 'wecom-contacts';
 const CONTACTS_SECRET = 'demo-contacts-secret-0123456789abcdef';
+const CALLBACK = { callbackToken: 'cbToken123', callbackEncodingAESKey: 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR' };
 
 type Row = Record<string, unknown>;
 
@@ -52,9 +53,10 @@ describe('contacts sync and what NocoBase already has or lost', () => {
       name: SOURCE,
       sourceType: 'wecom',
       enabled: true,
-      options: { authenticator: 'wecom', contactsSecret: CONTACTS_SECRET },
+      options: { authenticator: 'wecom', contactsSecret: CONTACTS_SECRET, ...CALLBACK },
     });
     sourceId = Number(created.id);
+    corp().contacts!.callback = { url: `${w.t.url}/api/wecom:contactsCallback?source=${SOURCE}`, token: CALLBACK.callbackToken, encodingAESKey: CALLBACK.callbackEncodingAESKey };
   });
   afterAll(async () => {
     await w?.destroy();
@@ -112,6 +114,20 @@ describe('contacts sync and what NocoBase already has or lost', () => {
     const task = await pull();
     expect(task.message).toContain('Departments: 1 written');
     const again = (await db().getRepository('departments').findOne({ filter: { title: 'Sales' }, appends: ['parent'] }))?.toJSON() as Row & { id: number; parent?: Row };
+    expect(again?.parent?.title).toBe('Demo Corp');
+    expect(await db().getRepository('departmentsUsers').count({ filter: { userId: zhao?.id as number, departmentId: again.id } })).toBe(1);
+    expect(await user({ id: zhao?.id })).toMatchObject({ mainDepartmentId: again.id });
+  });
+
+  it('re-creates a department deleted in NocoBase when WeCom reports a change to it, with its members (update_party)', async () => {
+    const zhao = await user({ username: 'zhaoliu_local' });
+    const sales = await db().getRepository('departments').findOne({ filter: { title: 'Sales' } });
+    await db().getRepository('departmentsUsers').destroy({ filter: { departmentId: sales?.get('id') as number } });
+    await w.admin.post(`departments:destroy?filterByTk=${sales?.get('id')}`, {});
+
+    const report = await w.sandbox.changeContact({ changeType: 'update_party', party: { id: 3, name: 'Sales & Service' } });
+    expect(report.attempts).toEqual([{ status: 200, body: '' }]);
+    const again = (await db().getRepository('departments').findOne({ filter: { title: 'Sales & Service' }, appends: ['parent'] }))?.toJSON() as Row & { id: number; parent?: Row };
     expect(again?.parent?.title).toBe('Demo Corp');
     expect(await db().getRepository('departmentsUsers').count({ filter: { userId: zhao?.id as number, departmentId: again.id } })).toBe(1);
     expect(await user({ id: zhao?.id })).toMatchObject({ mainDepartmentId: again.id });

@@ -145,6 +145,7 @@ export class WeComContactsSync {
   /** One change_contact event: read what WeCom has now and write it. */
   async apply(event: ContactEvent): Promise<SyncReport> {
     const report = emptyReport();
+    this.recreated = new Set();
     switch (event.changeType) {
       case 'create_user':
       case 'update_user': {
@@ -174,6 +175,7 @@ export class WeComContactsSync {
           records.push({ ...(o.metaData as unknown as DepartmentRecord), sort: ranks.get(Number(o.sourceUk)) });
         }
         await this.writeDepartments(records, report);
+        await this.rejoin(report);
         break;
       }
       case 'delete_party':
@@ -181,6 +183,15 @@ export class WeComContactsSync {
         break;
     }
     return report;
+  }
+
+  /** A department written again (an admin had deleted it in NocoBase) gets its members back, as on a pull. */
+  private async rejoin(report: SyncReport) {
+    if (!this.recreated.size) return;
+    const records = (await this.origins('user'))
+      .filter((o) => !o.metaData.isDeleted && (o.metaData.departments as UserRecord['departments'])?.some((d) => this.recreated.has(d.uid)))
+      .map((o) => o.metaData as unknown as UserRecord);
+    if (records.length) await this.writeUsers(records, report);
   }
 
   private async removeDepartment(id: number, report: SyncReport) {
