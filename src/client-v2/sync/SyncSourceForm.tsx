@@ -3,18 +3,13 @@
 // saved ones, so an empty secret field keeps the saved secret (docs/architecture.md, write-only secrets).
 import { useApp } from '@nocobase/client-v2';
 import { Form, Input, Select, Typography } from 'antd';
-import { useEffect, useState } from 'react';
-import { AUTH_TYPE } from '../../constants';
+import { useState } from 'react';
 import { hasSavedSecret, SAVED_SECRETS } from '../../shared/secrets';
 import { useT } from '../../client/locale';
 import { CheckConfigView } from '../../client/settings/CheckConfigView';
 import { CHECK_CONTACTS_ACTION, contactsCallbackUrl } from '../../client/sync/contacts';
+import { useWecomAuthenticatorChoices } from '../authenticator-choices';
 import { chosen } from '../rules';
-
-interface AuthenticatorRow {
-  name: string;
-  title?: string;
-}
 
 function Secret({ path, label, extra, saved }: { path: string; label: string; extra: string; saved: boolean }) {
   const t = useT();
@@ -40,19 +35,7 @@ export default function SyncSourceForm() {
     const read = form.getFieldValue(['options', SAVED_SECRETS]);
     return Array.isArray(read) && read.length ? (form.getFieldValue('name') as string | undefined) : undefined;
   });
-  const [choices, setChoices] = useState<{ label: string; value: string }[]>();
-
-  useEffect(() => {
-    let mounted = true;
-    const filter = encodeURIComponent(JSON.stringify({ authType: AUTH_TYPE }));
-    app.apiClient
-      .request<{ data: AuthenticatorRow[] }>({ url: `authenticators:list?paginate=false&filter=${filter}` })
-      .then(({ data }) => mounted && setChoices(data.data.map((row) => ({ label: row.title || row.name, value: row.name }))))
-      .catch(() => mounted && setChoices([]));
-    return () => {
-      mounted = false;
-    };
-  }, [app]);
+  const choices = useWecomAuthenticatorChoices(false);
 
   const saved = (path: string) => hasSavedSecret(options, path);
   return (

@@ -1,0 +1,32 @@
+// The WeCom authenticators an admin may pick in the `/v/` channel and sync source drawers.
+import { useApp } from '@nocobase/client-v2';
+import { useEffect, useState } from 'react';
+import { AUTH_TYPE } from '../constants';
+
+interface AuthenticatorRow {
+  name: string;
+  title?: string;
+}
+
+export interface Choice {
+  label: string;
+  value: string;
+}
+
+/** undefined while loading; `enabledOnly` for a channel (it cannot send as a disabled one). */
+export function useWecomAuthenticatorChoices(enabledOnly: boolean): Choice[] | undefined {
+  const app = useApp();
+  const [choices, setChoices] = useState<Choice[]>();
+  useEffect(() => {
+    let mounted = true;
+    const filter = encodeURIComponent(JSON.stringify(enabledOnly ? { authType: AUTH_TYPE, enabled: true } : { authType: AUTH_TYPE }));
+    app.apiClient
+      .request<{ data: AuthenticatorRow[] }>({ url: `authenticators:list?paginate=false&filter=${filter}` })
+      .then(({ data }) => mounted && setChoices(data.data.map((row) => ({ label: row.title || row.name, value: row.name }))))
+      .catch(() => mounted && setChoices([]));
+    return () => {
+      mounted = false;
+    };
+  }, [app, enabledOnly]);
+  return choices;
+}
