@@ -7,7 +7,7 @@ import { Gateway } from '@nocobase/server';
 import type { ServerResponse } from 'node:http';
 import { CALLBACK_ROUTE } from '../constants';
 import { isCallbackPagePath } from '../shared/app-path';
-import { publicPath } from './actions/authorize';
+import { publicPath } from './public-path';
 
 /** A code and a state are in the URL: no cache may keep the page, no Referer may carry it away. */
 function callbackPageHeaders(req: { url?: string }, res: ServerResponse): false {

@@ -8,6 +8,7 @@ import { callbackPagePath } from '../../shared/app-path';
 import { safeRedirectPath } from '../../shared/redirect';
 import { localize, LoginError, reasons } from '../errors';
 import { PluginAuthWeComServer, wecomBaseUrls } from '../plugin';
+import { publicPath } from '../public-path';
 import { clientAddress } from '../rate-limit';
 import { inClientAuthorizeUrl, isWecomClient, webLoginUrl } from '../wecom/urls';
 import { WeComAuth } from '../wecom-auth';
@@ -93,11 +94,6 @@ export function callbackPath(client: unknown, app?: string): string {
 export async function pathAppOf(ctx: Context): Promise<string | undefined> {
   const name: string = ctx.app.name;
   return (await resolveSubAppSegment(ctx.req, name)) ? name : undefined;
-}
-
-/** APP_PUBLIC_PATH with one trailing slash: `/`, `/nocobase/`. */
-export function publicPath(): string {
-  return `${(process.env.APP_PUBLIC_PATH || '/').replace(/\/+$/, '')}/`;
 }
 
 /**

@@ -5,7 +5,7 @@ import { getModernClientPrefix, resolveSubAppSegment } from '@nocobase/plugin-au
 import { BaseNotificationChannel } from '@nocobase/plugin-notification-manager';
 import { Application } from '@nocobase/server';
 import type { IncomingMessage } from 'node:http';
-import { publicPath } from '../actions/authorize';
+import { publicPath } from '../public-path';
 import { NAMESPACE } from '../../constants';
 import { localize, LoginError, Reason, reasonFromWecom } from '../errors';
 import { PluginAuthWeComServer } from '../plugin';
