@@ -78,6 +78,50 @@ describe('contacts sync: check configuration', () => {
     });
   });
 
+  it('refuses a {{$env.X}} authenticator without rendering it: neither the answer nor the log holds the value', async () => {
+    const value = 'db-password-Zq81xvK3';
+    await w.admin.post('environmentVariables:create', { name: 'WECOM_CHECK_DB_PASSWORD', type: 'secret', value });
+    const { result, calls } = await callsDuring(w.sandbox, () => check({ options: options({ authenticator: '{{$env.WECOM_CHECK_DB_PASSWORD}}' }) }));
+    expect(result).toEqual({
+      ok: false,
+      code: 'WECOM_CONFIG',
+      field: 'authenticator',
+      message: 'The authenticator is chosen by its name, which cannot be a variable. Choose a WeCom authenticator.',
+    });
+    expect(calls).toEqual({});
+    expect(await check({ options: options({ authenticator: '{{ $env.WECOM_CHECK_DB_PASSWORD }}' }) }, { 'x-locale': 'zh-CN' })).toMatchObject({
+      message: '认证器按名称选择，名称不能是变量。请选择一个企业微信认证器。',
+    });
+    // The log is written asynchronously: wait until the refusal is in it.
+    await expect.poll(() => w.t.logs(), { timeout: 20_000 }).toMatch(/wecom contacts check failed[^\n]*cannot be a variable/);
+    // (The value is in the log line of NocoBase's own environmentVariables:create, which is not this plugin's.)
+    const lines = w.t.logs().split('\n').filter((line) => !line.includes('environmentVariables'));
+    expect(lines.filter((line) => line.includes(value))).toEqual([]);
+  });
+
+  it('reads an answer of more than 1 MiB, as the pull does (user/simplelist of a large department)', async () => {
+    // 64 Chinese characters, the longest name WeCom takes: 192 bytes each in UTF-8.
+    const name = (n: number) => `仓储物流中心夜班拣货员`.repeat(6).slice(0, 60) + String(n).padStart(4, '0');
+    const result = await withCorp(
+      () => {
+        corp().apps[0].visibleTo = 'all';
+        for (let i = 0; i < 5000; i++) corp().members.push({ userid: `picker${String(i).padStart(4, '0')}`, name: name(i), department: [2] });
+      },
+      async () => {
+        const token = (await (await fetch(`${w.sandbox.url}/cgi-bin/gettoken?corpid=${corp().corpId}&corpsecret=${SECRET}`)).json()) as { access_token: string };
+        const body = await (await fetch(`${w.sandbox.url}/cgi-bin/user/simplelist?access_token=${token.access_token}&department_id=2`)).text();
+        // What the test is about: more than the WeCom client's default 1 MiB.
+        expect(Buffer.byteLength(body)).toBeGreaterThan(1024 * 1024);
+        return check({ options: options({ contactsSecret: '' }) });
+      },
+    );
+    expect(result).toEqual({
+      ok: true,
+      message:
+        'WeCom lets this source read 3 departments and 5009 members. WeCom gives the app (created after 2022-06-20) no mobile numbers or emails: members are matched to existing users only by their link to the authenticator.',
+    });
+  });
+
   it('names a disabled authenticator, without calling WeCom', async () => {
     const { result, calls } = await callsDuring(w.sandbox, () => check({ options: options({ authenticator: 'off' }) }));
     expect(result).toEqual({

@@ -193,4 +193,20 @@ describe('contacts sync and what NocoBase already has or lost', () => {
     const li = await user({ nickname: 'Li Si' });
     expect(await db().getRepository('departmentsUsers').count({ filter: { userId: li?.id as number, departmentId: departments[0].get('id') as number } })).toBe(1);
   });
+
+  it("keeps an existing user's phone that is no mainland number (an extension, a short internal number), across pulls", async () => {
+    corp().members.push(
+      { userid: 'sunba', name: 'Sun Ba', mobile: '13800000088', email: 'sunba@demo.example', department: [1] },
+      { userid: 'zhoujiu', name: 'Zhou Jiu', mobile: '13800000099', email: 'zhoujiu@demo.example', department: [1] },
+    );
+    const sun = await w.admin.post<Row>('users:create', { nickname: 'Sun (local)', username: 'sunba_local', email: 'sunba@demo.example', phone: '+1 555 0100 ext 7' });
+    const zhou = await w.admin.post<Row>('users:create', { nickname: 'Zhou (local)', username: 'zhoujiu_local', email: 'zhoujiu@demo.example', phone: '8021' });
+    await pull();
+    expect(await user({ id: sun.id })).toMatchObject({ nickname: 'Sun Ba', phone: '+1 555 0100 ext 7' });
+    expect(await user({ id: zhou.id })).toMatchObject({ nickname: 'Zhou Jiu', phone: '8021' });
+    expect(await linkOf('zhoujiu')).toMatchObject({ userId: zhou.id });
+    await pull();
+    expect(await user({ id: sun.id })).toMatchObject({ phone: '+1 555 0100 ext 7' });
+    expect(await user({ id: zhou.id })).toMatchObject({ phone: '8021' });
+  });
 });

@@ -189,6 +189,27 @@ describe('contacts sync (pull)', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('fails the pull of a source whose authenticator is a {{$env.X}}, without the value in the task message or the log', async () => {
+    const value = 'db-password-Pu77aRq9';
+    await w.admin.post('environmentVariables:create', { name: 'WECOM_PULL_DB_PASSWORD', type: 'secret', value });
+    const before = await snapshot();
+    const created = await w.admin.post<Row>('userDataSyncSources:create', {
+      name: 'bad-env',
+      sourceType: 'wecom',
+      enabled: true,
+      options: { authenticator: '{{$env.WECOM_PULL_DB_PASSWORD}}', contactsSecret: CONTACTS_SECRET },
+    });
+    await w.admin.post('userData:pull?name=bad-env', {});
+    const task = await waitForTask(w, Number(created.id), 1);
+    expect(task.status).toBe('failed');
+    expect(task.message).toBe('The authenticator is chosen by its name, which cannot be a variable. Choose a WeCom authenticator.');
+    expect(await snapshot()).toEqual(before);
+    // (The value is in the log line of NocoBase's own environmentVariables:create, which is not this plugin's.)
+    await expect.poll(() => w.t.logs(), { timeout: 20_000 }).toContain('cannot be a variable');
+    const lines = w.t.logs().split('\n').filter((line) => !line.includes('environmentVariables'));
+    expect(lines.filter((line) => line.includes(value))).toEqual([]);
+  });
+
   it("names the problem in the language of the admin who started the pull", async () => {
     const created = await w.admin.post<Row>('userDataSyncSources:create', { name: 'bad-zh', sourceType: 'wecom', enabled: true, options: { authenticator: 'nope' } });
     await w.admin.post('userData:pull?name=bad-zh', {}, { 'x-locale': 'zh-CN' });

@@ -8,8 +8,8 @@ import { localize, LoginError, reasonFromWecom } from '../errors';
 import { parseOptions } from '../options';
 import { PluginAuthWeComServer } from '../plugin';
 import { describeFailure, SOURCE_TYPE } from '../sync/contacts-sync';
-import { parseSyncOptions, SYNC_SECRET_PATHS, SyncConfigError } from '../sync/options';
-import { ContactsCaller } from '../wecom/contacts';
+import { parseSyncOptions, renderSyncOptions, SYNC_SECRET_PATHS, SyncConfigError } from '../sync/options';
+import { CONTACTS_MAX_BODY_BYTES, ContactsCaller } from '../wecom/contacts';
 import { ContactsProbe, ContactsProbeError, probeContacts, secretKind } from '../wecom/contacts-check';
 import { WecomApiError } from '../wecom/errors';
 
@@ -55,7 +55,7 @@ export async function checkContacts(ctx: Context, next: Next) {
         }
       }
     }
-    const sync = parseSyncOptions(ctx.app.environment.renderJsonTemplate(raw));
+    const sync = parseSyncOptions(renderSyncOptions(ctx.app.environment, raw));
 
     const authenticator = await ctx.db.getRepository('authenticators').findOne({ filter: { name: sync.authenticator } });
     const authName = { name: sync.authenticator };
@@ -64,7 +64,8 @@ export async function checkContacts(ctx: Context, next: Next) {
     if (!authenticator.get('enabled')) throw new CheckFailure('authenticator', 'The authenticator "{{name}}" is disabled. Enable it under Settings → Authentication, or choose another.', authName);
     const auth = parseOptions(ctx.app.environment.renderJsonTemplate(authenticator.get('options') ?? {}));
 
-    const appClient = plugin.newClient(auth);
+    const limits = { maxBodyBytes: CONTACTS_MAX_BODY_BYTES };
+    const appClient = plugin.newClient(auth, limits);
     await tagged('app', appClient.fetchFreshToken());
     const app = caller('app', appClient);
     const appKind = await secretKind(app, auth.agentId);
@@ -74,7 +75,7 @@ export async function checkContacts(ctx: Context, next: Next) {
     }
     let contacts: ContactsCaller | undefined;
     if (sync.contactsSecret) {
-      const contactsClient = plugin.newClient({ corpId: auth.corpId, agentId: 'contacts', corpSecret: sync.contactsSecret });
+      const contactsClient = plugin.newClient({ corpId: auth.corpId, agentId: 'contacts', corpSecret: sync.contactsSecret }, limits);
       await tagged('contacts', contactsClient.fetchFreshToken());
       contacts = caller('contacts', contactsClient);
       if ((await secretKind(contacts, auth.agentId)) !== 'contacts') {

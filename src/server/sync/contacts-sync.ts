@@ -17,7 +17,7 @@ import { CONTACTS_MAX_BODY_BYTES, ContactsReader, Directory, WecomMember } from 
 import { WecomClient } from '../wecom/client';
 import { WecomApiError } from '../wecom/errors';
 import { departmentRecord, departmentRecords, DepartmentRecord, sameRecord, siblingRanks, userRecord, UserRecord } from './records';
-import { parseSyncOptions, SyncConfigError, SyncOptions } from './options';
+import { parseSyncOptions, renderSyncOptions, SyncConfigError, SyncOptions } from './options';
 
 
 const EMPTY_READ =
@@ -62,9 +62,9 @@ export interface Logger {
 /** `limits`: what the address book needs of the client (a larger body: user/list answers a whole department). */
 export type ClientFactory = (options: Pick<WeComOptions, 'corpId' | 'agentId' | 'corpSecret'>, limits?: { maxBodyBytes?: number }) => WecomClient;
 
-/** Options with `{{$env.X}}` resolved, the authenticator found and checked. */
+/** Options with `{{$env.X}}` resolved (not in the authenticator's name), the authenticator found and checked. */
 export async function resolveSource(app: Application, rawOptions: unknown): Promise<{ options: SyncOptions; auth: WeComOptions }> {
-  const options = parseSyncOptions(app.environment.renderJsonTemplate(rawOptions ?? {}));
+  const options = parseSyncOptions(renderSyncOptions(app.environment, rawOptions));
   const authenticator = await app.db.getRepository('authenticators').findOne({ filter: { name: options.authenticator } });
   if (!authenticator || authenticator.get('authType') !== 'WeCom') {
     throw new SyncConfigError('authenticator', 'There is no WeCom authenticator named "{{name}}".', { name: options.authenticator });
@@ -621,8 +621,10 @@ export function keepOwnContacts(record: UserRecord, user: Contacts | undefined, 
   if (!user || syncCreated) return { record, kept: [] };
   const out: UserRecord = { ...record };
   const kept: ('email' | 'phone')[] = [];
-  const phone = normalizePhone(user.phone);
-  if (out.phone && phone && phone !== out.phone && phone !== normalizePhone(last?.phone as string | undefined)) {
+  // Emptiness on the raw value: a phone normalizePhone cannot read (`+1 555 0100 ext 7`, `8021`) is still the user's.
+  const phone = typeof user.phone === 'string' ? user.phone.trim() : '';
+  const comparable = (value: unknown) => (typeof value === 'string' ? normalizePhone(value) ?? value.trim() : undefined);
+  if (out.phone && phone && comparable(phone) !== comparable(out.phone) && comparable(phone) !== comparable(last?.phone)) {
     delete out.phone;
     kept.push('phone');
   }

@@ -38,11 +38,20 @@ function optional(raw: Raw, field: string, pattern: RegExp, label: string): stri
   return value.trim();
 }
 
+/** `{{$env.X}}` resolved in every option but `authenticator`, which is a name, not a secret. */
+export function renderSyncOptions(environment: { renderJsonTemplate(template: unknown, options?: { omit?: string[] }): unknown }, raw: unknown): unknown {
+  return environment.renderJsonTemplate(raw ?? {}, { omit: ['authenticator'] });
+}
+
 export function parseSyncOptions(input: unknown): SyncOptions {
   const raw: Raw = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Raw) : {};
   const authenticator = raw.authenticator;
   if (typeof authenticator !== 'string' || !authenticator.trim()) {
     throw new SyncConfigError('authenticator', 'No WeCom authenticator is chosen for this sync source.');
+  }
+  // A name, never rendered (renderSyncOptions): a `{{$env.X}}` here would name a secret in the answer.
+  if (authenticator.includes('{{')) {
+    throw new SyncConfigError('authenticator', 'The authenticator is chosen by its name, which cannot be a variable. Choose a WeCom authenticator.');
   }
   const options: SyncOptions = {
     authenticator: authenticator.trim(),
