@@ -4,7 +4,8 @@
 // - A pull claims the source's pull lease and fails at once when another pull holds it (on any instance):
 //   reading the whole address book twice in a row is what the second pull would do.
 // - A pull and each callback's change then take the writer lease in turn: a change waits for a running pull
-//   (it is one change WeCom sends once and must not be lost).
+//   as long as it runs (it is one change WeCom sends once and must not be lost; a pull of a large corp can
+//   take over an hour). No deadline: a holder that dies stops renewing and loses the lease after LEASE_MS.
 import type { Cache } from '@nocobase/cache';
 import { randomBytes } from 'node:crypto';
 import { redisClientOf } from '../shared-cache';
@@ -12,8 +13,6 @@ import { redisClientOf } from '../shared-cache';
 /** A holder that stops renewing (its process died) loses the lease after this long. */
 const LEASE_MS = 2 * 60_000;
 const RENEW_EVERY_MS = 20_000;
-/** How long a change (or a pull) waits for the writers ahead of it: longer than a pull of a large corp. */
-const WAIT_MS = 30 * 60_000;
 const POLL_MIN_MS = 50;
 const POLL_MAX_MS = 1000;
 const REDIS_TIMEOUT_MS = 5000;
@@ -31,14 +30,6 @@ export class LeaseStoreUnavailable extends Error {
   constructor() {
     super('The shared cache (Redis) cannot be reached.');
     this.name = 'LeaseStoreUnavailable';
-  }
-}
-
-/** The writer lease was not free within WAIT_MS. */
-export class SourceBusy extends Error {
-  constructor(readonly holder?: Holder) {
-    super('The sync source stayed busy for too long.');
-    this.name = 'SourceBusy';
   }
 }
 
@@ -82,12 +73,14 @@ class RedisLeases implements LeaseStore {
   constructor(
     private readonly client: RedisLike,
     private readonly cache: Cache,
+    private readonly leaseMs: number,
+    private readonly timeoutMs: number,
   ) {}
 
   async take(key: string, holder: Holder): Promise<Holder | undefined> {
     const full = this.cache.key(key);
     for (;;) {
-      if ((await this.run(() => this.client.set(full, JSON.stringify(holder), { NX: true, PX: LEASE_MS }))) === 'OK') return undefined;
+      if ((await this.set(full, holder)) === 'OK') return undefined;
       const current = parse(await this.run(() => this.client.get(full)));
       if (current) return current;
       // Released between the two calls (or unreadable): try again.
@@ -96,11 +89,24 @@ class RedisLeases implements LeaseStore {
   }
 
   async renew(key: string, holder: Holder): Promise<boolean> {
-    return Number(await this.run(() => this.client.eval(RENEW, { keys: [this.cache.key(key)], arguments: [JSON.stringify(holder), String(LEASE_MS)] }))) === 1;
+    return Number(await this.run(() => this.client.eval(RENEW, { keys: [this.cache.key(key)], arguments: [JSON.stringify(holder), String(this.leaseMs)] }))) === 1;
   }
 
   async release(key: string, holder: Holder): Promise<void> {
     await this.run(() => this.client.eval(RELEASE, { keys: [this.cache.key(key)], arguments: [JSON.stringify(holder)] }));
+  }
+
+  /** SET NX PX. A reply later than the timeout may still be 'OK': the lease is then given back once it lands. */
+  private async set(full: string, holder: Holder): Promise<string | null> {
+    let setting: Promise<string | null> | undefined;
+    try {
+      return await this.run(() => (setting = this.client.set(full, JSON.stringify(holder), { NX: true, PX: this.leaseMs })));
+    } catch (error) {
+      setting
+        ?.then((reply) => (reply === 'OK' ? this.client.eval(RELEASE, { keys: [full], arguments: [JSON.stringify(holder)] }) : undefined))
+        .catch(() => undefined);
+      throw error;
+    }
   }
 
   /** node-redis queues commands while disconnected, without end: fail instead, as the sign-in does. */
@@ -108,7 +114,7 @@ class RedisLeases implements LeaseStore {
     if (this.client.isReady === false) throw new LeaseStoreUnavailable();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new LeaseStoreUnavailable()), REDIS_TIMEOUT_MS);
+      timer = setTimeout(() => reject(new LeaseStoreUnavailable()), this.timeoutMs);
     });
     try {
       return await Promise.race([operation(), timeout]);
@@ -122,17 +128,19 @@ class RedisLeases implements LeaseStore {
 class LocalLeases implements LeaseStore {
   private readonly leases = new Map<string, { holder: Holder; until: number }>();
 
+  constructor(private readonly leaseMs: number) {}
+
   async take(key: string, holder: Holder): Promise<Holder | undefined> {
     const current = this.leases.get(key);
     if (current && current.until > Date.now()) return current.holder;
-    this.leases.set(key, { holder, until: Date.now() + LEASE_MS });
+    this.leases.set(key, { holder, until: Date.now() + this.leaseMs });
     return undefined;
   }
 
   async renew(key: string, holder: Holder): Promise<boolean> {
     const current = this.leases.get(key);
     if (current?.holder.id !== holder.id) return false;
-    current.until = Date.now() + LEASE_MS;
+    current.until = Date.now() + this.leaseMs;
     return true;
   }
 
@@ -164,7 +172,11 @@ function sleep(ms: number): Promise<void> {
 export interface ExclusiveOptions {
   /** NocoBase's cache shared by the instances (the plugin's, one per app). */
   cache: Cache;
-  log?: { warn(message: string, meta?: Record<string, unknown>): void };
+  log?: { warn(message: string, meta?: Record<string, unknown>): void; error(message: string, meta?: Record<string, unknown>): void };
+  /** Tests only: the lease's length, how often its holder renews it, how long a Redis call may take. */
+  leaseMs?: number;
+  renewEveryMs?: number;
+  redisTimeoutMs?: number;
 }
 
 /** Source-level exclusion for the pull and the callback (see the file's head). */
@@ -177,8 +189,8 @@ export class SourceExclusion {
     const client = redisClientOf(options.cache.store) as unknown as Partial<RedisLike> | undefined;
     this.store =
       client && typeof client.set === 'function' && typeof client.eval === 'function' && typeof client.get === 'function'
-        ? new RedisLeases(client as RedisLike, options.cache)
-        : new LocalLeases();
+        ? new RedisLeases(client as RedisLike, options.cache, options.leaseMs ?? LEASE_MS, options.redisTimeoutMs ?? REDIS_TIMEOUT_MS)
+        : new LocalLeases(options.leaseMs ?? LEASE_MS);
   }
 
   /** Runs a pull, or throws PullAlreadyRunning at once when one of this source runs anywhere. */
@@ -205,12 +217,10 @@ export class SourceExclusion {
     const key = `contacts-writer:${source}`;
     return inTurn(this.queues, key, async () => {
       const holder = this.holder(kind);
-      const deadline = Date.now() + WAIT_MS;
       let wait = POLL_MIN_MS;
       for (;;) {
         const current = await this.store.take(key, holder);
         if (!current) break;
-        if (Date.now() > deadline) throw new SourceBusy(current);
         await sleep(wait + Math.floor(Math.random() * POLL_MIN_MS));
         wait = Math.min(wait * 2, POLL_MAX_MS);
       }
@@ -238,14 +248,42 @@ export class SourceExclusion {
   }
 
   private keepAlive(key: string, holder: Holder, source: string): () => void {
+    let stopped = false;
     const timer = setInterval(() => {
       this.store.renew(key, holder).then(
-        (held) => held || this.options.log?.warn('wecom contacts sync lost its lease', { source, key }),
+        async (held) => {
+          if (!held && !stopped) await this.retake(key, holder, source, () => stopped);
+        },
         (error: Error) => this.options.log?.warn('wecom contacts sync could not renew its lease', { source, key, message: error.message }),
       );
-    }, RENEW_EVERY_MS);
+    }, this.options.renewEveryMs ?? RENEW_EVERY_MS);
     timer.unref?.();
-    return () => clearInterval(timer);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }
+
+  /** The lease expired under its holder (e.g. Redis restarted without its data): take it again if it is free. */
+  private async retake(key: string, holder: Holder, source: string, stopped: () => boolean): Promise<void> {
+    try {
+      const other = await this.store.take(key, holder);
+      // The work ended (and released) while this was under way: give back what was just taken.
+      if (!other && stopped()) await this.release(key, holder, source);
+      else if (!other) this.options.log?.warn('wecom contacts sync lost its lease and took it again', { source, key, kind: holder.kind });
+      else {
+        this.options.log?.error('wecom contacts sync lost its lease to another writer: both may now write this source', {
+          source,
+          key,
+          kind: holder.kind,
+          since: holder.since,
+          other: other.kind,
+          otherSince: other.since,
+        });
+      }
+    } catch (error) {
+      this.options.log?.warn('wecom contacts sync lost its lease and could not take it again', { source, key, message: (error as Error).message });
+    }
   }
 }
 
