@@ -294,6 +294,19 @@ describe('WeCom notification channel', () => {
       expect(channels.map((c) => c.name).sort()).toEqual(['acceptance', 'other-agent', 'wecom']);
     });
 
+    it('refuses a {{$env.X}} authenticator without rendering it: the refusal does not hold the value', async () => {
+      const value = 'db-password-Hq27wLm4';
+      await w.admin.post('environmentVariables:create', { name: 'WECOM_CHANNEL_DB_PASSWORD', type: 'secret', value });
+      const refusal = await createChannel('variable', '{{$env.WECOM_CHANNEL_DB_PASSWORD}}').then(
+        () => 'saved',
+        (error: Error) => error.message,
+      );
+      expect(refusal).toContain('The authenticator is chosen by its name, which cannot be a variable. Choose a WeCom authenticator.');
+      expect(refusal).not.toContain(value);
+      const channels = await w.admin.get<{ name: string }[]>('notificationChannels:list', { filter: JSON.stringify({ name: 'variable' }) });
+      expect(channels).toEqual([]);
+    });
+
     it('tells in the log when the authenticator was disabled after the channel was saved', async () => {
       await w.addAuthenticator('later-disabled');
       await createChannel('later', 'later-disabled');

@@ -17,6 +17,9 @@ export async function channelAuthenticator(app: Application, name: unknown): Pro
   if (typeof name !== 'string' || !name.trim()) {
     throw new LoginError(reasons.config('authenticator', 'Choose the WeCom authenticator this channel sends as.'));
   }
+  if (name.includes('{{')) {
+    throw new LoginError(reasons.config('authenticator', 'The authenticator is chosen by its name, which cannot be a variable. Choose a WeCom authenticator.'));
+  }
   const record = await app.db.getRepository('authenticators').findOne({ filter: { name } });
   if (!record || !record.get('enabled')) {
     throw new LoginError(reasons.config('authenticator', 'The WeCom authenticator "{{name}}" does not exist or is disabled.', { name }));

@@ -19,7 +19,8 @@ export async function checkChannelOnSave(ctx: Context, next: Next) {
   if (merged.notificationType !== CHANNEL_TYPE) return next();
   const options = (merged.options ?? {}) as Raw;
   try {
-    await channelAuthenticator(ctx.app, ctx.app.environment.renderJsonTemplate(options).authenticator);
+    // A name, never rendered: `{{$env.X}}` here would put a secret variable's value into the refusal.
+    await channelAuthenticator(ctx.app, options.authenticator);
   } catch (error) {
     if (!(error instanceof LoginError)) throw error;
     ctx.throw(400, localize((key, opts) => ctx.t(key, { ...opts, interpolation: { escapeValue: false } }), error.reason));
