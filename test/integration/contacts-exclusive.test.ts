@@ -10,6 +10,8 @@ const TOKEN = 'cbToken123';
 const AES_KEY = 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR';
 /** The first pull's department/list answers this late: it is running while the test starts another. */
 const HOLD_MS = 30_000;
+/** WeCom calls of this suite's app give up after this: well past HOLD_MS. */
+const WECOM_TIMEOUT_MS = '90000';
 const RUNNING = /^A pull of this source is already running; started at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\.$/;
 
 type Row = Record<string, unknown>;
@@ -39,7 +41,7 @@ describe('contacts sync: one pull at a time', () => {
   };
 
   beforeAll(async () => {
-    w = await createWecomApp(testConfig(), {}, ['user-data-sync', 'departments']);
+    w = await createWecomApp(testConfig(), { WECOM_TIMEOUT_MS }, ['user-data-sync', 'departments']);
     await w.addAuthenticator('wecom');
     const created = await w.admin.post<Row>('userDataSyncSources:create', {
       name: SOURCE,
