@@ -184,7 +184,8 @@ describe('WeCom notification channel', () => {
     const lookups: string[] = [];
     w.t.app.db.sequelize.addHook('afterQuery', 'link-lookups', (_options, query) => {
       const sql = String((query as unknown as { sql?: string }).sql);
-      if (/FROM `usersAuthenticators`.* IN \(/.test(sql)) lookups.push(sql);
+      // `usersAuthenticators` on SQLite, "public"."usersAuthenticators" or "usersAuthenticators" on PostgreSQL.
+      if (/FROM\s+\S*usersAuthenticators\S*\s[\s\S]* IN \(/.test(sql)) lookups.push(sql);
     });
     try {
       const { result: log, calls } = await callsDuring(w.sandbox, () => send({ message: { msgtype: 'text', content: 'all hands' }, receivers: { type: 'userId', value: ids } }));
