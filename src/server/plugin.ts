@@ -12,6 +12,7 @@ import { enforceSingleAutoLogin } from './auto-login-rule';
 import { removeWeComLinksOfDeletedUsers } from './link-cleanup';
 import { WeComChannel } from './notification/channel';
 import { checkChannelOnSave } from './notification/channel-rule';
+import { checkSyncSourceOnSave } from './sync/source-rule';
 import { publicOptions, WeComOptions } from './options';
 import { redactSecretsInLog } from './redact';
 import { hideSecretsInResponses, keepSecretsOnSave } from './secrets';
@@ -93,6 +94,10 @@ export class PluginAuthWeComServer extends Plugin {
     // Write-only secrets: kept when a write leaves them empty, hidden from every answer.
     keepSecretsOnSave(this.db);
     this.app.resourceManager.use(hideSecretsInResponses as Middleware, { tag: 'auth-wecom-secrets', before: 'acl' });
+    // A `wecom` sync source is saved only with options a pull can use.
+    if (this.app.pm.get('user-data-sync')) {
+      this.app.resourceManager.use(checkSyncSourceOnSave as Middleware, { tag: 'auth-wecom-sync-source', after: 'acl' });
+    }
 
     // The notification channel, when NocoBase's notification manager is enabled.
     const notifications = this.app.pm.get('notification-manager') as PluginNotificationManagerServer | undefined;

@@ -48,6 +48,8 @@ export async function startCluster(
   configure: (admin: Api, origin: string, sql: (statement: string) => string) => Promise<void>,
   /** More NocoBase plugins to enable (by name) before the instances start, e.g. `departments`. */
   plugins: string[] = [],
+  /** More environment of both instances. */
+  env: Record<string, string> = {},
 ): Promise<Cluster> {
   linkSelf();
   const dir = join(root, '.test-tmp', `cluster-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -83,6 +85,7 @@ export async function startCluster(
           WECOM_OAUTH_BASE_URL: sandbox.url,
           WECOM_LOGIN_BASE_URL: sandbox.url,
           WECOM_TIMEOUT_MS: '5000',
+          ...env,
           LOGGER_LEVEL: 'info',
         },
       });

@@ -5,7 +5,7 @@ import { Cache, CacheManager } from '@nocobase/cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis, startRedis } from '../../scripts/cluster/services';
 import { redisClientOf } from '../../src/server/shared-cache';
-import { LeaseStoreUnavailable, SourceExclusion } from '../../src/server/sync/exclusive';
+import { LeaseLost, LeaseStoreUnavailable, SourceExclusion } from '../../src/server/sync/exclusive';
 
 interface RawRedis {
   get(key: string): Promise<string | null>;
@@ -76,13 +76,13 @@ describe('contacts-sync lease on Redis', () => {
     expect(order).toEqual(['pull done', 'change applied']);
   });
 
-  it('takes its lease again when Redis lost it, and logs an error when another writer holds it meanwhile', async () => {
+  it('takes its lease again when Redis lost it; stops before its next write when another writer holds it meanwhile', async () => {
     const a = await instance();
     const { logged, log } = recorder();
     const exclusion = new SourceExclusion({ cache: a.cache, log, leaseMs: 1000, renewEveryMs: 100 });
     const writer = 'contacts-writer:lost';
     const other = JSON.stringify({ kind: 'change', since: '2026-12-01T10:00:00.000Z', id: 'another-instance' });
-    const result = await exclusion.pull('lost', async () => {
+    const pulling = exclusion.pull('lost', async (assertHeld) => {
       const mine = await holderIn(a.raw, a.cache, writer);
       expect(mine?.kind).toBe('pull');
       // As after a restart of a Redis that keeps nothing on disk.
@@ -91,18 +91,21 @@ describe('contacts-sync lease on Redis', () => {
       await expect.poll(async () => (await holderIn(a.raw, a.cache, writer))?.id, { timeout: 30_000, interval: 50 }).toBe(mine?.id);
       await expect.poll(async () => (await holderIn(a.raw, a.cache, 'contacts-pull:lost'))?.kind, { timeout: 30_000, interval: 50 }).toBe('pull');
       expect(logged.filter((l) => l.message === 'wecom contacts sync lost its lease and took it again').map((l) => l.level)).toContain('warn');
+      // Taken again: the work goes on.
+      expect(() => assertHeld()).not.toThrow();
 
       // Lost again, and another instance took it first.
       await a.raw.set(a.cache.key(writer), other, { PX: 60_000 });
       await expect
-        .poll(() => logged.find((l) => l.level === 'error' && l.message === 'wecom contacts sync lost its lease to another writer: both may now write this source')?.meta, {
+        .poll(() => logged.find((l) => l.level === 'error' && l.message === 'wecom contacts sync lost its lease to another writer: it stops before its next write')?.meta, {
           timeout: 30_000,
           interval: 50,
         })
         .toMatchObject({ source: 'lost', key: writer, kind: 'pull', other: 'change', otherSince: '2026-12-01T10:00:00.000Z' });
+      assertHeld();
       return 'pulled';
     });
-    expect(result).toBe('pulled');
+    await expect(pulling).rejects.toBeInstanceOf(LeaseLost);
     // Its holder's release does not remove the other writer's lease.
     expect(await a.raw.get(a.cache.key(writer))).toBe(other);
     await a.raw.del(a.cache.key(writer));

@@ -98,7 +98,8 @@ describe('WeCom contacts sync on a two-instance cluster (PostgreSQL + Redis)', (
         options: { authenticator: 'wecom', contactsSecret: 'demo-contacts-secret-0123456789abcdef', callbackToken: TOKEN, callbackEncodingAESKey: AES_KEY },
       });
       sourceId = Number(created.id);
-    }, ['departments']);
+      // A lease of 6 s, renewed every second: a lease lost while a pull runs is noticed within its reads.
+    }, ['departments'], { WECOM_CONTACTS_LEASE_MS: '6000' });
     const entry = await balancer.start();
     c.sandbox.config.corps[0].contacts!.callback = { url: `${entry}/api/wecom:contactsCallback?source=${SOURCE}`, token: TOKEN, encodingAESKey: AES_KEY };
     // The first pull (on A) brings the departments the callbacks' members belong to.
@@ -182,6 +183,57 @@ describe('WeCom contacts sync on a two-instance cluster (PostgreSQL + Redis)', (
     const [next] = await finishedTasks(known + 2, 1);
     expect(next.status).toBe('success');
   });
+
+  it('stops a pull whose lease another writer took over while it ran (Redis lost it), and its task says so', async () => {
+    const known = (await tasks()).length;
+    const manager = new CacheManager({ defaultStore: 'redis', stores: { redis: { url: c.redis.url } } } as never);
+    const cache = await manager.createCache({ name: 'auth-wecom-token', prefix: 'auth-wecom:token' });
+    const raw = redisClientOf(cache.store) as unknown as {
+      get(k: string): Promise<string | null>;
+      set(k: string, v: string, o: { PX: number }): Promise<unknown>;
+      del(k: string): Promise<number>;
+      keys(pattern: string): Promise<string[]>;
+    };
+    // The instances' key: NocoBase's cache manager may prefix it with the app's name.
+    let writer = '';
+    try {
+      // Someone new in WeCom: the pull has something to write.
+      c.sandbox.config.corps[0].members.push({ userid: 'late.joiner', name: 'Late Joiner', department: [3], mobile: '13800007003' });
+      // The pull reads slowly (within WeCom's 5 s timeout): it renews its lease a few times before its first write.
+      const before = c.sandbox.stats().calls['department/list'] ?? 0;
+      c.sandbox.inject({ endpoint: 'department/list', delayMs: 4000 });
+      c.sandbox.inject({ endpoint: 'user/list', delayMs: 4000, times: 3 });
+      expect((await pullOn(c.a.url)).status).toBe(200);
+      await expect.poll(() => c.sandbox.stats().calls['department/list'] ?? 0, { timeout: 60_000, interval: 50 }).toBe(before + 1);
+      await expect
+        .poll(async () => ((writer = (await raw.keys(`*contacts-writer:${SOURCE}`))[0] ?? '') ? JSON.parse((await raw.get(writer)) ?? '{}').kind : undefined), {
+          timeout: 60_000,
+          interval: 100,
+        })
+        .toBe('pull');
+      // While it reads: as after a Redis restart that kept nothing, with a change on instance B taking the source first.
+      await raw.set(writer, JSON.stringify({ kind: 'change', since: '2026-12-01T10:00:00.000Z', id: 'instance-b' }), { PX: 120_000 });
+      const [task] = await finishedTasks(known, 1);
+      expect(task).toMatchObject({
+        status: 'failed',
+        message:
+          'The pull stopped: its lease in the shared cache expired while it ran (was Redis restarted?) and another writer took this source over. What it wrote stands; run it again.',
+      });
+      // It wrote nothing after it lost the lease, and did not release the other writer's.
+      expect(usersNamed('Late Joiner')).toBe(0);
+      expect(linksOf('late.joiner')).toBe(0);
+      expect(JSON.parse((await raw.get(writer)) ?? '{}').id).toBe('instance-b');
+    } finally {
+      if (writer) await raw.del(writer);
+      await manager.close();
+    }
+    // Once the other writer is done, the next pull runs.
+    expect((await pullOn(c.b.url)).status).toBe(200);
+    const [next] = await finishedTasks(known + 1, 1);
+    expect(next.status).toBe('success');
+    expect(usersNamed('Late Joiner')).toBe(1);
+    expect(linksOf('late.joiner')).toBe(1);
+  }, 240_000);
 
   // Last: it stops Redis.
   it('fails a pull or a change at once while Redis is down instead of waiting for it, and works again once it is back', async () => {

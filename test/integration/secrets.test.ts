@@ -7,7 +7,7 @@ import { WECOM_UA, WecomUser } from '../helpers/wecom-user';
 const NEW_SECRET = 'rotated-secret-9876543210fedcba';
 const ENV_SECRET = 'env-held-secret-00112233445566';
 const SYNC_SECRET = 'contacts-secret-aabbccddeeff0011';
-const SYNC_TOKEN = 'callback-token-99887766';
+const SYNC_TOKEN = 'callbackToken99887766';
 const SYNC_AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const OTHER_PLUGIN_SECRET = 'other-plugin-value-5544332211';
 
@@ -237,8 +237,8 @@ describe('write-only secrets', () => {
     const [task] = JSON.parse((await raw('userDataSyncTasks:list?appends=source')).text).data;
     expect(task.source.options).toEqual({ authenticator: 'wecom', savedSecrets: ['contactsSecret', 'callbackToken', 'callbackEncodingAESKey'] });
     // Saved as read, with a new Token: the others are kept.
-    await w.admin.post(`userDataSyncSources:update?filterByTk=${source.id}`, { options: { ...task.source.options, callbackToken: 'new-token-1234' } });
-    expect(await stored('userDataSyncSources', 'wecom-contacts')).toEqual({ ...options, callbackToken: 'new-token-1234' });
+    await w.admin.post(`userDataSyncSources:update?filterByTk=${source.id}`, { options: { ...task.source.options, callbackToken: 'newToken1234' } });
+    expect(await stored('userDataSyncSources', 'wecom-contacts')).toEqual({ ...options, callbackToken: 'newToken1234' });
     const filtered = await raw(`userDataSyncTasks:list?filter=${encodeURIComponent(JSON.stringify({ 'source.options.callbackToken': { $like: 'c%' } }))}`);
     expect(filtered.status).toBe(400);
   });

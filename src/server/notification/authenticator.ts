@@ -3,6 +3,7 @@ import { Application } from '@nocobase/server';
 import { AUTH_TYPE } from '../../constants';
 import { LoginError, reasons } from '../errors';
 import { assertVariablesDefined, parseOptions, WeComOptions } from '../options';
+import { hasVariable, NAME_IS_VARIABLE } from '../sync/options';
 
 export interface ChannelAuthenticator {
   name: string;
@@ -17,9 +18,7 @@ export async function channelAuthenticator(app: Application, name: unknown): Pro
   if (typeof name !== 'string' || !name.trim()) {
     throw new LoginError(reasons.config('authenticator', 'Choose the WeCom authenticator this channel sends as.'));
   }
-  if (name.includes('{{')) {
-    throw new LoginError(reasons.config('authenticator', 'The authenticator is chosen by its name, which cannot be a variable. Choose a WeCom authenticator.'));
-  }
+  if (hasVariable(name)) throw new LoginError(reasons.config('authenticator', NAME_IS_VARIABLE));
   const record = await app.db.getRepository('authenticators').findOne({ filter: { name } });
   if (!record || !record.get('enabled')) {
     throw new LoginError(reasons.config('authenticator', 'The WeCom authenticator "{{name}}" does not exist or is disabled.', { name }));

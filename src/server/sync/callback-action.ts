@@ -130,9 +130,9 @@ export async function contactsCallback(ctx: Context, next: Next) {
     const sync = new WeComContactsSync(app, sourceName, options, auth, (o) => plugin.clientFor(o), app.log);
     // One writer per source across the cluster: a change waits for a running pull, and a retry of this
     // delivery on another instance finds it seen.
-    const work = sourceExclusion({ cache: plugin.tokenCache, log: app.log }).change(sourceName, async () => {
+    const work = sourceExclusion({ cache: plugin.tokenCache, log: app.log }).change(sourceName, async (assertHeld) => {
       if (await plugin.tokenCache.get(`contacts-event:${key}`)) return 'duplicate';
-      const report = await sync.apply(event);
+      const report = await sync.apply(event, assertHeld);
       await plugin.tokenCache.set(`contacts-event:${key}`, 1, SEEN_TTL_MS);
       return report;
     });

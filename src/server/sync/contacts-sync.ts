@@ -17,6 +17,7 @@ import { CONTACTS_MAX_BODY_BYTES, ContactsReader, Directory, WecomMember } from 
 import { WecomClient } from '../wecom/client';
 import { WecomApiError } from '../wecom/errors';
 import { departmentRecord, departmentRecords, DepartmentRecord, sameRecord, siblingRanks, userRecord, UserRecord } from './records';
+import type { AssertHeld } from './exclusive';
 import { parseSyncOptions, renderSyncOptions, SyncConfigError, SyncOptions } from './options';
 
 
@@ -83,6 +84,8 @@ export class WeComContactsSync {
   private links?: Promise<Map<number, string[]>>;
   /** Departments this pull wrote again because an admin had deleted them in NocoBase (their uids). */
   private recreated = new Set<string>();
+  /** Called before each write: throws once the source's lease went to another writer (sync/exclusive.ts). */
+  private assertHeld: AssertHeld = () => undefined;
 
   constructor(
     private readonly app: Application,
@@ -112,8 +115,9 @@ export class WeComContactsSync {
   }
 
   /** The whole address book: write what changed, remove what WeCom no longer has. */
-  async pull(): Promise<SyncReport> {
+  async pull(assertHeld?: AssertHeld): Promise<SyncReport> {
     this.recreated = new Set();
+    if (assertHeld) this.assertHeld = assertHeld;
     const directory = await this.reader.readAll();
     const report = emptyReport(directory.recipe);
     const departments = departmentRecords(directory.departments);
@@ -143,9 +147,10 @@ export class WeComContactsSync {
   }
 
   /** One change_contact event: read what WeCom has now and write it. */
-  async apply(event: ContactEvent): Promise<SyncReport> {
+  async apply(event: ContactEvent, assertHeld?: AssertHeld): Promise<SyncReport> {
     const report = emptyReport();
     this.recreated = new Set();
+    if (assertHeld) this.assertHeld = assertHeld;
     switch (event.changeType) {
       case 'create_user':
       case 'update_user': {
@@ -203,6 +208,7 @@ export class WeComContactsSync {
 
   /** A userid WeCom changed (NewUserID): the source's record and the link follow, the user stays. */
   private async rename(from: string, to: string) {
+    this.assertHeld();
     await this.repo('userDataSyncRecords').update({
       filter: { sourceName: this.sourceName, dataType: 'user', sourceUk: from },
       values: { sourceUk: to },
@@ -308,11 +314,13 @@ export class WeComContactsSync {
     }
     if (kept.length) this.log.info('wecom contacts: existing users keep their own email or phone', { source: this.sourceName, kept });
 
+    this.assertHeld();
     await this.claim(claims, origins);
     await this.dropTakenContacts(changed, userIds);
     const wecomDepartments = await this.wecomDepartmentIds();
     const hand = await this.handMemberships([...userIds.values()], wecomDepartments);
     await this.push('user', changed);
+    this.assertHeld();
     await this.forget(forgotten, origins);
     await this.restoreMemberships(hand);
     await this.updateLinks([...changed, ...forgotten], fresh);
@@ -594,6 +602,7 @@ export class WeComContactsSync {
 
   private async push(dataType: 'user' | 'department', records: (UserRecord | DepartmentRecord)[]) {
     for (let i = 0; i < records.length; i += CHUNK) {
+      this.assertHeld();
       await this.uds.syncService.push({ dataType, records: records.slice(i, i + CHUNK), sourceName: this.sourceName });
     }
   }

@@ -6,6 +6,8 @@
 // - A pull and each callback's change then take the writer lease in turn: a change waits for a running pull
 //   as long as it runs (it is one change WeCom sends once and must not be lost; a pull of a large corp can
 //   take over an hour). No deadline: a holder that dies stops renewing and loses the lease after LEASE_MS.
+// - A writer whose lease expired anyway (renewals failed) takes it again if it is free; if another writer has
+//   it, the work stops before its next write (LeaseLost) rather than write alongside it.
 import type { Cache } from '@nocobase/cache';
 import { randomBytes } from 'node:crypto';
 import { redisClientOf } from '../shared-cache';
@@ -24,6 +26,20 @@ export class PullAlreadyRunning extends Error {
     this.name = 'PullAlreadyRunning';
   }
 }
+
+/**
+ * The lease expired under a running pull (its renewals failed, e.g. Redis restarted) and another writer took it:
+ * the pull stops at its next write instead of writing alongside. What it wrote stands; the next pull resumes.
+ */
+export class LeaseLost extends Error {
+  constructor() {
+    super('Another writer took this source over while the pull ran.');
+    this.name = 'LeaseLost';
+  }
+}
+
+/** Throws LeaseLost once the caller's lease went to another writer: called by the work before each write. */
+export type AssertHeld = () => void;
 
 /** The shared cache (Redis) does not answer: no lease can be taken. */
 export class LeaseStoreUnavailable extends Error {
@@ -173,7 +189,7 @@ export interface ExclusiveOptions {
   /** NocoBase's cache shared by the instances (the plugin's, one per app). */
   cache: Cache;
   log?: { warn(message: string, meta?: Record<string, unknown>): void; error(message: string, meta?: Record<string, unknown>): void };
-  /** Tests only: the lease's length, how often its holder renews it, how long a Redis call may take. */
+  /** The lease's length and how often its holder renews it (WECOM_CONTACTS_LEASE_MS); tests: how long a Redis call may take. */
   leaseMs?: number;
   renewEveryMs?: number;
   redisTimeoutMs?: number;
@@ -193,27 +209,35 @@ export class SourceExclusion {
         : new LocalLeases(options.leaseMs ?? LEASE_MS);
   }
 
-  /** Runs a pull, or throws PullAlreadyRunning at once when one of this source runs anywhere. */
-  async pull<T>(source: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a pull, or throws PullAlreadyRunning at once when one of this source runs anywhere. `fn` calls
+   * `assertHeld` before each write: it throws LeaseLost once another writer took the source over.
+   */
+  async pull<T>(source: string, fn: (assertHeld: AssertHeld) => Promise<T>): Promise<T> {
     const holder = this.holder('pull');
     const key = `contacts-pull:${source}`;
     const current = await this.store.take(key, holder);
     if (current) throw new PullAlreadyRunning(current.since);
-    const stop = this.keepAlive(key, holder, source);
+    const lease = this.keepAlive(key, holder, source);
     try {
-      return await this.write(source, 'pull', fn);
+      return await this.write(source, 'pull', (writerHeld) =>
+        fn(() => {
+          writerHeld();
+          if (lease.lost()) throw new LeaseLost();
+        }),
+      );
     } finally {
-      stop();
+      lease.stop();
       await this.release(key, holder, source);
     }
   }
 
   /** Runs one change after the writers ahead of it (a pull included). */
-  change<T>(source: string, fn: () => Promise<T>): Promise<T> {
+  change<T>(source: string, fn: (assertHeld: AssertHeld) => Promise<T>): Promise<T> {
     return this.write(source, 'change', fn);
   }
 
-  private write<T>(source: string, kind: Holder['kind'], fn: () => Promise<T>): Promise<T> {
+  private write<T>(source: string, kind: Holder['kind'], fn: (assertHeld: AssertHeld) => Promise<T>): Promise<T> {
     const key = `contacts-writer:${source}`;
     return inTurn(this.queues, key, async () => {
       const holder = this.holder(kind);
@@ -224,11 +248,13 @@ export class SourceExclusion {
         await sleep(wait + Math.floor(Math.random() * POLL_MIN_MS));
         wait = Math.min(wait * 2, POLL_MAX_MS);
       }
-      const stop = this.keepAlive(key, holder, source);
+      const lease = this.keepAlive(key, holder, source);
       try {
-        return await fn();
+        return await fn(() => {
+          if (lease.lost()) throw new LeaseLost();
+        });
       } finally {
-        stop();
+        lease.stop();
         await this.release(key, holder, source);
       }
     });
@@ -247,32 +273,40 @@ export class SourceExclusion {
     return { kind, since: new Date().toISOString(), id: randomBytes(8).toString('hex') };
   }
 
-  private keepAlive(key: string, holder: Holder, source: string): () => void {
+  /** Renews the lease while the work runs; `lost()` turns true for good once another writer took it. */
+  private keepAlive(key: string, holder: Holder, source: string): { stop: () => void; lost: () => boolean } {
     let stopped = false;
+    let lost = false;
     const timer = setInterval(() => {
       this.store.renew(key, holder).then(
         async (held) => {
-          if (!held && !stopped) await this.retake(key, holder, source, () => stopped);
+          if (!held && !stopped && !lost) lost = await this.retake(key, holder, source, () => stopped);
         },
         (error: Error) => this.options.log?.warn('wecom contacts sync could not renew its lease', { source, key, message: error.message }),
       );
     }, this.options.renewEveryMs ?? RENEW_EVERY_MS);
     timer.unref?.();
-    return () => {
-      stopped = true;
-      clearInterval(timer);
+    return {
+      stop: () => {
+        stopped = true;
+        clearInterval(timer);
+      },
+      lost: () => lost,
     };
   }
 
-  /** The lease expired under its holder (e.g. Redis restarted without its data): take it again if it is free. */
-  private async retake(key: string, holder: Holder, source: string, stopped: () => boolean): Promise<void> {
+  /**
+   * The lease expired under its holder (e.g. Redis restarted without its data): take it again if it is free.
+   * True when another writer holds it now.
+   */
+  private async retake(key: string, holder: Holder, source: string, stopped: () => boolean): Promise<boolean> {
     try {
       const other = await this.store.take(key, holder);
       // The work ended (and released) while this was under way: give back what was just taken.
       if (!other && stopped()) await this.release(key, holder, source);
       else if (!other) this.options.log?.warn('wecom contacts sync lost its lease and took it again', { source, key, kind: holder.kind });
       else {
-        this.options.log?.error('wecom contacts sync lost its lease to another writer: both may now write this source', {
+        this.options.log?.error('wecom contacts sync lost its lease to another writer: it stops before its next write', {
           source,
           key,
           kind: holder.kind,
@@ -280,20 +314,28 @@ export class SourceExclusion {
           other: other.kind,
           otherSince: other.since,
         });
+        return true;
       }
     } catch (error) {
       this.options.log?.warn('wecom contacts sync lost its lease and could not take it again', { source, key, message: (error as Error).message });
     }
+    return false;
   }
 }
 
 const exclusions = new WeakMap<Cache, SourceExclusion>();
 
+/** WECOM_CONTACTS_LEASE_MS: the lease's length (LEASE_MS by default), renewed every sixth of it. */
+function leaseFromEnv(): Pick<ExclusiveOptions, 'leaseMs' | 'renewEveryMs'> {
+  const leaseMs = Number(process.env.WECOM_CONTACTS_LEASE_MS);
+  return Number.isFinite(leaseMs) && leaseMs >= 1000 ? { leaseMs, renewEveryMs: Math.floor(leaseMs / 6) } : {};
+}
+
 /** The exclusion of the app whose plugin cache this is. */
 export function sourceExclusion(options: ExclusiveOptions): SourceExclusion {
   let exclusion = exclusions.get(options.cache);
   if (!exclusion) {
-    exclusion = new SourceExclusion(options);
+    exclusion = new SourceExclusion({ ...leaseFromEnv(), ...options });
     exclusions.set(options.cache, exclusion);
   }
   return exclusion;

@@ -31,9 +31,17 @@ export class SyncConfigError extends Error {
 
 type Raw = Record<string, unknown>;
 
-function optional(raw: Raw, field: string, pattern: RegExp, label: string): string | undefined {
+/** How a name option given as a variable is refused (a sync source and a notification channel alike). */
+export const NAME_IS_VARIABLE = 'The authenticator is chosen by its name, which cannot be a variable. Choose a WeCom authenticator.';
+
+/** Whether a value holds a `{{…}}` variable (NocoBase's "Variables and secrets"). */
+export const hasVariable = (value: string) => value.includes('{{');
+
+function optional(raw: Raw, field: string, pattern: RegExp, label: string, unrendered: boolean): string | undefined {
   const value = raw[field];
   if (value === undefined || value === null || value === '') return undefined;
+  // Saved as written: the variable's value is checked where it is used (check, pull, callback).
+  if (unrendered && typeof value === 'string' && hasVariable(value)) return value.trim();
   if (typeof value !== 'string' || !pattern.test(value.trim())) throw new SyncConfigError(field, '{{field}} is not valid.', { field: label });
   return value.trim();
 }
@@ -43,22 +51,21 @@ export function renderSyncOptions(environment: { renderJsonTemplate(template: un
   return environment.renderJsonTemplate(raw ?? {}, { omit: ['authenticator'] });
 }
 
-export function parseSyncOptions(input: unknown): SyncOptions {
+/** `unrendered`: the options as saved, where a secret may still be a `{{$env.X}}` variable. */
+export function parseSyncOptions(input: unknown, { unrendered = false } = {}): SyncOptions {
   const raw: Raw = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Raw) : {};
   const authenticator = raw.authenticator;
   if (typeof authenticator !== 'string' || !authenticator.trim()) {
     throw new SyncConfigError('authenticator', 'No WeCom authenticator is chosen for this sync source.');
   }
   // A name, never rendered (renderSyncOptions): a `{{$env.X}}` here would name a secret in the answer.
-  if (authenticator.includes('{{')) {
-    throw new SyncConfigError('authenticator', 'The authenticator is chosen by its name, which cannot be a variable. Choose a WeCom authenticator.');
-  }
+  if (hasVariable(authenticator)) throw new SyncConfigError('authenticator', NAME_IS_VARIABLE);
   const options: SyncOptions = {
     authenticator: authenticator.trim(),
-    contactsSecret: optional(raw, 'contactsSecret', /^\S{1,256}$/, 'Contacts-sync Secret'),
+    contactsSecret: optional(raw, 'contactsSecret', /^\S{1,256}$/, 'Contacts-sync Secret', unrendered),
     // WeCom: Token up to 32 letters and digits, EncodingAESKey exactly 43.
-    callbackToken: optional(raw, 'callbackToken', /^[A-Za-z0-9]{1,32}$/, 'Callback Token'),
-    callbackEncodingAESKey: optional(raw, 'callbackEncodingAESKey', /^[A-Za-z0-9+/]{43}$/, 'Callback EncodingAESKey'),
+    callbackToken: optional(raw, 'callbackToken', /^[A-Za-z0-9]{1,32}$/, 'Callback Token', unrendered),
+    callbackEncodingAESKey: optional(raw, 'callbackEncodingAESKey', /^[A-Za-z0-9+/]{43}$/, 'Callback EncodingAESKey', unrendered),
   };
   if (Boolean(options.callbackToken) !== Boolean(options.callbackEncodingAESKey)) {
     throw new SyncConfigError(options.callbackToken ? 'callbackEncodingAESKey' : 'callbackToken', 'The callback needs both the Token and the EncodingAESKey.');

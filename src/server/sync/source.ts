@@ -5,7 +5,7 @@ import type { Application } from '@nocobase/server';
 import { PluginAuthWeComServer } from '../plugin';
 import { NAMESPACE } from '../../constants';
 import { describeFailure, describeReport, resolveSource, SyncReport, WeComContactsSync } from './contacts-sync';
-import { LeaseStoreUnavailable, PullAlreadyRunning, sourceExclusion, startedAtText } from './exclusive';
+import { LeaseLost, LeaseStoreUnavailable, PullAlreadyRunning, sourceExclusion, startedAtText } from './exclusive';
 
 type EndTaskParams = Parameters<SyncSource['endTask']>[0];
 
@@ -24,10 +24,10 @@ export class WeComSyncSource extends SyncSource {
     const name = this.instance.get('name') as string;
     try {
       // A second pull while one runs (here or on another instance) ends at once: it would read WeCom again.
-      this.report = await sourceExclusion({ cache: plugin.tokenCache, log: app.log }).pull(name, async () => {
+      this.report = await sourceExclusion({ cache: plugin.tokenCache, log: app.log }).pull(name, async (assertHeld) => {
         const { options, auth } = await resolveSource(app, this.options);
         const sync = new WeComContactsSync(app, name, options, auth, (o, limits) => plugin.clientFor(o, limits), app.log);
-        return sync.pull();
+        return sync.pull(assertHeld);
       });
     } catch (error) {
       // user-data-sync writes the message into the task: the admin who started the pull reads it.
@@ -36,7 +36,12 @@ export class WeComSyncSource extends SyncSource {
           ? this.t('A pull of this source is already running; started at {{startedAt}}.', { ns: NAMESPACE, startedAt: startedAtText(error.startedAt) })
           : error instanceof LeaseStoreUnavailable
             ? this.t('The shared cache (Redis) cannot be reached, so the pull did not start. Try again once it is back.', { ns: NAMESPACE })
-            : describeFailure(error, this.t);
+            : error instanceof LeaseLost
+              ? this.t(
+                  'The pull stopped: its lease in the shared cache expired while it ran (was Redis restarted?) and another writer took this source over. What it wrote stands; run it again.',
+                  { ns: NAMESPACE },
+                )
+              : describeFailure(error, this.t);
       if (error instanceof PullAlreadyRunning) app.log.info('wecom contacts pull refused: one is running', { source: name, startedAt: error.startedAt });
       throw new Error(message, { cause: error });
     }

@@ -1,0 +1,38 @@
+// A `wecom` sync source is saved only with options a pull can use: an existing WeCom authenticator chosen by
+// name, secrets of WeCom's shape (or `{{$env.X}}` variables, checked where they are used), the callback's
+// Token and EncodingAESKey both or neither. What WeCom itself says of them is the "Check configuration" button's.
+import { Context, Next } from '@nocobase/actions';
+import { AUTH_TYPE } from '../../constants';
+import { keepSecrets, writeOnlyEntry } from '../secrets';
+import { describeFailure, SOURCE_TYPE } from './contacts-sync';
+import { parseSyncOptions, SyncConfigError } from './options';
+
+type Raw = Record<string, unknown>;
+
+/** Resource middleware on userDataSyncSources:create / update. */
+export async function checkSyncSourceOnSave(ctx: Context, next: Next) {
+  const { resourceName, actionName, params } = ctx.action;
+  if (resourceName !== 'userDataSyncSources' || (actionName !== 'create' && actionName !== 'update')) return next();
+  const values = (params.values ?? {}) as Raw;
+  // Turning a source on or off, or renaming it, leaves its options as they are.
+  if (actionName === 'update' && values.options === undefined && values.sourceType === undefined) return next();
+  const current =
+    actionName === 'update' && params.filterByTk !== undefined
+      ? ((await ctx.db.getRepository('userDataSyncSources').findOne({ filterByTk: params.filterByTk }))?.toJSON() as Raw | undefined)
+      : undefined;
+  const sourceType = values.sourceType ?? current?.sourceType;
+  if (sourceType !== SOURCE_TYPE) return next();
+  // As they will be stored: a secret left empty keeps the saved one (secrets.ts).
+  const options = keepSecrets(writeOnlyEntry('userDataSyncSources')!, values.options ?? current?.options, current?.options);
+  try {
+    const { authenticator } = parseSyncOptions(options, { unrendered: true });
+    const record = await ctx.db.getRepository('authenticators').findOne({ filter: { name: authenticator } });
+    if (!record || record.get('authType') !== AUTH_TYPE) {
+      throw new SyncConfigError('authenticator', 'There is no WeCom authenticator named "{{name}}".', { name: authenticator });
+    }
+  } catch (error) {
+    if (!(error instanceof SyncConfigError)) throw error;
+    ctx.throw(400, describeFailure(error, (key, opts) => String(ctx.t(key, opts))));
+  }
+  return next();
+}
