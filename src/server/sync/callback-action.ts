@@ -8,9 +8,10 @@ import { PluginAuthWeComServer } from '../plugin';
 import { CallbackCrypto, CallbackCryptoError } from '../wecom/callback-crypto';
 import { CallbackXmlError, parseCallbackXml } from '../wecom/callback-xml';
 import { NAMESPACE } from '../../constants';
-import { ContactEvent, describeFailure, resolveSource, SOURCE_TYPE, WeComContactsSync } from './contacts-sync';
+import { ContactEvent, resolveSource, SOURCE_TYPE, WeComContactsSync } from './contacts-sync';
 import { sourceExclusion } from './exclusive';
 import { SyncConfigError } from './options';
+import { describeFailure } from './report';
 
 /** WeCom's envelope is a few hundred bytes; an event a few KB. */
 const MAX_BODY = 64 * 1024;

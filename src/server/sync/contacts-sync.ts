@@ -2,36 +2,28 @@
 // plugin-users and plugin-departments write users, departments and memberships. Used by the pull and by the
 // callback (one change at a time). What user-data-sync does not do, done here:
 // - a member new to the source is matched to an existing user by link, then phone, then email; an ambiguous
-//   match is reported, never guessed;
+//   match is reported, never guessed (member-matching.ts);
 // - memberships an admin added by hand to departments that do not come from WeCom survive (nocobase/nocobase#9136:
 //   plugin-departments replaces a user's memberships with the synced ones);
 // - every synced member is linked to the authenticator (uuid = userid, meta.corpId), so a first login can be a QR scan;
 // - what WeCom no longer has is removed, and a record that did not change is not written again.
 import type { Application } from '@nocobase/server';
 import type { Model } from '@nocobase/database';
-import { NAMESPACE } from '../../constants';
-import { localize, LoginError, reasonFromWecom } from '../errors';
 import { parseOptions, WeComOptions } from '../options';
-import { normalizePhone } from '../phone';
-import { CONTACTS_MAX_BODY_BYTES, ContactsReader, Directory, WecomMember } from '../wecom/contacts';
+import { CONTACTS_MAX_BODY_BYTES, ContactsReader, WecomMember } from '../wecom/contacts';
 import { WecomClient } from '../wecom/client';
-import { WecomApiError } from '../wecom/errors';
 import { departmentRecord, departmentRecords, DepartmentRecord, sameRecord, siblingRanks, userRecord, UserRecord } from './records';
 import type { AssertHeld } from './exclusive';
+import { Contacts, isCurrentLink, keepOwnContacts, LinkMeta, MemberMatcher } from './member-matching';
 import { parseSyncOptions, renderSyncOptions, SyncConfigError, SyncOptions } from './options';
+import { OriginRecord, resourcePk } from './origin-records';
+import { emptyReport, SyncReport } from './report';
 
 
 const EMPTY_READ =
   'WeCom returned no members for this corp, so nothing was removed. Check the app\'s visible range and the contacts-sync Secret.';
 export const SOURCE_TYPE = 'wecom';
 const CHUNK = 500;
-
-interface OriginRecord {
-  id: string | number;
-  sourceUk: string;
-  metaData: Record<string, unknown>;
-  resources?: { resource: string; resourcePk: string }[];
-}
 
 /** The part of user-data-sync this file uses. */
 interface UserDataSync {
@@ -40,14 +32,6 @@ interface UserDataSync {
     saveOriginRecords(data: { dataType: 'user' | 'department'; records: unknown[]; sourceName: string }): Promise<void>;
     addResourceToOriginRecord(args: { recordId: unknown; resource: string; resourcePk: unknown }): Promise<void>;
   };
-}
-
-export interface SyncReport {
-  recipe?: Directory['recipe'];
-  users: { written: number; unchanged: number; removed: number };
-  departments: { written: number; unchanged: number; removed: number };
-  /** Members not written: their user could not be told for sure. */
-  skipped: { userid: string; reason: 'phone-ambiguous' | 'email-ambiguous' | 'user-taken' }[];
 }
 
 export type ContactEvent =
@@ -77,11 +61,6 @@ export async function resolveSource(app: Application, rawOptions: unknown): Prom
 export class WeComContactsSync {
   readonly corpId: string;
   readonly reader: ContactsReader;
-  /** Users this source already writes, read once per batch. */
-  private claimed?: Promise<Set<number>>;
-  private index?: Promise<{ phones: Map<string, number[]>; emails: Map<string, number[]> }>;
-  /** user id → the userids it is linked to under this authenticator and corp, read once per batch. */
-  private links?: Promise<Map<number, string[]>>;
   /** Departments this pull wrote again because an admin had deleted them in NocoBase (their uids). */
   private recreated = new Set<string>();
   /** Called before each write: throws once the source's lease went to another writer (sync/exclusive.ts). */
@@ -244,9 +223,15 @@ export class WeComContactsSync {
 
   /** `known`: every user record of the source, when the caller has read them already (a pull). */
   private async writeUsers(records: UserRecord[], report: SyncReport, known?: Map<string, OriginRecord>) {
-    this.claimed = known ? Promise.resolve(claimedBy(known.values())) : undefined;
-    this.index = undefined;
-    this.links = undefined;
+    const matcher = new MemberMatcher({
+      db: this.app.db,
+      authenticator: this.options.authenticator,
+      corpId: this.corpId,
+      sourceName: this.sourceName,
+      log: this.log,
+      userOrigins: () => this.origins('user'),
+      known: known?.values(),
+    });
     const origins = known ?? new Map((await this.origins('user', records.map((r) => r.uid))).map((o) => [o.sourceUk, o]));
     const userIds = new Map<string, number>();
     for (const record of records) {
@@ -289,13 +274,13 @@ export class WeComContactsSync {
         if (own.kept.length) kept.push({ userid: record.uid, fields: own.kept });
       } else {
         // New to this source (or its user was deleted in NocoBase): find the user it is, if any.
-        const match = await this.match(record, links.users.get(record.uid), report);
+        const match = await matcher.match(record, links.users.get(record.uid), report);
         if (match === 'skip') continue;
         if (match === undefined) fresh.add(record.uid);
         else {
           claims.push({ record, userId: match });
           userIds.set(record.uid, match);
-          (await (this.claimed as Promise<Set<number>> | undefined))?.add(match);
+          await matcher.markClaimed(match);
         }
       }
       changed.push(record);
@@ -348,72 +333,6 @@ export class WeComContactsSync {
       for (const r of rows as unknown as (Contacts & { id: number })[]) out.set(Number(r.id), { phone: r.phone, email: r.email });
     }
     return out;
-  }
-
-  /** The user this new member is: by link, then phone, then email. 'skip' when that cannot be told. */
-  private async match(record: UserRecord, linked: number | undefined, report: SyncReport): Promise<number | 'skip' | undefined> {
-    if (linked !== undefined) return linked;
-    this.claimed ??= this.claimedUserIds();
-    const claimed = await this.claimed;
-    const pick = async (candidates: number[], reason: 'phone-ambiguous' | 'email-ambiguous'): Promise<number | 'skip' | undefined> => {
-      if (candidates.length === 0) return undefined;
-      if (candidates.length > 1) {
-        report.skipped.push({ userid: record.uid, reason });
-        this.log.warn('wecom member not linked: several users match', { source: this.sourceName, userid: record.uid, reason });
-        return 'skip';
-      }
-      const [id] = candidates;
-      if (claimed.has(id) || (await this.linkedToAnother(id, record.uid))) {
-        report.skipped.push({ userid: record.uid, reason: 'user-taken' });
-        this.log.warn('wecom member not linked: its user belongs to another member', { source: this.sourceName, userid: record.uid });
-        return 'skip';
-      }
-      return id;
-    };
-    this.index ??= this.contactIndex();
-    const index = await this.index;
-    if (record.phone) {
-      const byPhone = await pick(index.phones.get(record.phone) ?? [], 'phone-ambiguous');
-      if (byPhone !== undefined) return byPhone;
-    }
-    if (record.email) return pick(index.emails.get(record.email) ?? [], 'email-ambiguous');
-    return undefined;
-  }
-
-  /**
-   * Users by normalized phone and by email, read once per batch: a pull of N new members then costs one
-   * query, not N scans. Phones match whatever their stored format, as the sign-in matches them.
-   */
-  private async contactIndex(): Promise<{ phones: Map<string, number[]>; emails: Map<string, number[]> }> {
-    const phones = new Map<string, number[]>();
-    const emails = new Map<string, number[]>();
-    const users = await this.repo('users').model.findAll({ attributes: ['id', 'phone', 'email'], raw: true });
-    for (const u of users as unknown as { id: number; phone?: string | null; email?: string | null }[]) {
-      const phone = normalizePhone(u.phone);
-      if (phone) phones.set(phone, [...(phones.get(phone) ?? []), Number(u.id)]);
-      if (u.email) emails.set(u.email, [...(emails.get(u.email) ?? []), Number(u.id)]);
-    }
-    return { phones, emails };
-  }
-
-  /** Users already written by this source (their WeCom member is another one). */
-  private async claimedUserIds(): Promise<Set<number>> {
-    return claimedBy(await this.origins('user'));
-  }
-
-  /** Whether the user is linked (under this authenticator and corp) to another member: all links read once per batch. */
-  private async linkedToAnother(userId: number, userid: string): Promise<boolean> {
-    this.links ??= (async () => {
-      const byUser = new Map<number, string[]>();
-      const rows = await this.repo('usersAuthenticators').model.findAll({ where: { authenticator: this.options.authenticator }, attributes: ['userId', 'uuid', 'meta'] });
-      for (const l of rows) {
-        if (!this.isCurrent(l as unknown as Model)) continue;
-        const id = Number(l.get('userId'));
-        byUser.set(id, [...(byUser.get(id) ?? []), l.get('uuid') as string]);
-      }
-      return byUser;
-    })();
-    return ((await this.links).get(userId) ?? []).some((uuid) => uuid !== userid);
   }
 
   /**
@@ -572,7 +491,7 @@ export class WeComContactsSync {
   }
 
   private isCurrent(link: Model): boolean {
-    return (link.get('meta') as { corpId?: unknown } | null)?.corpId === this.corpId;
+    return isCurrentLink(link, this.corpId);
   }
 
   /**
@@ -608,110 +527,10 @@ export class WeComContactsSync {
   }
 }
 
-interface Contacts {
-  phone?: string | null;
-  email?: string | null;
-}
-
-interface LinkMeta {
-  corpId: string;
-  userid: string;
-  /** The sync created this user (WeCom's email and phone keep flowing into it). */
-  syncCreated?: boolean;
-}
-
-/**
- * What the sync writes into an existing user: a user the sync did not create keeps the email and phone it has
- * (the email may be how it signs in), unless the field is empty, already holds WeCom's value, or still holds
- * what the sync last wrote (`last`: the source's record of this very user). Fields left out of a record are
- * not written by plugin-users.
- */
-export function keepOwnContacts(record: UserRecord, user: Contacts | undefined, last: Record<string, unknown> | undefined, syncCreated: boolean): { record: UserRecord; kept: ('email' | 'phone')[] } {
-  if (!user || syncCreated) return { record, kept: [] };
-  const out: UserRecord = { ...record };
-  const kept: ('email' | 'phone')[] = [];
-  // Emptiness on the raw value: a phone normalizePhone cannot read (`+1 555 0100 ext 7`, `8021`) is still the user's.
-  const phone = typeof user.phone === 'string' ? user.phone.trim() : '';
-  const comparable = (value: unknown) => (typeof value === 'string' ? normalizePhone(value) ?? value.trim() : undefined);
-  if (out.phone && phone && comparable(phone) !== comparable(out.phone) && comparable(phone) !== comparable(last?.phone)) {
-    delete out.phone;
-    kept.push('phone');
-  }
-  if (out.email && user.email && user.email !== out.email && user.email !== last?.email) {
-    delete out.email;
-    kept.push('email');
-  }
-  return { record: kept.length ? out : record, kept };
-}
-
-function emptyReport(recipe?: Directory['recipe']): SyncReport {
-  return {
-    recipe,
-    users: { written: 0, unchanged: 0, removed: 0 },
-    departments: { written: 0, unchanged: 0, removed: 0 },
-    skipped: [],
-  };
-}
-
-function claimedBy(origins: Iterable<OriginRecord>): Set<number> {
-  const out = new Set<number>();
-  for (const o of origins) {
-    const id = o.metaData.isDeleted ? undefined : resourcePk(o, 'users');
-    if (id !== undefined) out.add(id);
-  }
-  return out;
-}
-
 function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-function resourcePk(origin: OriginRecord | undefined, resource: string): number | undefined {
-  const pk = origin?.resources?.find((r) => r.resource === resource)?.resourcePk;
-  return pk === undefined ? undefined : Number(pk);
-}
-
-type Translate = (key: string, options?: Record<string, unknown>) => string;
-
-/** The task message user-data-sync shows: what was done, and who was left out (and why). */
-export function describeReport(report: SyncReport, t: Translate): string {
-  const opts = { ns: NAMESPACE, interpolation: { escapeValue: false } };
-  let text = t(
-    'Recipe {{recipe}}. Users: {{usersWritten}} written, {{usersUnchanged}} unchanged, {{usersRemoved}} removed. Departments: {{departmentsWritten}} written, {{departmentsUnchanged}} unchanged, {{departmentsRemoved}} removed.',
-    {
-      ...opts,
-      recipe: report.recipe ?? '-',
-      usersWritten: report.users.written,
-      usersUnchanged: report.users.unchanged,
-      usersRemoved: report.users.removed,
-      departmentsWritten: report.departments.written,
-      departmentsUnchanged: report.departments.unchanged,
-      departmentsRemoved: report.departments.removed,
-    },
-  );
-  if (report.skipped.length) {
-    const members = report.skipped.map((s) => `${s.userid} (${s.reason})`).join(', ');
-    text += ` ${t('Not linked (several users match, or the user belongs to another member; resolve by hand): {{members}}.', { ...opts, members })}`;
-  }
-  return text;
-}
-
-/** Why a pull failed, in the language of whoever started it. */
-export function describeFailure(error: unknown, t: Translate): string {
-  const opts = { ns: NAMESPACE, interpolation: { escapeValue: false } };
-  if (error instanceof SyncConfigError) {
-    const params: Record<string, string> = { ...error.params };
-    if (params.field) params.field = t(params.field, opts);
-    return t(error.key, { ...opts, ...params });
-  }
-  if (error instanceof LoginError) return localize(t, error.reason);
-  if (error instanceof WecomApiError) {
-    if (error.failure !== 'errcode') return localize(t, reasonFromWecom(error));
-    return t('WeCom refused {{endpoint}} (error {{errcode}}: {{errmsg}}).', { ...opts, endpoint: error.endpoint, errcode: error.errcode, errmsg: error.errmsg ?? '' });
-  }
-  return error instanceof Error ? error.message : String(error);
 }
 
 export type { WecomMember };

@@ -4,8 +4,9 @@
 import { Context, Next } from '@nocobase/actions';
 import { AUTH_TYPE } from '../../constants';
 import { keepSecrets, writeOnlyEntry } from '../secrets';
-import { describeFailure, SOURCE_TYPE } from './contacts-sync';
+import { SOURCE_TYPE } from './contacts-sync';
 import { parseSyncOptions, SyncConfigError } from './options';
+import { describeFailure } from './report';
 
 type Raw = Record<string, unknown>;
 

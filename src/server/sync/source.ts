@@ -4,8 +4,9 @@ import type { UserData } from '@nocobase/plugin-user-data-sync';
 import type { Application } from '@nocobase/server';
 import { PluginAuthWeComServer } from '../plugin';
 import { NAMESPACE } from '../../constants';
-import { describeFailure, describeReport, resolveSource, SyncReport, WeComContactsSync } from './contacts-sync';
+import { resolveSource, WeComContactsSync } from './contacts-sync';
 import { LeaseLost, LeaseStoreUnavailable, PullAlreadyRunning, sourceExclusion, startedAtText } from './exclusive';
+import { describeFailure, describeReport, SyncReport } from './report';
 
 type EndTaskParams = Parameters<SyncSource['endTask']>[0];
 
