@@ -158,6 +158,28 @@ describe('contacts sync (pull)', () => {
     expect(titles).toBe(2);
   });
 
+  it('removes no one when WeCom keeps none of the members the source synced (the authenticator now names another company), and says why', async () => {
+    const corp = w.sandbox.config.corps[0];
+    const members = corp.members;
+    // As if the authenticator's Company ID had been changed to a company with other people. The source has 7
+    // active members: the corp's 9, less zhangsan (removed above) and the twin no user could be told for.
+    corp.members = [
+      { userid: 'other.one', name: 'Other One', department: [1], mobile: '13900008801' },
+      { userid: 'other.two', name: 'Other Two', department: [1], mobile: '13900008802' },
+    ];
+    try {
+      const before = await snapshot();
+      const task = await pull();
+      expect(task.status).toBe('failed');
+      expect(task.message).toBe(
+        'None of the 7 members this source synced is among the 2 members WeCom returned for the company wwdemo0000000001, so nothing was removed. If the source now syncs another company, create a new source with another name.',
+      );
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      corp.members = members;
+    }
+  });
+
   it('removes no one when WeCom returns no members at all, and says why', async () => {
     const corp = w.sandbox.config.corps[0];
     const members = corp.members;

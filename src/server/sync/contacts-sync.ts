@@ -22,6 +22,8 @@ import { emptyReport, SyncReport } from './report';
 
 const EMPTY_READ =
   'WeCom returned no members for this corp, so nothing was removed. Check the app\'s visible range and the contacts-sync Secret.';
+const NONE_KEPT =
+  'None of the {{count}} members this source synced is among the {{read}} members WeCom returned for the company {{corpId}}, so nothing was removed. If the source now syncs another company, create a new source with another name.';
 export const SOURCE_TYPE = 'wecom';
 const CHUNK = 500;
 
@@ -113,6 +115,12 @@ export class WeComContactsSync {
     // members all left: removing every synced user on it would be unrecoverable.
     if (members.length === 0 && goneUsers.length > 0) {
       throw new SyncConfigError('contactsSecret', EMPTY_READ);
+    }
+    // Nor is a read that keeps none of them: the authenticator's Company ID was changed to another company's,
+    // whose pull would remove every user of the first one.
+    const synced = [...userOrigins.values()].filter((o) => !o.metaData.isDeleted).length;
+    if (goneUsers.length > 0 && goneUsers.length === synced) {
+      throw new SyncConfigError('authenticator', NONE_KEPT, { count: String(synced), read: String(members.length), corpId: this.corpId });
     }
     await this.writeDepartments(departments, report);
     await this.writeUsers([...members, ...goneUsers], report, userOrigins);
