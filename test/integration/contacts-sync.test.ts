@@ -158,25 +158,30 @@ describe('contacts sync (pull)', () => {
     expect(titles).toBe(2);
   });
 
-  it('removes no one when WeCom keeps none of the members the source synced (the authenticator now names another company), and says why', async () => {
-    const corp = w.sandbox.config.corps[0];
-    const members = corp.members;
-    // As if the authenticator's Company ID had been changed to a company with other people. The source has 7
-    // active members: the corp's 9, less zhangsan (removed above) and the twin no user could be told for.
-    corp.members = [
+  it('removes no one when the authenticator now names another company that has none of the synced members, and says why', async () => {
+    // The authenticator's Company ID changed to another company (same AgentId and Secrets in the sandbox).
+    const other = structuredClone(w.sandbox.config.corps[0]);
+    other.corpId = 'wwother000000002';
+    other.members = [
       { userid: 'other.one', name: 'Other One', department: [1], mobile: '13900008801' },
       { userid: 'other.two', name: 'Other Two', department: [1], mobile: '13900008802' },
     ];
+    w.sandbox.config.corps.push(other);
+    const authenticator = await db().getRepository('authenticators').findOne({ filter: { name: 'wecom' } });
+    const options = authenticator?.get('options') as Row;
+    await w.admin.post(`authenticators:update?filterByTk=${authenticator?.get('id')}`, { enabled: true, options: { ...options, corpId: 'wwother000000002' } });
     try {
       const before = await snapshot();
       const task = await pull();
       expect(task.status).toBe('failed');
+      // 7 synced: the corp's 9 members, less zhangsan (removed above) and the twin no user could be told for.
       expect(task.message).toBe(
-        'None of the 7 members this source synced is among the 2 members WeCom returned for the company wwdemo0000000001, so nothing was removed. If the source now syncs another company, create a new source with another name.',
+        'The 7 members this source synced are from the company wwdemo0000000001, and none of them is among the 2 members WeCom returned for wwother000000002, so nothing was removed. If the source now syncs another company, create a new source with another name.',
       );
       expect(await snapshot()).toEqual(before);
     } finally {
-      corp.members = members;
+      await w.admin.post(`authenticators:update?filterByTk=${authenticator?.get('id')}`, { enabled: true, options });
+      w.sandbox.config.corps.pop();
     }
   });
 
@@ -273,6 +278,18 @@ describe('contacts sync (pull)', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('lets an admin turn off and rename a source whose authenticator was deleted, as the forms send it (the whole record)', async () => {
+    const orphan = await sourceNamed('orphan');
+    expect(orphan).toBeDefined();
+    const { id, createdAt, updatedAt, ...record } = orphan as Row;
+    await w.admin.post(`userDataSyncSources:update?filterByTk=${id}`, { ...record, enabled: false, displayName: 'Old company' });
+    expect(await sourceNamed('orphan')).toMatchObject({ enabled: false, displayName: 'Old company' });
+    // Changing its options is checked.
+    await expect(
+      w.admin.post(`userDataSyncSources:update?filterByTk=${id}`, { ...record, options: { ...(record.options as Row), contactsSecret: 'another-secret' } }),
+    ).rejects.toMatchObject({ status: 400, message: `POST userDataSyncSources:update?filterByTk=${id}: HTTP 400 There is no WeCom authenticator named "wecom-gone".` });
+  });
+
   it('fails the pull of a source saved with a {{$env.X}} authenticator (by server code), without the value in the task message or the log', async () => {
     const value = 'db-password-Pu77aRq9';
     await w.admin.post('environmentVariables:create', { name: 'WECOM_PULL_DB_PASSWORD', type: 'secret', value });
@@ -290,5 +307,15 @@ describe('contacts sync (pull)', () => {
     await expect.poll(() => w.t.logs(), { timeout: 20_000 }).toContain('cannot be a variable');
     const lines = w.t.logs().split('\n').filter((line) => !line.includes('environmentVariables'));
     expect(lines.filter((line) => line.includes(value))).toEqual([]);
+  });
+  // Last: it removes every synced member.
+  it('removes every synced member when all of them left the company and others joined', async () => {
+    const corp = w.sandbox.config.corps[0];
+    corp.members = [{ userid: 'newcomer', name: 'Newcomer', department: [1], mobile: '13900008803' }];
+    const task = await pull();
+    expect(task).toMatchObject({ status: 'success' });
+    expect(task.message).toContain('Users: 1 written, 0 unchanged, 7 removed.');
+    expect(await user({ nickname: 'Li Si' })).toBeUndefined();
+    expect(await user({ nickname: 'Newcomer' })).toMatchObject({ phone: '13900008803' });
   });
 });

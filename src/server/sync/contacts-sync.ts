@@ -23,7 +23,7 @@ import { emptyReport, SyncReport } from './report';
 const EMPTY_READ =
   'WeCom returned no members for this corp, so nothing was removed. Check the app\'s visible range and the contacts-sync Secret.';
 const NONE_KEPT =
-  'None of the {{count}} members this source synced is among the {{read}} members WeCom returned for the company {{corpId}}, so nothing was removed. If the source now syncs another company, create a new source with another name.';
+  'The {{count}} members this source synced are from the company {{previous}}, and none of them is among the {{read}} members WeCom returned for {{corpId}}, so nothing was removed. If the source now syncs another company, create a new source with another name.';
 export const SOURCE_TYPE = 'wecom';
 const CHUNK = 500;
 
@@ -116,11 +116,15 @@ export class WeComContactsSync {
     if (members.length === 0 && goneUsers.length > 0) {
       throw new SyncConfigError('contactsSecret', EMPTY_READ);
     }
-    // Nor is a read that keeps none of them: the authenticator's Company ID was changed to another company's,
-    // whose pull would remove every user of the first one.
-    const synced = [...userOrigins.values()].filter((o) => !o.metaData.isDeleted).length;
-    if (goneUsers.length > 0 && goneUsers.length === synced) {
-      throw new SyncConfigError('authenticator', NONE_KEPT, { count: String(synced), read: String(members.length), corpId: this.corpId });
+    // Nor is a read that keeps none of them when they came from another company: the authenticator's Company
+    // ID was changed, and this pull would remove every user of the first company. (All of them leaving one
+    // company is a pull like any other.)
+    const synced = [...userOrigins.values()].filter((o) => !o.metaData.isDeleted);
+    if (goneUsers.length > 0 && goneUsers.length === synced.length) {
+      const previous = await this.corpsOf(synced);
+      if (previous.length && !previous.includes(this.corpId)) {
+        throw new SyncConfigError('authenticator', NONE_KEPT, { count: String(synced.length), previous: previous.join(', '), read: String(members.length), corpId: this.corpId });
+      }
     }
     await this.writeDepartments(departments, report);
     await this.writeUsers([...members, ...goneUsers], report, userOrigins);
@@ -311,12 +315,21 @@ export class WeComContactsSync {
     await this.claim(claims, origins);
     await this.dropTakenContacts(changed, userIds);
     const wecomDepartments = await this.wecomDepartmentIds();
-    const hand = await this.handMemberships([...userIds.values()], wecomDepartments);
-    await this.push('user', changed);
-    this.assertHeld();
-    await this.forget(forgotten, origins);
-    await this.restoreMemberships(hand);
-    await this.updateLinks([...changed, ...forgotten], fresh);
+    // Chunk by chunk, each one whole: a write stopped by a lost lease (assertHeld) stops between two chunks,
+    // never between a push and what repairs it (the memberships plugin-departments replaces, the links).
+    for (const part of chunks(changed)) {
+      this.assertHeld();
+      const ids = part.map((r) => userIds.get(r.uid)).filter((id): id is number => id !== undefined);
+      const hand = await this.handMemberships(ids, wecomDepartments);
+      await this.push('user', part);
+      await this.restoreMemberships(hand);
+      await this.updateLinks(part, fresh);
+    }
+    if (forgotten.length) {
+      this.assertHeld();
+      await this.forget(forgotten, origins);
+      await this.updateLinks(forgotten, fresh);
+    }
   }
 
   /**
@@ -525,6 +538,20 @@ export class WeComContactsSync {
     const out: OriginRecord[] = [];
     for (const part of chunks(uids)) out.push(...(await read({ sourceUk: part })));
     return out;
+  }
+
+  /** The Company IDs in the WeCom links of the users these records wrote. */
+  private async corpsOf(origins: OriginRecord[]): Promise<string[]> {
+    const corps = new Set<string>();
+    const ids = origins.map((o) => resourcePk(o, 'users')).filter((id): id is number => id !== undefined);
+    for (const part of chunks(ids)) {
+      const links = await this.repo('usersAuthenticators').model.findAll({ where: { userId: part }, attributes: ['meta'] });
+      for (const l of links) {
+        const corpId = (l.get('meta') as { corpId?: unknown } | null)?.corpId;
+        if (typeof corpId === 'string') corps.add(corpId);
+      }
+    }
+    return [...corps].sort();
   }
 
   private async push(dataType: 'user' | 'department', records: (UserRecord | DepartmentRecord)[]) {

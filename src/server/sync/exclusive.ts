@@ -277,13 +277,20 @@ export class SourceExclusion {
   private keepAlive(key: string, holder: Holder, source: string): { stop: () => void; lost: () => boolean } {
     let stopped = false;
     let lost = false;
+    /** A renewal (and retake) still under way: the next tick waits for it, or two would race to retake. */
+    let renewing = false;
     const timer = setInterval(() => {
-      this.store.renew(key, holder).then(
-        async (held) => {
-          if (!held && !stopped && !lost) lost = await this.retake(key, holder, source, () => stopped);
-        },
-        (error: Error) => this.options.log?.warn('wecom contacts sync could not renew its lease', { source, key, message: error.message }),
-      );
+      if (renewing || lost) return;
+      renewing = true;
+      this.store
+        .renew(key, holder)
+        .then(
+          async (held) => {
+            if (!held && !stopped) lost = await this.retake(key, holder, source, () => stopped);
+          },
+          (error: Error) => this.options.log?.warn('wecom contacts sync could not renew its lease', { source, key, message: error.message }),
+        )
+        .finally(() => (renewing = false));
     }, this.options.renewEveryMs ?? RENEW_EVERY_MS);
     timer.unref?.();
     return {
@@ -301,7 +308,9 @@ export class SourceExclusion {
    */
   private async retake(key: string, holder: Holder, source: string, stopped: () => boolean): Promise<boolean> {
     try {
-      const other = await this.store.take(key, holder);
+      const found = await this.store.take(key, holder);
+      // Its own holder (a SET that landed after its timeout): held.
+      const other = found?.id === holder.id ? undefined : found;
       // The work ended (and released) while this was under way: give back what was just taken.
       if (!other && stopped()) await this.release(key, holder, source);
       else if (!other) this.options.log?.warn('wecom contacts sync lost its lease and took it again', { source, key, kind: holder.kind });
@@ -328,7 +337,8 @@ const exclusions = new WeakMap<Cache, SourceExclusion>();
 /** WECOM_CONTACTS_LEASE_MS: the lease's length (LEASE_MS by default), renewed every sixth of it. */
 function leaseFromEnv(): Pick<ExclusiveOptions, 'leaseMs' | 'renewEveryMs'> {
   const leaseMs = Number(process.env.WECOM_CONTACTS_LEASE_MS);
-  return Number.isFinite(leaseMs) && leaseMs >= 1000 ? { leaseMs, renewEveryMs: Math.floor(leaseMs / 6) } : {};
+  // Not shorter than a renewal may take (REDIS_TIMEOUT_MS) and then some.
+  return Number.isFinite(leaseMs) && leaseMs > 0 ? { leaseMs: Math.max(leaseMs, 6000), renewEveryMs: Math.floor(Math.max(leaseMs, 6000) / 6) } : {};
 }
 
 /** The exclusion of the app whose plugin cache this is. */

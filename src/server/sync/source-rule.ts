@@ -2,6 +2,7 @@
 // name, secrets of WeCom's shape (or `{{$env.X}}` variables, checked where they are used), the callback's
 // Token and EncodingAESKey both or neither. What WeCom itself says of them is the "Check configuration" button's.
 import { Context, Next } from '@nocobase/actions';
+import { isDeepStrictEqual } from 'node:util';
 import { AUTH_TYPE } from '../../constants';
 import { keepSecrets, writeOnlyEntry } from '../secrets';
 import { SOURCE_TYPE } from './contacts-sync';
@@ -10,12 +11,14 @@ import { describeFailure } from './report';
 
 type Raw = Record<string, unknown>;
 
-/** Resource middleware on userDataSyncSources:create / update. */
+/** The actions that write a source's options (NocoBase's default actions included). */
+const SAVES = ['create', 'update', 'updateOrCreate', 'firstOrCreate'];
+
+/** Resource middleware on the actions that save a userDataSyncSources record. */
 export async function checkSyncSourceOnSave(ctx: Context, next: Next) {
   const { resourceName, actionName, params } = ctx.action;
-  if (resourceName !== 'userDataSyncSources' || (actionName !== 'create' && actionName !== 'update')) return next();
+  if (resourceName !== 'userDataSyncSources' || !SAVES.includes(actionName)) return next();
   const values = (params.values ?? {}) as Raw;
-  // Turning a source on or off, or renaming it, leaves its options as they are.
   if (actionName === 'update' && values.options === undefined && values.sourceType === undefined) return next();
   const current =
     actionName === 'update' && params.filterByTk !== undefined
@@ -25,6 +28,9 @@ export async function checkSyncSourceOnSave(ctx: Context, next: Next) {
   if (sourceType !== SOURCE_TYPE) return next();
   // As they will be stored: a secret left empty keeps the saved one (secrets.ts).
   const options = keepSecrets(writeOnlyEntry('userDataSyncSources')!, values.options ?? current?.options, current?.options);
+  // Options saved as they are: both forms send the whole record, also to turn a source off or rename it,
+  // which stays possible for a source whose authenticator was deleted since.
+  if (current?.sourceType === SOURCE_TYPE && isDeepStrictEqual(options, current.options)) return next();
   try {
     const { authenticator } = parseSyncOptions(options, { unrendered: true });
     const record = await ctx.db.getRepository('authenticators').findOne({ filter: { name: authenticator } });
