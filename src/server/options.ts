@@ -37,6 +37,12 @@ export function publicOptions(input: unknown): { autoSignup: boolean; autoLogin:
   return { autoSignup: pub.autoSignup === true, autoLogin: pub.autoLogin === true, tooltip };
 }
 
+/** How an authenticator's name given as a variable is refused (a sync source and a notification channel alike). */
+export const NAME_IS_VARIABLE = 'The authenticator is chosen by its name, which cannot be a variable. Choose a WeCom authenticator.';
+
+/** Whether a value holds a `{{…}}` variable (NocoBase's "Variables and secrets"). */
+export const hasVariable = (value: string) => value.includes('{{');
+
 /**
  * `{{$env.NAME}}` refers to NocoBase's "Variables and secrets"; an undefined one would silently render
  * as an empty string, so name it before rendering.

@@ -2,8 +2,7 @@
 import { Application } from '@nocobase/server';
 import { AUTH_TYPE } from '../../constants';
 import { LoginError, reasons } from '../errors';
-import { assertVariablesDefined, parseOptions, WeComOptions } from '../options';
-import { hasVariable, NAME_IS_VARIABLE } from '../sync/options';
+import { assertVariablesDefined, hasVariable, NAME_IS_VARIABLE, parseOptions, WeComOptions } from '../options';
 
 export interface ChannelAuthenticator {
   name: string;

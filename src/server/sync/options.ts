@@ -1,4 +1,5 @@
 // A `wecom` sync source's options, checked once: a missing or malformed value is named.
+import { hasVariable, NAME_IS_VARIABLE } from '../options';
 
 /** The source's settings (`userDataSyncSources.options`). */
 export interface SyncOptions {
@@ -30,12 +31,6 @@ export class SyncConfigError extends Error {
 }
 
 type Raw = Record<string, unknown>;
-
-/** How a name option given as a variable is refused (a sync source and a notification channel alike). */
-export const NAME_IS_VARIABLE = 'The authenticator is chosen by its name, which cannot be a variable. Choose a WeCom authenticator.';
-
-/** Whether a value holds a `{{…}}` variable (NocoBase's "Variables and secrets"). */
-export const hasVariable = (value: string) => value.includes('{{');
 
 function optional(raw: Raw, field: string, pattern: RegExp, label: string, unrendered: boolean): string | undefined {
   const value = raw[field];
