@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { defaultConfig, Sandbox, SandboxConfig, startSandbox } from '../sandbox';
+import { defaultConfig, Sandbox, SandboxConfig, sandboxEnv, startSandbox } from '../sandbox';
 import { Api, RunningApp, runCli, startApp } from '../scripts/nocobase';
 import { linkSelf, nocobaseEnv, nodeModules, root } from '../scripts/paths.mjs';
 import { Postgres, startPostgres } from '../scripts/cluster/services';
@@ -103,9 +103,7 @@ async function main() {
     storage: join(dir, 'storage'),
     port,
     extra: {
-      WECOM_API_BASE_URL: sandbox.url,
-      WECOM_OAUTH_BASE_URL: sandbox.url,
-      WECOM_LOGIN_BASE_URL: sandbox.url,
+      ...sandboxEnv(sandbox.url),
       LOGGER_LEVEL: 'warn',
       // Every simulated person signs in from this one address: the per-client start limit would measure itself.
       WECOM_START_RATE_LIMIT: '0',
@@ -284,9 +282,7 @@ async function coldCacheOnPostgres(sandbox: Sandbox): Promise<ColdCache | { skip
       extra: {
         ...postgres.env,
         DB_DATABASE: 'wecom_bench',
-        WECOM_API_BASE_URL: sandbox.url,
-        WECOM_OAUTH_BASE_URL: sandbox.url,
-        WECOM_LOGIN_BASE_URL: sandbox.url,
+        ...sandboxEnv(sandbox.url),
         LOGGER_LEVEL: 'warn',
       },
     });

@@ -44,3 +44,14 @@ export function isVisible(app: SandboxApp, userid: string): boolean {
 export function isTrustedHost(app: SandboxApp, host: string): boolean {
   return app.trustedDomains.some((d) => d.toLowerCase() === host.toLowerCase());
 }
+
+/** `config` with its apps also trusting `hosts` (WeCom checks a redirect_uri's host against the app's trusted domains). */
+export function trusting(config: SandboxConfig, hosts: string[]): SandboxConfig {
+  return {
+    ...config,
+    corps: config.corps.map((corp) => ({
+      ...corp,
+      apps: corp.apps.map((app) => ({ ...app, trustedDomains: [...new Set([...app.trustedDomains, ...hosts])] })),
+    })),
+  };
+}

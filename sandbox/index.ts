@@ -10,8 +10,13 @@ import { handlePage } from './pages';
 import { SandboxState } from './state';
 import type { Sandbox, SandboxConfig, SandboxOptions } from './types';
 
-export { defaultConfig, loadConfig } from './config';
+export { defaultConfig, loadConfig, trusting } from './config';
 export type * from './types';
+
+/** The environment that points the plugin's WeCom calls and pages at the sandbox at `url`. */
+export function sandboxEnv(url: string): Record<'WECOM_API_BASE_URL' | 'WECOM_OAUTH_BASE_URL' | 'WECOM_LOGIN_BASE_URL', string> {
+  return { WECOM_API_BASE_URL: url, WECOM_OAUTH_BASE_URL: url, WECOM_LOGIN_BASE_URL: url };
+}
 
 export async function startSandbox(config: SandboxConfig = defaultConfig, options: SandboxOptions = {}): Promise<Sandbox> {
   const state = new SandboxState();

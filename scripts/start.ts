@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultConfig, SandboxConfig, startSandbox } from '../sandbox';
+import { defaultConfig, sandboxEnv, startSandbox, trusting } from '../sandbox';
 import { configureDemoChannel } from './demo-channel';
 import { configureDemoSync } from './demo-sync';
 import { Api, assertPortsFree, PortBusyError, runCli, startApp } from './nocobase';
@@ -44,14 +44,12 @@ async function main() {
   linkSelf();
   if (reset) rmSync(demoDir, { recursive: true, force: true });
 
-  const sandbox = await startSandbox(withTrustedPort(defaultConfig, port), { port: sandboxPort });
+  const sandbox = await startSandbox(trusting(defaultConfig, [`127.0.0.1:${port}`, `localhost:${port}`]), { port: sandboxPort });
   const env = nocobaseEnv({
     storage,
     port,
     extra: {
-      WECOM_API_BASE_URL: sandbox.url,
-      WECOM_OAUTH_BASE_URL: sandbox.url,
-      WECOM_LOGIN_BASE_URL: sandbox.url,
+      ...sandboxEnv(sandbox.url),
     },
   });
 
@@ -127,18 +125,6 @@ async function configureDemo(api: Api, origin: string) {
       redirectPath: '/admin',
     },
   });
-}
-
-/** The demo's sandbox trusts the app's address, whatever APP_PORT says. */
-function withTrustedPort(config: SandboxConfig, port: number): SandboxConfig {
-  const extra = [`127.0.0.1:${port}`, `localhost:${port}`];
-  return {
-    ...config,
-    corps: config.corps.map((corp) => ({
-      ...corp,
-      apps: corp.apps.map((app) => ({ ...app, trustedDomains: [...new Set([...app.trustedDomains, ...extra])] })),
-    })),
-  };
 }
 
 main().catch((error) => {

@@ -10,7 +10,7 @@ import { Api, RunningApp, runCli, startApp } from '../../scripts/nocobase';
 import { Postgres, Redis, startPostgres, startRedis } from '../../scripts/cluster/services';
 import { freePort } from '../../scripts/ports';
 import { linkSelf, nocobaseEnv, root } from '../../scripts/paths.mjs';
-import { Sandbox, startSandbox } from '../../sandbox';
+import { Sandbox, sandboxEnv, startSandbox } from '../../sandbox';
 import { ADMIN } from '../helpers/app';
 import { AGENT_ID, CORP_ID, SECRET, testConfig } from '../helpers/wecom-app';
 import { DESKTOP_UA, WecomUser } from '../helpers/wecom-user';
@@ -81,9 +81,7 @@ export async function startCluster(
           // NocoBase's own cluster settings, nothing of the plugin's.
           CACHE_DEFAULT_STORE: 'redis',
           CACHE_REDIS_URL: redis.url,
-          WECOM_API_BASE_URL: sandbox.url,
-          WECOM_OAUTH_BASE_URL: sandbox.url,
-          WECOM_LOGIN_BASE_URL: sandbox.url,
+          ...sandboxEnv(sandbox.url),
           WECOM_TIMEOUT_MS: '5000',
           ...env,
           LOGGER_LEVEL: 'info',

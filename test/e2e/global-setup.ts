@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { defaultConfig, type SandboxConfig, startSandbox } from '../../sandbox';
+import { defaultConfig, sandboxEnv, startSandbox, trusting } from '../../sandbox';
 import { Api, type RunningApp, runCli, startApp } from '../../scripts/nocobase';
 import { linkSelf, nocobaseEnv, root } from '../../scripts/paths.mjs';
 import { freePort } from '../../scripts/ports';
@@ -31,7 +31,7 @@ export default async function setup(project: TestProject) {
   const env = nocobaseEnv({
     storage,
     port,
-    extra: { WECOM_API_BASE_URL: sandbox.url, WECOM_OAUTH_BASE_URL: sandbox.url, WECOM_LOGIN_BASE_URL: sandbox.url },
+    extra: { ...sandboxEnv(sandbox.url) },
   });
   let app: RunningApp | undefined;
   try {
@@ -59,16 +59,5 @@ export default async function setup(project: TestProject) {
     await app?.stop();
     await sandbox.close();
     rmSync(storage, { recursive: true, force: true });
-  };
-}
-
-/** The sandbox's WeCom app trusts the test app's address (WeCom checks the redirect_uri domain). */
-function trusting(config: SandboxConfig, hosts: string[]): SandboxConfig {
-  return {
-    ...config,
-    corps: config.corps.map((corp) => ({
-      ...corp,
-      apps: corp.apps.map((app) => ({ ...app, trustedDomains: [...app.trustedDomains, ...hosts] })),
-    })),
   };
 }

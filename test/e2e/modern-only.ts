@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultConfig, type Sandbox, startSandbox } from '../../sandbox';
+import { defaultConfig, type Sandbox, sandboxEnv, startSandbox, trusting } from '../../sandbox';
 import { Api, type RunningApp, runCli, startApp } from '../../scripts/nocobase';
 import { nocobaseEnv, nodeModules, root } from '../../scripts/paths.mjs';
 import { freePort } from '../../scripts/ports';
@@ -20,13 +20,7 @@ export interface ModernOnlyWorld {
 export async function startModernOnlyWorld(): Promise<ModernOnlyWorld> {
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
-  const sandbox: Sandbox = await startSandbox({
-    ...defaultConfig,
-    corps: defaultConfig.corps.map((corp) => ({
-      ...corp,
-      apps: corp.apps.map((app) => ({ ...app, trustedDomains: [...app.trustedDomains, host] })),
-    })),
-  });
+  const sandbox: Sandbox = await startSandbox(trusting(defaultConfig, [host]));
   const storage = join(root, '.test-tmp', `e2e-modern-only-${randomBytes(4).toString('hex')}`);
   const packageRoot = join(storage, 'app');
   const client = join(packageRoot, 'dist/client');
@@ -46,9 +40,7 @@ export async function startModernOnlyWorld(): Promise<ModernOnlyWorld> {
     extra: {
       APP_PACKAGE_ROOT: packageRoot,
       APP_CLIENT_ENTRY_MODE: 'modern-only',
-      WECOM_API_BASE_URL: sandbox.url,
-      WECOM_OAUTH_BASE_URL: sandbox.url,
-      WECOM_LOGIN_BASE_URL: sandbox.url,
+      ...sandboxEnv(sandbox.url),
     },
   });
   let app: RunningApp | undefined;

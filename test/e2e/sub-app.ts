@@ -5,10 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultConfig, type Sandbox, startSandbox } from '../../sandbox';
+import { defaultConfig, type Sandbox, sandboxEnv, startSandbox, trusting } from '../../sandbox';
 import { Api, type RunningApp, runCli, startApp } from '../../scripts/nocobase';
 import { nocobaseEnv, root } from '../../scripts/paths.mjs';
 import { freePort } from '../../scripts/ports';
+import { untilSubAppRunning } from '../helpers/sub-apps';
 import { ADMIN } from './world';
 
 /** An admin's API in the sub-app: NocoBase's clients name the app in an `X-App` header. */
@@ -57,23 +58,6 @@ export interface SubAppWorld {
   stop(): Promise<void>;
 }
 
-/**
- * Waits until the sub-app answers a real call through the path a navigation uses (the gateway answers 503
- * while it installs and starts it).
- */
-async function untilRunning(url: string, app: string, deadlineMs = 600_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  let last = '';
-  while (Date.now() < until) {
-    const res = await fetch(`${url}/api/__app/${app}/authenticators:publicList`).catch((error: Error) => ({ status: 0, text: async () => error.message }));
-    if (res.status === 200) return;
-    last = `${res.status} ${(await res.text()).slice(0, 300)}`;
-    if (last.includes('APP_ERROR')) break;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`sub-app ${app} did not start: ${last}`);
-}
-
 /** Waits until the sub-app, restarted by pm:enable, lists this plugin among the enabled ones for its client. */
 async function untilEnabled(api: SubAppApi, deadlineMs = 300_000): Promise<void> {
   const until = Date.now() + deadlineMs;
@@ -90,20 +74,14 @@ async function untilEnabled(api: SubAppApi, deadlineMs = 300_000): Promise<void>
 export async function startSubAppWorld(): Promise<SubAppWorld> {
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
-  const sandbox: Sandbox = await startSandbox({
-    ...defaultConfig,
-    corps: defaultConfig.corps.map((corp) => ({
-      ...corp,
-      apps: corp.apps.map((app) => ({ ...app, trustedDomains: [...app.trustedDomains, host] })),
-    })),
-  });
+  const sandbox: Sandbox = await startSandbox(trusting(defaultConfig, [host]));
   const storage = join(root, '.test-tmp', `e2e-sub-app-${randomBytes(4).toString('hex')}`);
   const subApp = `crm${randomBytes(3).toString('hex')}`;
   const logFile = join(storage, 'nocobase.log');
   const env = nocobaseEnv({
     storage,
     port,
-    extra: { WECOM_API_BASE_URL: sandbox.url, WECOM_OAUTH_BASE_URL: sandbox.url, WECOM_LOGIN_BASE_URL: sandbox.url },
+    extra: { ...sandboxEnv(sandbox.url) },
   });
   let app: RunningApp | undefined;
   try {
@@ -113,7 +91,7 @@ export async function startSubAppWorld(): Promise<SubAppWorld> {
     const admin = app.admin ?? (await Api.signIn(app.url, ADMIN.email, ADMIN.password));
     // A new app with the default plugins (the `nocobase` preset).
     await admin.post('applications:create', { name: subApp, displayName: 'CRM', options: { autoStart: true } });
-    await untilRunning(app.url, subApp);
+    await untilSubAppRunning(app.url, subApp);
     const subAdmin = await new SubAppApi(app.url, subApp).signIn();
     // Enabled by the sub-app's admin, as its plugin manager does: the client loads the plugins recorded as
     // enabled in the app's database (pm:listEnabled). A plugin named in the sub-app's `options.plugins` runs

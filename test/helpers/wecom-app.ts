@@ -1,6 +1,6 @@
 // A real NocoBase app with this plugin, the WeCom sandbox over HTTP, and authenticators to sign in with.
 import { Api } from '../../scripts/nocobase';
-import { defaultConfig, Sandbox, SandboxConfig, startSandbox } from '../../sandbox';
+import { defaultConfig, Sandbox, SandboxConfig, sandboxEnv, startSandbox } from '../../sandbox';
 import { ADMIN, createTestApp, TestApp } from './app';
 
 export const CORP_ID = 'wwdemo0000000001';
@@ -59,7 +59,7 @@ export async function createWecomApp(
   const t = await createTestApp({
     // The sandbox answers from this process: on a loaded machine its replies can take seconds. A suite that
     // tests the timeout sets its own WECOM_TIMEOUT_MS.
-    env: { WECOM_API_BASE_URL: sandbox.url, WECOM_OAUTH_BASE_URL: sandbox.url, WECOM_LOGIN_BASE_URL: sandbox.url, WECOM_TIMEOUT_MS: '20000', ...env },
+    env: { ...sandboxEnv(sandbox.url), WECOM_TIMEOUT_MS: '20000', ...env },
     plugins,
     gateway,
   });

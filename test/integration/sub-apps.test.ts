@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboxMessage } from '../../sandbox';
 import { ADMIN, PLUGINS } from '../helpers/app';
+import { untilSubAppRunning } from '../helpers/sub-apps';
 import { AGENT_ID, callsDuring, CORP_ID, createWecomApp, SECRET, testConfig, WecomApp } from '../helpers/wecom-app';
 import { DESKTOP_UA, WECOM_UA, WecomUser } from '../helpers/wecom-user';
 
@@ -76,20 +77,6 @@ class AppApi {
   }
 }
 
-/** Waits until the sub-app answers real calls (the gateway answers 503 while it installs and starts). */
-async function untilRunning(url: string, app: string, deadlineMs = 300_000) {
-  const until = Date.now() + deadlineMs;
-  let last = '';
-  while (Date.now() < until) {
-    const res = await fetch(`${url}/api/__app/${app}/authenticators:publicList`).catch((error: Error) => ({ status: 0, text: async () => error.message }));
-    if (res.status === 200) return;
-    last = `${res.status} ${(await res.text()).slice(0, 300)}`;
-    if (last.includes('APP_ERROR')) break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`sub-app ${app} did not start: ${last}`);
-}
-
 /** On PostgreSQL, multi-app-manager created a database per sub-app (named after it): dropped at the end. */
 async function dropSubAppDatabases(names: string[]) {
   if (process.env.DB_DIALECT !== 'postgres') return;
@@ -142,7 +129,7 @@ describe('WeCom sign-in in sub-apps of the multi-app manager', () => {
       const database = process.env.DB_DIALECT === 'postgres' ? {} : { database: { storage: join(w.t.storage, `${name}.sqlite`) } };
       await main.post('applications:create', { name, displayName: name, options: { plugins: SUB_APP_PLUGINS, autoStart: true, ...database } });
     }
-    for (const name of [CRM, HR]) await untilRunning(w.t.url, name);
+    for (const name of [CRM, HR]) await untilSubAppRunning(w.t.url, name);
     crm = await new AppApi(w.t.url, CRM).signIn();
     hr = await new AppApi(w.t.url, HR).signIn();
 
