@@ -311,14 +311,15 @@ export class WeComContactsSync {
     }
     if (kept.length) this.log.info('wecom contacts: existing users keep their own email or phone', { source: this.sourceName, kept });
 
-    this.assertHeld();
-    await this.claim(claims, origins);
     await this.dropTakenContacts(changed, userIds);
     const wecomDepartments = await this.wecomDepartmentIds();
     // Chunk by chunk, each one whole: a write stopped by a lost lease (assertHeld) stops between two chunks,
-    // never between a push and what repairs it (the memberships plugin-departments replaces, the links).
+    // never between a claim and its push (a claimed record would look unchanged to the next pull) or between
+    // a push and what repairs it (the memberships plugin-departments replaces, the links).
     for (const part of chunks(changed)) {
       this.assertHeld();
+      const inPart = new Set(part);
+      await this.claim(claims.filter((c) => inPart.has(c.record)), origins);
       const ids = part.map((r) => userIds.get(r.uid)).filter((id): id is number => id !== undefined);
       const hand = await this.handMemberships(ids, wecomDepartments);
       await this.push('user', part);
