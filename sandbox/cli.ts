@@ -1,3 +1,6 @@
+// npm run sandbox -- [--config FILE] [--port 13001] [--host 127.0.0.1] [--state FILE [--reset]]
+//   --state FILE   keep address-book changes, change-callback settings and inboxes in FILE across restarts
+//   --reset        with --state: start from the configuration, dropping what FILE holds
 import { defaultConfig, loadConfig, startSandbox } from './index';
 
 function option(name: string): string | undefined {
@@ -11,8 +14,10 @@ async function main(): Promise<void> {
   const host = option('host') ?? '127.0.0.1';
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${option('port')}`);
 
-  const sandbox = await startSandbox(configPath ? loadConfig(configPath) : defaultConfig, { port, host });
-  console.log(`WeCom sandbox listening on ${sandbox.url}`);
+  const stateFile = option('state');
+  const persist = stateFile ? { file: stateFile, reset: process.argv.includes('--reset') } : undefined;
+  const sandbox = await startSandbox(configPath ? loadConfig(configPath) : defaultConfig, { port, host, persist });
+  console.log(`WeCom sandbox listening on ${sandbox.url}${stateFile ? ` (state kept in ${stateFile})` : ''}`);
   for (const corp of sandbox.config.corps) {
     console.log(`  corp ${corp.corpId} (${corp.name}): apps ${corp.apps.map((a) => a.agentId).join(', ')}`);
   }

@@ -7,10 +7,12 @@ import { change, handleContactsControl, verifyUrl } from './contacts-events';
 import { sendJson } from './http';
 import { handleInbox } from './message';
 import { handlePage } from './pages';
+import { StateFile } from './persist';
 import { SandboxState } from './state';
 import type { Sandbox, SandboxConfig, SandboxOptions } from './types';
 
 export { defaultConfig, loadConfig, trusting } from './config';
+export { StateFileError } from './persist';
 export type * from './types';
 
 /** The environment that points the plugin's WeCom calls and pages at the sandbox at `url`. */
@@ -21,14 +23,20 @@ export function sandboxEnv(url: string): Record<'WECOM_API_BASE_URL' | 'WECOM_OA
 export async function startSandbox(config: SandboxConfig = defaultConfig, options: SandboxOptions = {}): Promise<Sandbox> {
   const state = new SandboxState();
   const ctx: Context = { config: structuredClone(config), state };
+  const stateFile = options.persist && new StateFile(options.persist.file, () => ({ config: ctx.config, inbox: state.inbox.all() }), options.persist.reset);
+  for (const message of stateFile?.load(ctx.config) ?? []) state.inbox.deliver(message);
+  const touch = (): void => stateFile?.touch();
 
   const control: Omit<Sandbox, 'url' | 'config' | 'close'> = {
     stats: () => state.stats(),
-    reset: () => state.reset(),
+    reset: () => {
+      state.reset();
+      touch();
+    },
     inject: (fault) => state.inject(fault),
     expireToken: (errcode = 42001) => state.revokeTokens(errcode),
     advanceClock: (ms) => state.advanceClock(ms),
-    changeContact: (event, options) => change(ctx, event, options),
+    changeContact: (event, options) => change(ctx, event, options).finally(touch),
     verifyContactsCallback: (corpId, options) => {
       const corp = corpId ? ctx.config.corps.find((c) => c.corpId === corpId) : ctx.config.corps[0];
       if (!corp) throw new Error(`no corp ${corpId}`);
@@ -49,7 +57,9 @@ export async function startSandbox(config: SandboxConfig = defaultConfig, option
   }
 
   const server = createServer((req, res) => {
-    route(req, res).catch((error: unknown) => {
+    // Any request may change what is kept (an address-book change, a callback URL, a message): the state
+    // file compares before it writes.
+    route(req, res).finally(touch).catch((error: unknown) => {
       if (res.headersSent) return res.destroy();
       sendJson(res, 500, { errcode: -1, errmsg: `sandbox failure: ${error instanceof Error ? error.message : String(error)}` });
     });
@@ -73,6 +83,6 @@ export async function startSandbox(config: SandboxConfig = defaultConfig, option
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      }).finally(() => stateFile?.flush()),
   };
 }

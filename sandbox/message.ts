@@ -59,6 +59,11 @@ export class Inbox {
   of(userid: string): InboxMessage[] {
     return [...(this.messages.get(userid.toLowerCase()) ?? [])];
   }
+
+  /** Every member's messages, each member's oldest first (what sandbox/persist.ts keeps). */
+  all(): InboxMessage[] {
+    return [...this.messages.values()].flat();
+  }
 }
 
 const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');

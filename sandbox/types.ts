@@ -131,4 +131,10 @@ export interface Sandbox {
 export interface SandboxOptions {
   port?: number;
   host?: string;
+  /**
+   * Keep the address books (members, departments), the change-callback settings and the inboxes in `file`
+   * (JSON, written shortly after each change) and start from it next time; `reset` drops it first. Absent:
+   * nothing outlives the sandbox (the tests).
+   */
+  persist?: { file: string; reset?: boolean };
 }
