@@ -18,7 +18,7 @@ import { redactSecretsInLog } from './redact';
 import { hideSecretsInResponses, keepSecretsOnSave } from './secrets';
 import { redisClientOf, SharedCache } from './shared-cache';
 import { addCallbackPageHeaders } from './callback-headers';
-import { RateLimiter } from './rate-limit';
+import { DEFAULT_PROXY_HOPS, parseProxyHops, RateLimiter } from './rate-limit';
 import { Sealer } from './seal';
 import { StateStore } from './state';
 import { registerContactsSync } from './sync';
@@ -44,6 +44,8 @@ export class PluginAuthWeComServer extends Plugin {
 
   /** Starts of a login per client address: the start URL is public. */
   startLimiter!: RateLimiter;
+  /** Reverse proxies in front of NocoBase that append to X-Forwarded-For (WECOM_TRUSTED_PROXY_HOPS). */
+  proxyHops = DEFAULT_PROXY_HOPS;
   /** NocoBase's cache holding the used login states (pending ones live in the browser). */
   stateCache!: Cache;
 
@@ -69,6 +71,9 @@ export class PluginAuthWeComServer extends Plugin {
     });
     const limit = process.env.WECOM_START_RATE_LIMIT;
     this.startLimiter = new RateLimiter(limit && /^\d+$/.test(limit) ? Number(limit) : 300);
+    const hops = parseProxyHops(process.env.WECOM_TRUSTED_PROXY_HOPS);
+    if (hops === undefined) this.log.warn('WECOM_TRUSTED_PROXY_HOPS is not a whole number from 0 to 10; using the default', { default: DEFAULT_PROXY_HOPS });
+    this.proxyHops = hops ?? DEFAULT_PROXY_HOPS;
     // Every app that loads the plugin: it may be enabled in a sub-app only.
     const remove = addCallbackPageHeaders();
     this.app.on('afterDestroy', remove);

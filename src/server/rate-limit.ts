@@ -42,34 +42,76 @@ export class RateLimiter {
   }
 }
 
+/** Reverse proxies in front of NocoBase when WECOM_TRUSTED_PROXY_HOPS is not set: NocoBase's Docker image has one (nginx). */
+export const DEFAULT_PROXY_HOPS = 1;
+
 /**
- * The address a request comes from, for rate limiting. The socket's peer, unless that peer is on this
- * host or a private network (a reverse proxy such as the nginx of NocoBase's Docker image): then the
- * address that proxy appended to X-Forwarded-For, which the client cannot choose. IPv6 clients count per
- * /64 (one subscriber).
+ * WECOM_TRUSTED_PROXY_HOPS: how many reverse proxies that append to X-Forwarded-For stand between the
+ * clients and NocoBase (Koa's `proxy` + `maxIpsCount`). `0`: X-Forwarded-For is never read. Undefined for a
+ * value that is not a whole number from 0 to 10 (the caller warns and keeps the default).
  */
-export function clientAddress(peer: string | undefined, forwardedFor: string | undefined): string {
+export function parseProxyHops(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return DEFAULT_PROXY_HOPS;
+  return /^\s*(?:10|\d)\s*$/.test(value) ? Number(value) : undefined;
+}
+
+/**
+ * The address a request comes from, for rate limiting. Starts from the socket's peer and walks
+ * X-Forwarded-For from the right, one entry per trusted hop, as long as the address reached so far is on this
+ * host or a private network (a reverse proxy, such as the nginx of NocoBase's Docker image): each proxy
+ * appends the address it saw, so the entry `hops` from the right is the client, whatever the client itself put
+ * in front of it. A public address is never taken for a proxy, so a client that reaches NocoBase directly
+ * cannot choose its bucket, and the first entry is never believed just for being there (NocoBase's own
+ * `ctx.state.clientIp` takes it). IPv6 clients count per /64 (one subscriber).
+ */
+export function clientAddress(peer: string | undefined, forwardedFor: string | undefined, hops = DEFAULT_PROXY_HOPS): string {
   let address = plainAddress(peer ?? '');
-  if (forwardedFor && isLocalOrPrivate(address)) {
-    const last = plainAddress(forwardedFor.split(',').pop()?.trim() ?? '');
-    if (isIP(last)) address = last;
+  const entries = (forwardedFor ?? '').split(',');
+  for (let hop = 0; hop < hops && isLocalOrPrivate(address); hop++) {
+    const entry = plainAddress(entries.pop() ?? '');
+    if (!isIP(entry)) break; // fewer entries than hops, or one a proxy did not write: the last address stands
+    address = entry;
   }
   return isIP(address) === 6 ? `${ipv6Groups(address).slice(0, 4).join(':')}::/64` : address || 'unknown';
 }
 
-function plainAddress(address: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return mapped ? mapped[1] : address;
+/** An address as written by a socket or a proxy: trimmed, without brackets or port, IPv4-mapped IPv6 as IPv4. */
+function plainAddress(raw: string): string {
+  let address = raw.trim();
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address);
+  if (bracketed) address = bracketed[1];
+  const withPort = /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(address);
+  if (withPort) address = withPort[1];
+  const mapped = /^(?:::|(?:0{1,4}:){5})ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1];
+  if (isIP(address) === 6) {
+    const groups = ipv6Groups(address);
+    if (groups.slice(0, 5).every((group) => group === '0') && groups[5] === 'ffff') {
+      const [high, low] = [parseInt(groups[6], 16), parseInt(groups[7], 16)];
+      return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+    }
+  }
+  return address;
 }
 
+/** Loopback, private (RFC 1918), shared (CGNAT, 100.64.0.0/10) or link-local; IPv6 loopback, ULA, link-local. */
 function isLocalOrPrivate(address: string): boolean {
   if (isIP(address) === 4) {
     const [a, b] = address.split('.').map(Number);
-    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+    return (
+      a === 127 ||
+      a === 10 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127) ||
+      (a === 169 && b === 254)
+    );
   }
   if (isIP(address) === 6) {
-    const first = parseInt(ipv6Groups(address)[0], 16);
-    return address === '::1' || (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80;
+    const groups = ipv6Groups(address);
+    const first = parseInt(groups[0], 16);
+    const loopback = groups.slice(0, 7).every((group) => group === '0') && groups[7] === '1';
+    return loopback || (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80;
   }
   return false;
 }

@@ -1,6 +1,7 @@
 // The sign-in policy: a WeCom code becomes a NocoBase user, or a reason the person can act on.
 import { AuthConfig, BaseAuth } from '@nocobase/auth';
 import { Model, Op } from '@nocobase/database';
+import { getAuthCookieName } from '@nocobase/utils';
 import { localize, LoginError, Reason, reasonFromWecom, reasons } from './errors';
 import { parseOptions, WeComOptions } from './options';
 import { normalizePhone, PHONE_FOLDS, storedPhoneForms } from './phone';
@@ -46,6 +47,10 @@ export class WeComAuth extends BaseAuth {
   async validate(): Promise<Model> {
     const values = readAndRedact(this.ctx.action?.params);
     try {
+      // NocoBase answers a name it does not know (or a disabled one) with the first enabled authenticator: when
+      // that is this one, the request was never meant for it. Refused before the state is touched, so a
+      // misdirected request uses up nothing of the login it carries.
+      if (this.requestedName() !== this.name) throw new LoginError(reasons.unknownAuthenticator());
       if (values.code === undefined && values.state === undefined) throw new LoginError(reasons.badRequest());
       const plugin = this.plugin;
       // The state is consumed first: whatever else is wrong with the request, it cannot be presented again.
@@ -60,6 +65,14 @@ export class WeComAuth extends BaseAuth {
     } catch (error) {
       throw this.translate(error);
     }
+  }
+
+  /** The authenticator the request names, read as NocoBase's auth middleware reads it. */
+  private requestedName(): string {
+    const manager = this.ctx.app.authManager;
+    const header = this.ctx.get(manager.options.authKey);
+    if (header) return header;
+    return this.ctx.cookies?.get(getAuthCookieName('authenticator', this.ctx.app.name)) || manager.options.default || '';
   }
 
   private get plugin(): PluginAuthWeComServer {

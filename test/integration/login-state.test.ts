@@ -8,6 +8,8 @@ import { WecomUser } from '../helpers/wecom-user';
 const LOGIN_COOKIE = 'nocobase_wecom_login';
 /** Starts per minute per client in this file's app (WECOM_START_RATE_LIMIT). */
 const LIMIT = 30;
+/** The zh-CN refusal of a sign-in at an authenticator that does not exist or is disabled. */
+const ZH_UNKNOWN = '该企业微信登录方式不存在或已停用。';
 
 interface PluginInternals {
   startLimiter: { now: () => number; size: number };
@@ -65,7 +67,9 @@ describe('login state and the start URL', () => {
   };
 
   beforeAll(async () => {
-    w = await createWecomApp(undefined, { WECOM_START_RATE_LIMIT: String(LIMIT) });
+    // Two trusted proxy hops: the test talks to the app from this host (the inner proxy, such as the nginx of
+    // NocoBase's Docker image) and writes the outer proxy's X-Forwarded-For entries itself.
+    w = await createWecomApp(undefined, { WECOM_START_RATE_LIMIT: String(LIMIT), WECOM_TRUSTED_PROXY_HOPS: '2' });
     await w.admin.post('users:update?filterByTk=1', { phone: '13800000001' });
     // Created first: once `basic` is disabled (last test), NocoBase's fallback for an unknown name is this one.
     await w.addAuthenticator('wecom');
@@ -209,6 +213,21 @@ describe('login state and the start URL', () => {
       expect((await start(new WecomUser(w.t.url), { authenticator: 'wecom' }, {}, client)).status).toBe(302);
     });
 
+    it('counts a client behind two proxies (WECOM_TRUSTED_PROXY_HOPS=2) by its own address: what it writes in X-Forwarded-For changes nothing, another client is not blocked, an outer proxy on 100.64.0.0/10 is a proxy', async () => {
+      const alice = '203.0.113.71';
+      const bob = '203.0.113.72';
+      // Alice rotates the entries she sends; the outer proxy (172.18.0.5) appends her address.
+      for (let i = 0; i < LIMIT; i++) {
+        const res = await start(new WecomUser(w.t.url), { authenticator: 'wecom' }, {}, `198.18.${i}.9, 192.0.2.${i}, ${alice}, 172.18.0.5`);
+        expect(res.status).toBe(302);
+      }
+      // Through a load balancer on a shared (CGNAT) address she is still Alice.
+      expect((await start(new WecomUser(w.t.url), { authenticator: 'wecom' }, {}, `198.18.99.9, ${alice}, 100.100.7.8`)).status).toBe(429);
+      expect((await start(new WecomUser(w.t.url), { authenticator: 'wecom' }, {}, `${alice}, 172.18.0.5`)).status).toBe(429);
+      // Bob comes through the same two proxies: his own bucket.
+      expect((await start(new WecomUser(w.t.url), { authenticator: 'wecom' }, {}, `${bob}, 172.18.0.5`)).status).toBe(302);
+    });
+
     it.each([
       ['the browser language (Accept-Language ja-JP)', {}, { 'accept-language': 'ja-JP,ja;q=0.9' }, 'ja-JP', 'サインインの試行が多すぎます'],
       ['English for a language the plugin does not speak (de-DE)', {}, { 'accept-language': 'de-DE' }, 'en-US', 'Too many sign-in attempts'],
@@ -263,6 +282,34 @@ describe('login state and the start URL', () => {
       expect(res.headers.get('location')).toBe(`/wecom/callback?authenticator=${name}&error=WECOM_BAD_REQUEST`);
       expect(res.headers.getSetCookie().filter((c) => c.startsWith(`${LOGIN_COOKIE}=`))).toEqual([]);
       expect(calls).toEqual({});
+    });
+
+    it.each([
+      ['an unknown name', 'nope'],
+      ['a disabled WeCom authenticator', 'wecom-off'],
+    ])('refuses auth:signIn naming %s, before the state is used: the login then finishes at wecom', async (_, name) => {
+      const person = new WecomUser(w.t.url);
+      const login = await scan(await start(person, { authenticator: 'wecom' }));
+      const { result, calls } = await callsDuring(w.sandbox, () => person.signIn(name, login));
+      const text = await result.text();
+      expect({ status: result.status, body: JSON.parse(text) }).toEqual({
+        status: 400,
+        body: { errors: [{ message: 'This WeCom sign-in method does not exist or is disabled.', code: 'WECOM_BAD_REQUEST' }] },
+      });
+      expect(calls).toEqual({});
+      expect(await signedIn(await person.signIn('wecom', login))).toBe(1);
+    });
+
+    it('words the refusal of an unknown authenticator at auth:signIn in the request language (zh-CN)', async () => {
+      const person = new WecomUser(w.t.url);
+      const login = await scan(await start(person, { authenticator: 'wecom' }));
+      const res = await fetch(`${w.t.url}/api/auth:signIn`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-authenticator': 'nope', 'x-locale': 'zh-CN', cookie: person.app.header() },
+        body: JSON.stringify(login),
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { errors: { message: string }[] }).errors[0].message).toBe(ZH_UNKNOWN);
     });
   });
 });

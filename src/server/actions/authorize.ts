@@ -25,7 +25,10 @@ export async function authorize(ctx: Context, next: Next) {
   const plugin = ctx.app.pm.get(PluginAuthWeComServer);
   const language = requestLocale(ctx, locale);
 
-  const waitMs = plugin.startLimiter.take(clientAddress(ctx.req.socket?.remoteAddress, ctx.get('x-forwarded-for')));
+  const waitMs = plugin.startLimiter.take(
+    // Never NocoBase's ctx.state.clientIp: it is the first X-Forwarded-For entry, which any client writes.
+    clientAddress(ctx.req.socket?.remoteAddress, ctx.get('x-forwarded-for'), plugin.proxyHops),
+  );
   if (waitMs > 0) {
     await tooManyStarts(ctx, Math.ceil(waitMs / 1000), language);
     return next();
