@@ -43,7 +43,8 @@ describe('contacts sync (pull)', () => {
   beforeAll(async () => {
     w = await createWecomApp(testConfig(), {}, ['user-data-sync', 'departments']);
     await w.addAuthenticator('wecom');
-    // Users NocoBase has already: Zhao Liu by phone, Wang Wu by email, two users sharing Twin's number.
+    // Users NocoBase has already: Zhao Liu's phone, Wang Wu's email, two users sharing Twin's number (and the root
+    // user, whose email is the WeCom email of the member No Body).
     await w.admin.post('users:create', { nickname: 'Zhao (local)', username: 'zhaoliu_local', phone: '138 0000 0004' });
     await w.admin.post('users:create', { nickname: 'Wang (local)', username: 'wangwu_local', email: 'wangwu@demo.example' });
     await w.admin.post('users:create', { nickname: 'Twin A', username: 'twin_a', phone: '13800000055' });
@@ -78,7 +79,7 @@ describe('contacts sync (pull)', () => {
     const task = await pull();
     expect(task.status).toBe('success');
     expect(task.message).toContain('Recipe A-contacts.');
-    expect(task.message).toContain('resolve by hand): twin (phone-ambiguous).');
+    expect(w.t.logs()).toContain('{"userid":"twin","reason":"phone-ambiguous"}');
 
     // `sort` is a hidden field: toJSON leaves it out.
     const departments = (await db().getRepository('departments').find({ appends: ['parent'] })).map((d: Model) => ({ ...(d.toJSON() as Row), sort: d.get('sort') }));
@@ -102,19 +103,38 @@ describe('contacts sync (pull)', () => {
       ].sort(),
     );
 
-    // Existing users are kept and updated, never duplicated.
+    // An existing user with the member's mobile number is linked, never duplicated; it keeps its own nickname.
     const zhao = await user({ username: 'zhaoliu_local' });
-    expect(zhao).toMatchObject({ nickname: 'Zhao Liu', email: 'zhaoliu@demo.example' });
-    const wang = await user({ username: 'wangwu_local' });
-    expect(wang).toMatchObject({ nickname: 'Wang Wu' });
+    expect(zhao).toMatchObject({ nickname: 'Zhao (local)', email: 'zhaoliu@demo.example' });
     expect(await db().getRepository('users').count({ filter: { nickname: 'Twin' } })).toBe(0);
 
     const links = (await db().getRepository('usersAuthenticators').find({ filter: { authenticator: 'wecom' } })).map((l: Model) => l.toJSON() as Row);
     const linkOf = (uuid: string) => links.find((l: Row) => l.uuid === uuid);
     expect(linkOf('zhangsan')).toMatchObject({ userId: zhang?.id, meta: { corpId: 'wwdemo0000000001', userid: 'zhangsan' } });
     expect(linkOf('zhaoliu')).toMatchObject({ userId: zhao?.id });
-    expect(linkOf('wangwu')).toMatchObject({ userId: wang?.id });
     expect(linkOf('twin')).toBeUndefined();
+  });
+
+  it('never links a member to an existing user by email alone, and names that user in the task as a suggestion', async () => {
+    const [task] = (await db().getRepository('userDataSyncTasks').find({ filter: { sourceId }, sort: ['id'] })).map((t: Model) => t.toJSON() as Row);
+    const wang = await user({ username: 'wangwu_local' });
+    // The task's message holds 255 characters: its start, and the whole report in the log.
+    expect(task.message).toContain("Not linked: only an email matches, which proves nothing (give the user the member's m");
+    expect(w.t.logs()).toContain(`{"userid":"wangwu","reason":"email-only","userId":${wang?.id},"user":"wangwu_local (#${wang?.id})"}`);
+    expect(wang).toMatchObject({ nickname: 'Wang (local)', email: 'wangwu@demo.example', phone: null });
+    expect(await db().getRepository('usersAuthenticators').count({ filter: { authenticator: 'wecom', uuid: 'wangwu' } })).toBe(0);
+    expect(await db().getRepository('users').count({ filter: { nickname: 'Wang Wu' } })).toBe(0);
+  });
+
+  it("never links, rewrites or signs in as the root user a member whose WeCom email is the root user's", async () => {
+    const [task] = (await db().getRepository('userDataSyncTasks').find({ filter: { sourceId }, sort: ['id'] })).map((t: Model) => t.toJSON() as Row);
+    expect(task.message).toContain('Not written (root user, never changed by the sync): nobody.');
+    const root = await user({ email: 'admin@nocobase.com' });
+    expect(root).toMatchObject({ nickname: 'Super Admin', phone: null });
+    expect(await db().getRepository('usersAuthenticators').count({ filter: { authenticator: 'wecom', uuid: 'nobody' } })).toBe(0);
+    expect(await db().getRepository('usersAuthenticators').count({ filter: { userId: root?.id as number, authenticator: 'wecom' } })).toBe(0);
+    const res = await new WecomUser(w.t.url).signInWithQr('wecom', 'nobody');
+    expect(res.status).toBe(401);
   });
 
   it('keeps a membership an admin added by hand in a department that is not from WeCom', async () => {
@@ -158,11 +178,13 @@ describe('contacts sync (pull)', () => {
     expect(titles).toBe(2);
   });
 
-  it('removes no one when the authenticator now names another company that has none of the synced members, and says why', async () => {
-    // The authenticator's Company ID changed to another company (same AgentId and Secrets in the sandbox).
+  it("writes nothing after the authenticator's Company ID changed, though the other company has a member of the same userid, and says what to do", async () => {
+    // The authenticator's Company ID changed to another company (same AgentId and Secrets in the sandbox), whose
+    // `lisi` is another person.
     const other = structuredClone(w.sandbox.config.corps[0]);
     other.corpId = 'wwother000000002';
     other.members = [
+      { userid: 'lisi', name: 'Li Si (other company)', department: [1], mobile: '13900008800' },
       { userid: 'other.one', name: 'Other One', department: [1], mobile: '13900008801' },
       { userid: 'other.two', name: 'Other Two', department: [1], mobile: '13900008802' },
     ];
@@ -174,10 +196,14 @@ describe('contacts sync (pull)', () => {
       const before = await snapshot();
       const task = await pull();
       expect(task.status).toBe('failed');
-      // 7 synced: the corp's 9 members, less zhangsan (removed above) and the twin no user could be told for.
       expect(task.message).toBe(
-        'The 7 members this source synced are from the company wwdemo0000000001, and none of them is among the 2 members WeCom returned for wwother000000002, so nothing was removed. If the source now syncs another company, create a new source with another name.',
+        'Nothing written: this source synced the company wwdemo0000000001, but its authenticator now reads wwother000000002. Set the Company ID back, or sync wwother000000002 with a new source of another name.',
       );
+      expect(await snapshot()).toEqual(before);
+      // Nor does a change callback of the other company.
+      w.sandbox.config.corps[1].contacts!.callback = { url: `${w.t.url}/api/wecom:contactsCallback?source=${SOURCE}`, token: CALLBACK.callbackToken, encodingAESKey: CALLBACK.callbackEncodingAESKey };
+      await w.sandbox.changeContact({ corpId: 'wwother000000002', changeType: 'update_user', user: { userid: 'lisi', name: 'Li Si (other company, renamed)' } });
+      await expect.poll(() => w.t.logs(), { timeout: 20_000 }).toContain('but its authenticator now reads wwother000000002');
       expect(await snapshot()).toEqual(before);
     } finally {
       await w.admin.post(`authenticators:update?filterByTk=${authenticator?.get('id')}`, { enabled: true, options });
@@ -207,8 +233,8 @@ describe('contacts sync (pull)', () => {
     ['an authenticator that does not exist', { authenticator: 'nope' }, 'There is no WeCom authenticator named "nope".'],
     ['an authenticator that is not a WeCom one', { authenticator: 'basic' }, 'There is no WeCom authenticator named "basic".'],
     ['an authenticator given as a variable', { authenticator: '{{$env.WECOM_AUTHENTICATOR}}' }, 'The authenticator is chosen by its name, which cannot be a variable. Choose a WeCom authenticator.'],
-    ['a callback EncodingAESKey that is not 43 characters', { authenticator: 'wecom', callbackToken: 'abc', callbackEncodingAESKey: 'short' }, 'Callback EncodingAESKey is not valid.'],
-    ['a callback Token with a space', { authenticator: 'wecom', callbackToken: 'ab c', callbackEncodingAESKey: CALLBACK.callbackEncodingAESKey }, 'Callback Token is not valid.'],
+    ['a callback EncodingAESKey that is not 43 characters', { authenticator: 'wecom', callbackToken: 'abc', callbackEncodingAESKey: 'short' }, 'The callback EncodingAESKey must be the 43 English letters and digits set in WeCom.'],
+    ['a callback Token with a space', { authenticator: 'wecom', callbackToken: 'ab c', callbackEncodingAESKey: CALLBACK.callbackEncodingAESKey }, 'The callback Token must be 3 to 32 English letters or digits, as set in WeCom.'],
     ['a Token without its EncodingAESKey', { authenticator: 'wecom', callbackToken: 'abc' }, 'The callback needs both the Token and the EncodingAESKey.'],
   ])('refuses to save a source with %s, naming the problem, and saves nothing', async (_, options, message) => {
     const name = `bad-${Math.random().toString(36).slice(2, 8)}`;
@@ -231,7 +257,7 @@ describe('contacts sync (pull)', () => {
     const before = await stored();
     await expect(
       w.admin.post(`userDataSyncSources:update?filterByTk=${sourceId}`, { options: { authenticator: 'wecom', callbackEncodingAESKey: 'short' } }),
-    ).rejects.toMatchObject({ status: 400, message: `POST userDataSyncSources:update?filterByTk=${sourceId}: HTTP 400 Callback EncodingAESKey is not valid.` });
+    ).rejects.toMatchObject({ status: 400, message: `POST userDataSyncSources:update?filterByTk=${sourceId}: HTTP 400 The callback EncodingAESKey must be the 43 English letters and digits set in WeCom.` });
     expect(await stored()).toEqual(before);
     // The form sends the options back without the write-only values: the saved ones complete them.
     await w.admin.post(`userDataSyncSources:update?filterByTk=${sourceId}`, { options: { authenticator: 'wecom', savedSecrets: ['contactsSecret', 'callbackToken', 'callbackEncodingAESKey'] } });
@@ -252,7 +278,7 @@ describe('contacts sync (pull)', () => {
     });
     await w.admin.post('userData:pull?name=bad-variable', {});
     const task = await waitForTask(w, Number(created.id), 1);
-    expect(task).toMatchObject({ status: 'failed', message: 'Callback EncodingAESKey is not valid.' });
+    expect(task).toMatchObject({ status: 'failed', message: 'The callback EncodingAESKey must be the 43 English letters and digits set in WeCom.' });
     expect(await snapshot()).toEqual(before);
   });
 
@@ -314,7 +340,11 @@ describe('contacts sync (pull)', () => {
     corp.members = [{ userid: 'newcomer', name: 'Newcomer', department: [1], mobile: '13900008803' }];
     const task = await pull();
     expect(task).toMatchObject({ status: 'success' });
-    expect(task.message).toContain('Users: 1 written, 0 unchanged, 7 removed.');
+    // The users the sync created are removed with their members; Zhao (local), linked by phone, stays unlinked.
+    expect(task.message).toContain('Users: 1 written, 0 unchanged, 4 removed.');
+    expect(task.message).toContain('1 who left WeCom kept their user (not created by the sync); only the link was removed.');
+    expect(await user({ username: 'zhaoliu_local' })).toMatchObject({ nickname: 'Zhao (local)', mainDepartmentId: null });
+    expect(await db().getRepository('usersAuthenticators').count({ filter: { authenticator: 'wecom', uuid: 'zhaoliu' } })).toBe(0);
     expect(await user({ nickname: 'Li Si' })).toBeUndefined();
     expect(await user({ nickname: 'Newcomer' })).toMatchObject({ phone: '13900008803' });
   });

@@ -1,8 +1,10 @@
 // One WeCom sync source: reads the address book (wecom/contacts.ts) and writes it through user-data-sync, so that
 // plugin-users and plugin-departments write users, departments and memberships. Used by the pull and by the
 // callback (one change at a time). What user-data-sync does not do, done here:
-// - a member new to the source is matched to an existing user by link, then phone, then email; an ambiguous
-//   match is reported, never guessed (member-matching.ts);
+// - a member new to the source becomes an existing user only by a link or its mobile number, never by email, never a
+//   root user; an ambiguous match is reported, never guessed (member-matching.ts);
+// - a user the sync did not create is never deleted (a member who left only loses the link), nor a root user;
+// - the source's records belong to one corp: after the authenticator's Company ID changed, nothing is written;
 // - memberships an admin added by hand to departments that do not come from WeCom survive (nocobase/nocobase#9136:
 //   plugin-departments replaces a user's memberships with the synced ones);
 // - every synced member is linked to the authenticator (uuid = userid, meta.corpId), so a first login can be a QR scan;
@@ -14,7 +16,7 @@ import { CONTACTS_MAX_BODY_BYTES, ContactsReader, WecomMember } from '../wecom/c
 import { WecomClient } from '../wecom/client';
 import { departmentRecord, departmentRecords, DepartmentRecord, sameRecord, siblingRanks, userRecord, UserRecord } from './records';
 import type { AssertHeld } from './exclusive';
-import { Contacts, isCurrentLink, keepOwnContacts, LinkMeta, MemberMatcher } from './member-matching';
+import { Contacts, isCurrentLink, keepOwnContacts, LinkMeta, MemberMatcher, rootUserIds } from './member-matching';
 import { parseSyncOptions, renderSyncOptions, SyncConfigError, SyncOptions } from './options';
 import { OriginRecord, resourcePk } from './origin-records';
 import { emptyReport, SyncReport } from './report';
@@ -22,8 +24,10 @@ import { emptyReport, SyncReport } from './report';
 
 const EMPTY_READ =
   'WeCom returned no members for this corp, so nothing was removed. Check the app\'s visible range and the contacts-sync Secret.';
-const NONE_KEPT =
-  'The {{count}} members this source synced are from the company {{previous}}, and none of them is among the {{read}} members WeCom returned for {{corpId}}, so nothing was removed. If the source now syncs another company, create a new source with another name.';
+const CORP_CHANGED =
+  'Nothing written: this source synced the company {{previous}}, but its authenticator now reads {{corpId}}. Set the Company ID back, or sync {{corpId}} with a new source of another name.';
+/** The corp a source's records belong to: one record of this data type, `sourceUk` = the Company ID. */
+const CORP_MARK = 'wecom-corp';
 export const SOURCE_TYPE = 'wecom';
 const CHUNK = 500;
 
@@ -116,16 +120,7 @@ export class WeComContactsSync {
     if (members.length === 0 && goneUsers.length > 0) {
       throw new SyncConfigError('contactsSecret', EMPTY_READ);
     }
-    // Nor is a read that keeps none of them when they came from another company: the authenticator's Company
-    // ID was changed, and this pull would remove every user of the first company. (All of them leaving one
-    // company is a pull like any other.)
-    const synced = [...userOrigins.values()].filter((o) => !o.metaData.isDeleted);
-    if (goneUsers.length > 0 && goneUsers.length === synced.length) {
-      const previous = await this.corpsOf(synced);
-      if (previous.length && !previous.includes(this.corpId)) {
-        throw new SyncConfigError('authenticator', NONE_KEPT, { count: String(synced.length), previous: previous.join(', '), read: String(members.length), corpId: this.corpId });
-      }
-    }
+    await this.checkCorp([...userOrigins.values()]);
     await this.writeDepartments(departments, report);
     await this.writeUsers([...members, ...goneUsers], report, userOrigins);
 
@@ -142,6 +137,7 @@ export class WeComContactsSync {
     const report = emptyReport();
     this.recreated = new Set();
     if (assertHeld) this.assertHeld = assertHeld;
+    await this.checkCorp();
     switch (event.changeType) {
       case 'create_user':
       case 'update_user': {
@@ -179,6 +175,33 @@ export class WeComContactsSync {
         break;
     }
     return report;
+  }
+
+  /**
+   * The source's records belong to the corp they were read from: user-data-sync keys them by userid alone, so
+   * after the authenticator's Company ID changed, another company's `zhangsan` would be written into the first
+   * company's `zhangsan` user (and its link), and the first company's other users removed. Such a source writes
+   * nothing. Sources synced before the corp was recorded are told by their users' links.
+   * `userOrigins`: the source's user records, when the caller has read them.
+   */
+  private async checkCorp(userOrigins?: OriginRecord[]) {
+    const records = this.repo('userDataSyncRecords').model;
+    const mark = await records.findOne({ where: { sourceName: this.sourceName, dataType: CORP_MARK }, attributes: ['id', 'sourceUk'] });
+    let previous = mark?.get('sourceUk') as string | undefined;
+    if (previous === this.corpId) return;
+    const live = (userOrigins ?? (await this.origins('user'))).filter((o) => !o.metaData.isDeleted);
+    const departments = (await this.origins('department')).some((o) => !o.metaData.isDeleted);
+    if (!previous && live.length) {
+      const corps = await this.corpsOf(live);
+      previous = corps.length && !corps.includes(this.corpId) ? corps.join(', ') : undefined;
+    }
+    // A source with nothing left of the first company (every member and department removed) may go on with another.
+    if (previous && (live.length || departments)) {
+      throw new SyncConfigError('authenticator', CORP_CHANGED, { previous, corpId: this.corpId });
+    }
+    this.assertHeld();
+    if (mark) await records.update({ sourceUk: this.corpId }, { where: { id: mark.get('id') } });
+    else await records.create({ sourceName: this.sourceName, dataType: CORP_MARK, sourceUk: this.corpId, metaData: {} });
   }
 
   /** A department written again (an admin had deleted it in NocoBase) gets its members back, as on a pull. */
@@ -235,11 +258,13 @@ export class WeComContactsSync {
 
   /** `known`: every user record of the source, when the caller has read them already (a pull). */
   private async writeUsers(records: UserRecord[], report: SyncReport, known?: Map<string, OriginRecord>) {
+    const roots = await rootUserIds(this.app.db);
     const matcher = new MemberMatcher({
       db: this.app.db,
       authenticator: this.options.authenticator,
       corpId: this.corpId,
       sourceName: this.sourceName,
+      roots,
       log: this.log,
       userOrigins: () => this.origins('user'),
       known: known?.values(),
@@ -271,8 +296,21 @@ export class WeComContactsSync {
           report.users.unchanged += 1;
           continue;
         }
-        (alive ? changed : forgotten).push(record);
-        report.users.removed += 1;
+        // Only a user the sync created is removed with its member; any other (a root user, one linked by phone
+        // or by a sign-in) keeps its account and loses the link.
+        if (alive && links.created.has(userId) && !roots.has(userId)) {
+          changed.push(record);
+          report.users.removed += 1;
+        } else {
+          forgotten.push(record);
+          if (alive) report.users.unlinked += 1;
+          else report.users.removed += 1;
+        }
+        continue;
+      }
+      if (alive && roots.has(userId)) {
+        report.skipped.push({ userid: record.uid, reason: 'root', userId });
+        this.log.warn('wecom member not written', { source: this.sourceName, userid: record.uid, reason: 'root' });
         continue;
       }
       if (alive) {
@@ -298,6 +336,7 @@ export class WeComContactsSync {
       changed.push(record);
       report.users.written += 1;
     }
+    await this.nameSkippedUsers(report);
     if (!changed.length && !forgotten.length) return;
 
     // A user matched now keeps the email and phone it has (see keepOwnContacts).
@@ -328,8 +367,23 @@ export class WeComContactsSync {
     }
     if (forgotten.length) {
       this.assertHeld();
+      // Users kept while their member left: out of WeCom's departments, as a removed member would be.
+      const kept = forgotten.map((r) => userIds.get(r.uid)).filter((id): id is number => id !== undefined && users.has(id));
+      await this.leaveDepartments(kept, wecomDepartments);
       await this.forget(forgotten, origins);
       await this.updateLinks(forgotten, fresh);
+    }
+  }
+
+  /** Memberships of `userIds` in departments this source wrote are removed (and such a main department). */
+  private async leaveDepartments(userIds: number[], wecomDepartments: Set<string>) {
+    if (!userIds.length || !wecomDepartments.size || !this.app.db.getCollection('departmentsUsers')) return;
+    const departmentIds = [...wecomDepartments].map(Number);
+    for (const part of chunks(userIds)) {
+      await this.repo('departmentsUsers').model.destroy({ where: { userId: part, departmentId: departmentIds } });
+      if (this.app.db.getCollection('users').getField('mainDepartmentId')) {
+        await this.repo('users').model.update({ mainDepartmentId: null }, { where: { id: part, mainDepartmentId: departmentIds }, hooks: false });
+      }
     }
   }
 
@@ -347,12 +401,26 @@ export class WeComContactsSync {
     for (const part of chunks(ids)) await this.repo('userDataSyncRecordsResources').model.destroy({ where: { recordId: part } });
   }
 
-  /** Phone and email of those of `ids` that exist. */
+  /** The report names the user each left-out member concerns (username, else email, else nickname, with its id). */
+  private async nameSkippedUsers(report: SyncReport) {
+    const unnamed = report.skipped.filter((s) => s.userId !== undefined && s.user === undefined);
+    if (!unnamed.length) return;
+    const names = new Map<number, string>();
+    for (const part of chunks([...new Set(unnamed.map((s) => s.userId as number))])) {
+      const rows = await this.repo('users').model.findAll({ where: { id: part }, attributes: ['id', 'username', 'email', 'nickname'], raw: true });
+      for (const r of rows as unknown as { id: number; username?: string; email?: string; nickname?: string }[]) {
+        names.set(Number(r.id), `${r.username || r.email || r.nickname || ''} (#${r.id})`.trim());
+      }
+    }
+    for (const s of unnamed) s.user = names.get(s.userId as number) ?? `#${s.userId}`;
+  }
+
+  /** Nickname, phone and email of those of `ids` that exist. */
   private async contactsOf(ids: number[]): Promise<Map<number, Contacts>> {
     const out = new Map<number, Contacts>();
     for (const part of chunks([...new Set(ids)])) {
-      const rows = await this.repo('users').model.findAll({ where: { id: part }, attributes: ['id', 'phone', 'email'], raw: true });
-      for (const r of rows as unknown as (Contacts & { id: number })[]) out.set(Number(r.id), { phone: r.phone, email: r.email });
+      const rows = await this.repo('users').model.findAll({ where: { id: part }, attributes: ['id', 'nickname', 'phone', 'email'], raw: true });
+      for (const r of rows as unknown as (Contacts & { id: number })[]) out.set(Number(r.id), { nickname: r.nickname, phone: r.phone, email: r.email });
     }
     return out;
   }
@@ -541,12 +609,12 @@ export class WeComContactsSync {
     return out;
   }
 
-  /** The Company IDs in the WeCom links of the users these records wrote. */
+  /** The Company IDs in the links (under this authenticator) of the users these records wrote. */
   private async corpsOf(origins: OriginRecord[]): Promise<string[]> {
     const corps = new Set<string>();
     const ids = origins.map((o) => resourcePk(o, 'users')).filter((id): id is number => id !== undefined);
     for (const part of chunks(ids)) {
-      const links = await this.repo('usersAuthenticators').model.findAll({ where: { userId: part }, attributes: ['meta'] });
+      const links = await this.repo('usersAuthenticators').model.findAll({ where: { authenticator: this.options.authenticator, userId: part }, attributes: ['meta'] });
       for (const l of links) {
         const corpId = (l.get('meta') as { corpId?: unknown } | null)?.corpId;
         if (typeof corpId === 'string') corps.add(corpId);

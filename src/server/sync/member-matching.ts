@@ -1,5 +1,8 @@
-// Which existing NocoBase user a member new to the source is (by link, then phone, then email; never guessed), and
-// what the sync may write into an existing user's email and phone (keepOwnContacts).
+// Which existing NocoBase user a member new to the source is, and what the sync may write into a user it did not
+// create (keepOwnContacts). The rule is the sign-in's: a member becomes an existing user only by a link made under
+// this authenticator and corp, or by the normalized mobile number WeCom gives for it. An email proves nothing (it is
+// typed by whoever administers the address book): a member whose email alone matches a user is not linked, and the
+// match is reported as a suggestion. A user with the root role is never matched, claimed, rewritten or removed.
 import type { Database, Model } from '@nocobase/database';
 import { normalizePhone } from '../phone';
 import { OriginRecord, resourcePk } from './origin-records';
@@ -9,7 +12,11 @@ import type { SyncReport } from './report';
 export interface Contacts {
   phone?: string | null;
   email?: string | null;
+  nickname?: string | null;
 }
+
+/** Why a member was not written: its user could not be told for sure, or may not be touched. */
+export type SkipReason = 'phone-ambiguous' | 'user-taken' | 'email-only' | 'root';
 
 export interface LinkMeta {
   corpId: string;
@@ -22,12 +29,22 @@ export function isCurrentLink(link: Model, corpId: string): boolean {
   return (link.get('meta') as { corpId?: unknown } | null)?.corpId === corpId;
 }
 
+/** Users with the root role, among `ids` (all of them when `ids` is not given). */
+export async function rootUserIds(db: Database, ids?: readonly number[]): Promise<Set<number>> {
+  const model = db.getModel('rolesUsers');
+  if (!model) return new Set();
+  const rows = await model.findAll({ where: { roleName: 'root', ...(ids ? { userId: [...ids] } : {}) }, attributes: ['userId'], raw: true });
+  return new Set((rows as unknown as { userId: number }[]).map((r) => Number(r.userId)));
+}
+
 export interface MatcherContext {
   db: Database;
   /** The authenticator's name: the links read are those under it. */
   authenticator: string;
   corpId: string;
   sourceName: string;
+  /** Users with the root role: never matched, claimed, rewritten or removed by the sync. */
+  roots: ReadonlySet<number>;
   log: { warn(message: string, meta?: Record<string, unknown>): void };
   /** Every user record of the source. */
   userOrigins(): Promise<OriginRecord[]>;
@@ -47,33 +64,34 @@ export class MemberMatcher {
     this.claimed = ctx.known ? Promise.resolve(claimedBy(ctx.known)) : undefined;
   }
 
-  /** The user this new member is: by link, then phone, then email. 'skip' when that cannot be told. */
+  /**
+   * The user this new member is: by link, then by phone. 'skip' when that cannot be told for sure, when the user
+   * has the root role, or when only an email matches (a suggestion in the report, never acted on).
+   */
   async match(record: UserRecord, linked: number | undefined, report: SyncReport): Promise<number | 'skip' | undefined> {
-    if (linked !== undefined) return linked;
+    const skip = (reason: SkipReason, userId?: number): 'skip' => {
+      report.skipped.push({ userid: record.uid, reason, ...(userId !== undefined ? { userId } : {}) });
+      this.ctx.log.warn('wecom member not written', { source: this.ctx.sourceName, userid: record.uid, reason });
+      return 'skip';
+    };
+    if (linked !== undefined) return this.ctx.roots.has(linked) ? skip('root', linked) : linked;
     this.claimed ??= this.claimedUserIds();
     const claimed = await this.claimed;
-    const pick = async (candidates: number[], reason: 'phone-ambiguous' | 'email-ambiguous'): Promise<number | 'skip' | undefined> => {
-      if (candidates.length === 0) return undefined;
-      if (candidates.length > 1) {
-        report.skipped.push({ userid: record.uid, reason });
-        this.ctx.log.warn('wecom member not linked: several users match', { source: this.ctx.sourceName, userid: record.uid, reason });
-        return 'skip';
-      }
-      const [id] = candidates;
-      if (claimed.has(id) || (await this.linkedToAnother(id, record.uid))) {
-        report.skipped.push({ userid: record.uid, reason: 'user-taken' });
-        this.ctx.log.warn('wecom member not linked: its user belongs to another member', { source: this.ctx.sourceName, userid: record.uid });
-        return 'skip';
-      }
-      return id;
-    };
     this.index ??= this.contactIndex();
     const index = await this.index;
-    if (record.phone) {
-      const byPhone = await pick(index.phones.get(record.phone) ?? [], 'phone-ambiguous');
-      if (byPhone !== undefined) return byPhone;
+    const byPhone = record.phone ? index.phones.get(record.phone) ?? [] : [];
+    if (byPhone.length > 1) return skip('phone-ambiguous');
+    if (byPhone.length === 1) {
+      const [id] = byPhone;
+      if (this.ctx.roots.has(id)) return skip('root', id);
+      if (claimed.has(id) || (await this.linkedToAnother(id, record.uid))) return skip('user-taken', id);
+      return id;
     }
-    if (record.email) return pick(index.emails.get(record.email) ?? [], 'email-ambiguous');
+    // An email is no proof: the member is left out (a user of its own would take that person's place), and the
+    // admin is told which user it may be.
+    const byEmail = record.email ? (index.emails.get(record.email) ?? []).filter((id) => !this.ctx.roots.has(id)) : [];
+    if (byEmail.length) return skip('email-only', byEmail[0]);
+    if (record.email && index.emails.has(record.email)) return skip('root');
     return undefined;
   }
 
@@ -120,15 +138,20 @@ export class MemberMatcher {
 }
 
 /**
- * What the sync writes into an existing user: a user the sync did not create keeps the email and phone it has
- * (the email may be how it signs in), unless the field is empty, already holds WeCom's value, or still holds
- * what the sync last wrote (`last`: the source's record of this very user). Fields left out of a record are
- * not written by plugin-users.
+ * What the sync writes into an existing user: a user the sync did not create keeps the nickname, email and phone
+ * it has (the email may be how it signs in), unless the field is empty, already holds WeCom's value, or still
+ * holds what the sync last wrote (`last`: the source's record of this very user). Fields left out of a record
+ * are not written by plugin-users.
  */
-export function keepOwnContacts(record: UserRecord, user: Contacts | undefined, last: Record<string, unknown> | undefined, syncCreated: boolean): { record: UserRecord; kept: ('email' | 'phone')[] } {
+export function keepOwnContacts(record: UserRecord, user: Contacts | undefined, last: Record<string, unknown> | undefined, syncCreated: boolean): { record: UserRecord; kept: ('nickname' | 'email' | 'phone')[] } {
   if (!user || syncCreated) return { record, kept: [] };
   const out: UserRecord = { ...record };
-  const kept: ('email' | 'phone')[] = [];
+  const kept: ('nickname' | 'email' | 'phone')[] = [];
+  const nickname = typeof user.nickname === 'string' ? user.nickname.trim() : '';
+  if (out.nickname && nickname && user.nickname !== out.nickname && user.nickname !== last?.nickname) {
+    delete out.nickname;
+    kept.push('nickname');
+  }
   // Emptiness on the raw value: a phone normalizePhone cannot read (`+1 555 0100 ext 7`, `8021`) is still the user's.
   const phone = typeof user.phone === 'string' ? user.phone.trim() : '';
   const comparable = (value: unknown) => (typeof value === 'string' ? normalizePhone(value) ?? value.trim() : undefined);

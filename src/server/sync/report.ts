@@ -4,20 +4,22 @@ import { NAMESPACE } from '../../constants';
 import { localize, LoginError, reasonFromWecom } from '../errors';
 import type { Directory } from '../wecom/contacts';
 import { WecomApiError } from '../wecom/errors';
+import type { SkipReason } from './member-matching';
 import { SyncConfigError } from './options';
 
 export interface SyncReport {
   recipe?: Directory['recipe'];
-  users: { written: number; unchanged: number; removed: number };
+  /** `unlinked`: members who left WeCom whose user the sync did not create: kept, only its link removed. */
+  users: { written: number; unchanged: number; removed: number; unlinked: number };
   departments: { written: number; unchanged: number; removed: number };
-  /** Members not written: their user could not be told for sure. */
-  skipped: { userid: string; reason: 'phone-ambiguous' | 'email-ambiguous' | 'user-taken' }[];
+  /** Members not written: their user could not be told for sure, or may not be touched (`userId`: the user concerned). */
+  skipped: { userid: string; reason: SkipReason; userId?: number; user?: string }[];
 }
 
 export function emptyReport(recipe?: Directory['recipe']): SyncReport {
   return {
     recipe,
-    users: { written: 0, unchanged: 0, removed: 0 },
+    users: { written: 0, unchanged: 0, removed: 0, unlinked: 0 },
     departments: { written: 0, unchanged: 0, removed: 0 },
     skipped: [],
   };
@@ -41,12 +43,27 @@ export function describeReport(report: SyncReport, t: Translate): string {
       departmentsRemoved: report.departments.removed,
     },
   );
-  if (report.skipped.length) {
-    const members = report.skipped.map((s) => `${s.userid} (${s.reason})`).join(', ');
-    text += ` ${t('Not linked (several users match, or the user belongs to another member; resolve by hand): {{members}}.', { ...opts, members })}`;
+  if (report.users.unlinked) {
+    text += ` ${t('{{count}} who left WeCom kept their user (not created by the sync); only the link was removed.', { ...opts, count: report.users.unlinked })}`;
+  }
+  for (const [reason, key] of Object.entries(SKIPPED) as [SkipReason, string][]) {
+    const entries = report.skipped.filter((s) => s.reason === reason);
+    if (!entries.length) continue;
+    const members = entries.map((s) => (s.user ? `${s.userid} → ${s.user}` : s.userid)).join(', ');
+    text += ` ${t(key, { ...opts, members })}`;
   }
   return text;
 }
+
+/** Why members were left out, and what the admin can do about it. */
+// In this order: the task's message holds 255 characters (the log has the whole report).
+const SKIPPED: Record<SkipReason, string> = {
+  root: 'Not written (root user, never changed by the sync): {{members}}.',
+  'email-only':
+    "Not linked: only an email matches, which proves nothing (give the user the member's mobile number): {{members}}.",
+  'phone-ambiguous': 'Not written (several users have their mobile number): {{members}}.',
+  'user-taken': 'Not written (their user is another member\'s): {{members}}.',
+};
 
 /** Why a pull failed, in the language of whoever started it. */
 export function describeFailure(error: unknown, t: Translate): string {

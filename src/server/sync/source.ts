@@ -51,7 +51,12 @@ export class WeComSyncSource extends SyncSource {
   }
 
   async endTask(params: EndTaskParams): Promise<void> {
-    const message = params.success && this.report ? describeReport(this.report, this.t).slice(0, 255) : params.message?.slice(0, 255);
+    // The task's message is a string column (255 characters on PostgreSQL and MySQL); the whole report is in the log.
+    const message = fit(params.success && this.report ? describeReport(this.report, this.t) : params.message);
     await super.endTask({ ...params, message });
   }
+}
+
+function fit(text: string | undefined, max = 255): string | undefined {
+  return text && text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
