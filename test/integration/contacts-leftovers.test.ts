@@ -44,9 +44,9 @@ describe('contacts sync and what NocoBase already has or lost', () => {
   beforeAll(async () => {
     w = await createWecomApp(structuredClone(defaultConfig), {}, ['user-data-sync', 'departments']);
     await w.addAuthenticator('wecom');
-    // The admin has Zhang San's phone: the pull links them (the phone says it is the same person).
+    // The root user has Zhang San's phone: the sync still never links, writes or removes it.
     await db().getRepository('users').update({ filter: { email: ADMIN.email }, values: { phone: '138 0000 0001' } });
-    // Li Si's email, another phone; Zhao Liu's phone, no email.
+    // Li Si's email, another phone (an email is no proof); Zhao Liu's phone, no email.
     await w.admin.post('users:create', { nickname: 'Li (local)', username: 'lisi_local', email: 'lisi@demo.example', phone: '13700000002' });
     await w.admin.post('users:create', { nickname: 'Zhao (local)', username: 'zhaoliu_local', phone: '13800000004' });
     const created = await w.admin.post<Row>('userDataSyncSources:create', {
@@ -62,20 +62,35 @@ describe('contacts sync and what NocoBase already has or lost', () => {
     await w?.destroy();
   });
 
-  it('keeps the sign-in email of an existing user it links by phone: the admin still signs in with the password', async () => {
-    await pull();
-    const admin = await user({ email: ADMIN.email });
-    expect(admin).toMatchObject({ nickname: 'Zhang San' });
-    expect(await linkOf('zhangsan')).toMatchObject({ userId: admin?.id });
+  it('never links, renames or writes the root user, though a member has its mobile number, and says so in the task', async () => {
+    const before = await user({ email: ADMIN.email });
+    const task = await pull();
+    expect(task.message).toContain('Not written (root user, never changed by the sync): zhangsan → nocobase (#1).');
+    expect(await user({ email: ADMIN.email })).toEqual(before);
+    expect(await linkOf('zhangsan')).toBeUndefined();
     expect(await user({ email: 'zhangsan@corp.demo.example' })).toBeUndefined();
+    expect(await db().getRepository('departmentsUsers').count({ filter: { userId: before?.id as number } })).toBe(0);
     const signedIn = await Api.signIn(w.t.url, ADMIN.email, ADMIN.password);
-    expect(await signedIn.get<Row>('auth:check')).toMatchObject({ email: ADMIN.email });
+    expect(await signedIn.get<Row>('auth:check')).toMatchObject({ email: ADMIN.email, nickname: before?.nickname });
   });
 
-  it('keeps the phone of an existing user it links by email', async () => {
+  it('leaves the root user alone when it is linked by a sign-in: no rewrite, no departments', async () => {
+    const before = await user({ email: ADMIN.email });
+    // The link the member's first sign-in in the WeCom client makes (by the phone WeCom gives there).
+    await db().getRepository('usersAuthenticators').model.create({ authenticator: 'wecom', userId: before?.id, uuid: 'zhangsan', meta: { corpId: CORP_ID, userid: 'zhangsan' } });
+    expect(await linkOf('zhangsan')).toMatchObject({ userId: before?.id });
+    member('zhangsan').name = 'Zhang San (renamed)';
+    const task = await pull();
+    expect(task.message).toContain('Not written (root user, never changed by the sync): zhangsan → nocobase (#1).');
+    expect(await user({ email: ADMIN.email })).toEqual(before);
+    expect(await db().getRepository('departmentsUsers').count({ filter: { userId: before?.id as number } })).toBe(0);
+  });
+
+  it('does not link a member whose email alone matches a user, and leaves that user as it is', async () => {
     const li = await user({ username: 'lisi_local' });
-    expect(li).toMatchObject({ nickname: 'Li Si', email: 'lisi@demo.example', phone: '13700000002' });
-    expect(await linkOf('lisi')).toMatchObject({ userId: li?.id });
+    expect(li).toMatchObject({ nickname: 'Li (local)', email: 'lisi@demo.example', phone: '13700000002' });
+    expect(await linkOf('lisi')).toBeUndefined();
+    expect(await user({ nickname: 'Li Si' })).toBeUndefined();
   });
 
   it("writes WeCom's email into an existing user's empty email, and WeCom's later changes follow it there only", async () => {
@@ -84,9 +99,17 @@ describe('contacts sync and what NocoBase already has or lost', () => {
     member('zhangsan').biz_mail = 'zhangsan.new@corp.demo.example';
     member('lisi').mobile = '13900000012';
     await pull();
-    expect(await user({ username: 'zhaoliu_local' })).toMatchObject({ email: 'zhaoliu.new@demo.example' });
-    expect(await user({ id: (await linkOf('zhangsan'))?.userId })).toMatchObject({ email: ADMIN.email, phone: '13800000001' });
+    expect(await user({ username: 'zhaoliu_local' })).toMatchObject({ nickname: 'Zhao (local)', email: 'zhaoliu.new@demo.example' });
+    expect(await user({ id: (await linkOf('zhangsan'))?.userId })).toMatchObject({ email: ADMIN.email, phone: '138 0000 0001' });
     expect(await user({ username: 'lisi_local' })).toMatchObject({ phone: '13700000002' });
+  });
+
+  it("links the member whose email matched once the user has the member's mobile number, and keeps the user's nickname and email", async () => {
+    await db().getRepository('users').update({ filter: { username: 'lisi_local' }, values: { phone: '13900000012' } });
+    await pull();
+    const li = await user({ username: 'lisi_local' });
+    expect(await linkOf('lisi')).toMatchObject({ userId: li?.id });
+    expect(li).toMatchObject({ nickname: 'Li (local)', email: 'lisi@demo.example', phone: '13900000012' });
   });
 
   it("lets WeCom's email changes flow into a user the sync created, even one edited in NocoBase", async () => {
@@ -100,7 +123,7 @@ describe('contacts sync and what NocoBase already has or lost', () => {
 
   it('writes nothing on a pull after those, though WeCom and NocoBase still differ on the kept fields', async () => {
     const task = await pull();
-    expect(task.message).toContain('Users: 0 written, 4 unchanged, 0 removed.');
+    expect(task.message).toContain('Users: 0 written, 3 unchanged, 0 removed.');
   });
 
   it('re-creates a department an admin deleted in NocoBase while WeCom still has it, with its memberships', async () => {
@@ -149,8 +172,8 @@ describe('contacts sync and what NocoBase already has or lost', () => {
     // A link left by a user deleted before this plugin removed links with their user.
     await db().getRepository('usersAuthenticators').model.create({ authenticator: 'wecom', userId: 999999, uuid: 'qianqi', meta: { corpId: CORP_ID, userid: 'qianqi' } });
     await pull();
-    expect(await user({ id: qian.id })).toMatchObject({ nickname: 'Qian Qi' });
-    expect(await db().getRepository('users').count({ filter: { nickname: 'Qian Qi' } })).toBe(1);
+    expect(await user({ id: qian.id })).toMatchObject({ nickname: 'Qian (local)' });
+    expect(await db().getRepository('users').count({ filter: { nickname: 'Qian Qi' } })).toBe(0);
     expect(await linkOf('qianqi')).toMatchObject({ userId: qian.id });
   });
 
@@ -201,12 +224,65 @@ describe('contacts sync and what NocoBase already has or lost', () => {
     );
     const sun = await w.admin.post<Row>('users:create', { nickname: 'Sun (local)', username: 'sunba_local', email: 'sunba@demo.example', phone: '+1 555 0100 ext 7' });
     const zhou = await w.admin.post<Row>('users:create', { nickname: 'Zhou (local)', username: 'zhoujiu_local', email: 'zhoujiu@demo.example', phone: '8021' });
+    // Linked by their sign-ins (their phones then were WeCom's).
+    for (const [uuid, id] of [['sunba', sun.id], ['zhoujiu', zhou.id]] as const) {
+      await db().getRepository('usersAuthenticators').model.create({ authenticator: 'wecom', userId: id, uuid, meta: { corpId: CORP_ID, userid: uuid } });
+    }
     await pull();
-    expect(await user({ id: sun.id })).toMatchObject({ nickname: 'Sun Ba', phone: '+1 555 0100 ext 7' });
-    expect(await user({ id: zhou.id })).toMatchObject({ nickname: 'Zhou Jiu', phone: '8021' });
+    expect(await user({ id: sun.id })).toMatchObject({ nickname: 'Sun (local)', phone: '+1 555 0100 ext 7' });
+    expect(await user({ id: zhou.id })).toMatchObject({ nickname: 'Zhou (local)', phone: '8021' });
     expect(await linkOf('zhoujiu')).toMatchObject({ userId: zhou.id });
     await pull();
     expect(await user({ id: sun.id })).toMatchObject({ phone: '+1 555 0100 ext 7' });
     expect(await user({ id: zhou.id })).toMatchObject({ phone: '8021' });
+  });
+
+  it("tells a member's user only by a link of this company or a phone no other member's user has, and never writes another user's email", async () => {
+    const make = async (values: Row) => (await w.admin.post<Row>('users:create', values)).id as number;
+    // Ma's user is linked (under this company) to another member: a member with its phone is not given it.
+    const ma = await make({ nickname: 'Ma (local)', username: 'ma_local', phone: '13800000111' });
+    await db().getRepository('usersAuthenticators').model.create({ authenticator: 'wecom', userId: ma, uuid: 'ma.old', meta: { corpId: CORP_ID, userid: 'ma.old' } });
+    // A link of another company counts for nothing: Niu's user is matched by its phone; Ghost's user is not its.
+    const niu = await make({ nickname: 'Niu (local)', username: 'niu_local', phone: '13800000112' });
+    await db().getRepository('usersAuthenticators').model.create({ authenticator: 'wecom', userId: niu, uuid: 'niu.elsewhere', meta: { corpId: 'wwother000000009', userid: 'niu.elsewhere' } });
+    const ghost = await make({ nickname: 'Ghost (local)', username: 'ghost_local' });
+    await db().getRepository('usersAuthenticators').model.create({ authenticator: 'wecom', userId: ghost, uuid: 'ghost', meta: { corpId: 'wwother000000009', userid: 'ghost' } });
+    // Yang's WeCom email is another user's.
+    const yang = await make({ nickname: 'Yang (local)', username: 'yang_local', phone: '13800000113' });
+    await make({ nickname: 'Mailbox owner', username: 'mailbox_owner', email: 'shared@demo.example' });
+    corp().members.push(
+      { userid: 'ma.new', name: 'Ma New', mobile: '13800000111', department: [1] },
+      { userid: 'niu', name: 'Niu', mobile: '13800000112', department: [1] },
+      { userid: 'ghost', name: 'Ghost', department: [1] },
+      { userid: 'yang', name: 'Yang', mobile: '13800000113', email: 'shared@demo.example', department: [1] },
+    );
+    await pull();
+    expect(w.t.logs()).toContain(`{"userid":"ma.new","reason":"user-taken","userId":${ma},"user":"ma_local (#${ma})"}`);
+    expect(await linkOf('ma.new')).toBeUndefined();
+    expect(await user({ id: ma })).toMatchObject({ nickname: 'Ma (local)' });
+    expect(await linkOf('niu')).toMatchObject({ userId: niu, meta: { corpId: CORP_ID } });
+    expect(await user({ id: ghost })).toMatchObject({ nickname: 'Ghost (local)' });
+    const ghostLinks = (await db().getRepository('usersAuthenticators').find({ filter: { authenticator: 'wecom', uuid: 'ghost' } })).map((l: Model) => l.toJSON() as Row);
+    const newGhost = await user({ nickname: 'Ghost' });
+    expect(newGhost?.id).not.toBe(ghost);
+    expect(ghostLinks.filter((l) => (l.meta as Row).corpId === CORP_ID).map((l) => l.userId)).toEqual([newGhost?.id]);
+    expect(await linkOf('yang')).toMatchObject({ userId: yang });
+    expect((await user({ id: yang }))?.email).toBeNull();
+  });
+
+  // Last: members leave.
+  it('only unlinks a user the sync did not create when its member leaves WeCom, root included; removes one it created', async () => {
+    const zhou = await user({ username: 'zhoujiu_local' });
+    const root = await user({ email: ADMIN.email });
+    const ghost = await user({ nickname: 'Ghost' });
+    corp().members = corp().members.filter((m) => !['zhoujiu', 'zhangsan', 'ghost'].includes(m.userid));
+    const task = await pull();
+    expect(task.message).toContain('1 removed.');
+    expect(task.message).toContain('2 who left WeCom kept their user (not created by the sync); only the link was removed.');
+    expect(await user({ id: zhou?.id })).toMatchObject({ nickname: 'Zhou (local)', mainDepartmentId: null });
+    expect(await linkOf('zhoujiu')).toBeUndefined();
+    expect(await user({ id: root?.id })).toEqual(root);
+    expect(await linkOf('zhangsan')).toBeUndefined();
+    expect(await user({ id: ghost?.id })).toBeUndefined();
   });
 });

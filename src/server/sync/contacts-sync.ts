@@ -115,6 +115,9 @@ export class WeComContactsSync {
     const goneUsers = [...userOrigins.values()]
       .filter((o) => !present.has(o.sourceUk) && !o.metaData.isDeleted)
       .map((o): UserRecord => ({ uid: o.sourceUk, isDeleted: true }));
+    // Members linked by a sign-in whom the sync never wrote (a root user, ...) lose their link when they leave:
+    // WeCom may give their userid to someone else later.
+    const linkedGone = (await this.linkedUserids()).filter((uid) => !present.has(uid) && !userOrigins.has(uid));
     // An empty read (the app's visible range narrowed, a Secret that sees nobody) is not a company whose
     // members all left: removing every synced user on it would be unrecoverable.
     if (members.length === 0 && goneUsers.length > 0) {
@@ -122,7 +125,7 @@ export class WeComContactsSync {
     }
     await this.checkCorp([...userOrigins.values()]);
     await this.writeDepartments(departments, report);
-    await this.writeUsers([...members, ...goneUsers], report, userOrigins);
+    await this.writeUsers([...members, ...goneUsers, ...linkedGone.map((uid): UserRecord => ({ uid, isDeleted: true }))], report, userOrigins);
 
     // Departments go last: their members are moved out first. Children before parents.
     if (goneDepartments.length) {
@@ -283,6 +286,8 @@ export class WeComContactsSync {
     const changed: UserRecord[] = [];
     /** Removed members whose user is gone already: user-data-sync would create an empty user for them. */
     const forgotten: UserRecord[] = [];
+    /** Removed members the source has no record of, linked by a sign-in: only their link goes. */
+    const unlinked: UserRecord[] = [];
     const claims: { record: UserRecord; userId: number }[] = [];
     /** Members whose user the push creates. */
     const fresh = new Set<string>();
@@ -293,7 +298,10 @@ export class WeComContactsSync {
       const alive = userId !== undefined && users.has(userId);
       if (record.isDeleted) {
         if (!origin || origin.metaData.isDeleted) {
-          report.users.unchanged += 1;
+          if (links.users.has(record.uid)) {
+            unlinked.push(record);
+            report.users.unlinked += 1;
+          } else report.users.unchanged += 1;
           continue;
         }
         // Only a user the sync created is removed with its member; any other (a root user, one linked by phone
@@ -337,6 +345,10 @@ export class WeComContactsSync {
       report.users.written += 1;
     }
     await this.nameSkippedUsers(report);
+    if (unlinked.length) {
+      this.assertHeld();
+      await this.updateLinks(unlinked, fresh);
+    }
     if (!changed.length && !forgotten.length) return;
 
     // A user matched now keeps the email and phone it has (see keepOwnContacts).
@@ -607,6 +619,12 @@ export class WeComContactsSync {
     const out: OriginRecord[] = [];
     for (const part of chunks(uids)) out.push(...(await read({ sourceUk: part })));
     return out;
+  }
+
+  /** The userids linked to a user under this authenticator and corp. */
+  private async linkedUserids(): Promise<string[]> {
+    const links = await this.repo('usersAuthenticators').model.findAll({ where: { authenticator: this.options.authenticator }, attributes: ['uuid', 'meta'] });
+    return links.filter((l) => this.isCurrent(l as unknown as Model)).map((l) => l.get('uuid') as string);
   }
 
   /** The Company IDs in the links (under this authenticator) of the users these records wrote. */
