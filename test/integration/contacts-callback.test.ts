@@ -1,5 +1,6 @@
 // WeCom's contacts callback: URL check, each change_contact event, retries, and every bad request.
 import type { Model } from '@nocobase/database';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallbackCrypto } from '../../src/server/wecom/callback-crypto';
 import { WecomApp, createWecomApp, testConfig } from '../helpers/wecom-app';
@@ -71,6 +72,17 @@ describe('contacts callback', () => {
     expect(await w.sandbox.verifyContactsCallback()).toMatchObject({ ok: true, status: 200 });
   });
 
+  it('answers the URL check as text/plain that no browser may sniff (X-Content-Type-Options: nosniff)', async () => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const echostr = crypto.encrypt('<script>alert(1)</script>');
+    const query = new URLSearchParams({ source: SOURCE, msg_signature: crypto.sign(timestamp, '7', echostr), timestamp, nonce: '7', echostr });
+    const res = await fetch(`${w.t.url}/api/wecom:contactsCallback?${query}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await res.text()).toBe('<script>alert(1)</script>');
+  });
+
   it('creates a member, with departments, leader flag and link (create_user)', async () => {
     const report = await w.sandbox.changeContact({
       changeType: 'create_user',
@@ -133,6 +145,64 @@ describe('contacts callback', () => {
     expect(await db().getRepository('users').count({ filter: { nickname: 'Zhou Ba' } })).toBe(0);
   });
 
+  it('does not create again a user deleted in NocoBase when WeCom retries its create_user; a new event does', async () => {
+    await w.sandbox.changeContact({ changeType: 'create_user', user: { userid: 'wujiu', name: 'Wu Jiu', department: [3] }, deliver: false });
+    const createTime = Math.floor(Date.now() / 1000);
+    const message = event('create_user', '<UserID><![CDATA[wujiu]]></UserID>', createTime);
+    expect((await post(message)).status).toBe(200);
+    const wu = await user({ nickname: 'Wu Jiu' });
+    expect(wu).toBeDefined();
+    await w.admin.post(`users:destroy?filterByTk=${wu!.id}`, {});
+    expect(await user({ id: wu!.id })).toBeUndefined();
+    expect(await link('wujiu')).toBeUndefined();
+    // WeCom did not get (or did not wait for) the answer and delivers the same message again.
+    expect((await post(message)).status).toBe(200);
+    expect(await db().getRepository('users').count({ filter: { nickname: 'Wu Jiu' } })).toBe(0);
+    expect(await link('wujiu')).toBeUndefined();
+    // Another event about the member (its own CreateTime) is applied: the member is in WeCom.
+    expect((await post(event('create_user', '<UserID><![CDATA[wujiu]]></UserID>', createTime + 1))).status).toBe(200);
+    const again = await user({ nickname: 'Wu Jiu' });
+    expect(again).toBeDefined();
+    expect(await link('wujiu')).toMatchObject({ userId: again!.id });
+  });
+
+  it('cuts off a streamed body over 64 KB (chunked, no Content-Length) without waiting for its end', async () => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const query = new URLSearchParams({ source: SOURCE, msg_signature: 'c'.repeat(40), timestamp, nonce: '1' });
+    // 1 MB offered in 16 KB chunks, and the request never ended: a server that buffers until the end never answers.
+    const outcome = await new Promise<{ status?: number; error?: string; sent: number }>((resolve) => {
+      const req = request(`${w.t.url}/api/wecom:contactsCallback?${query}`, { method: 'POST', headers: { 'content-type': 'text/xml', 'transfer-encoding': 'chunked' } });
+      let sent = 0;
+      let done = false;
+      const finish = (result: { status?: number; error?: string }) => {
+        if (done) return;
+        done = true;
+        resolve({ ...result, sent });
+        req.destroy();
+      };
+      req.on('response', (res) => {
+        res.resume();
+        finish({ status: res.statusCode });
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => finish({ error: error.code ?? error.message }));
+      req.on('close', () => finish({ error: 'closed' }));
+      const chunk = Buffer.alloc(16 * 1024, 'A');
+      const pump = () => {
+        while (!done && sent < 1024 * 1024) {
+          sent += chunk.length;
+          if (!req.write(chunk)) {
+            req.once('drain', pump);
+            return;
+          }
+        }
+      };
+      req.write('<xml><Encrypt><![CDATA[');
+      pump();
+    });
+    expect(outcome.status === 413 || ['ECONNRESET', 'EPIPE', 'closed'].includes(outcome.error!), JSON.stringify(outcome)).toBe(true);
+    expect(outcome.sent).toBeGreaterThan(64 * 1024);
+  }, 60_000);
+
   describe('refuses, logs and changes nothing for', () => {
     const create = (userid: string) => event('create_user', `<UserID><![CDATA[${userid}]]></UserID>`);
     beforeAll(async () => {
@@ -142,12 +212,44 @@ describe('contacts callback', () => {
     });
     const nothingFor = async (userid: string) => expect(await link(userid)).toBeUndefined();
 
-    it('a bad signature (401)', async () => {
-      const res = await post(create('ghost1'), { signature: 'a'.repeat(40) });
-      expect(res.status).toBe(401);
-      expect(((await res.json()) as { errors: Row[] }).errors[0]).toEqual({ code: 'WECOM_CALLBACK_SIGNATURE', message: 'The callback signature is not valid.' });
+    it('every request refused before its signature is verified, alike (403, one body), with the reason in the log', async () => {
+      // A source without callback settings, a disabled one with them, one whose authenticator was deleted.
+      const withCallback = { authenticator: 'wecom', callbackToken: TOKEN, callbackEncodingAESKey: AES_KEY };
+      await w.admin.post('userDataSyncSources:create', { name: 'no-callback', sourceType: 'wecom', enabled: true, options: { authenticator: 'wecom' } });
+      await w.admin.post('userDataSyncSources:create', { name: 'switched-off', sourceType: 'wecom', enabled: false, options: withCallback });
+      await w.addAuthenticator('wecom-gone');
+      await w.admin.post('userDataSyncSources:create', { name: 'orphan', sourceType: 'wecom', enabled: true, options: { ...withCallback, authenticator: 'wecom-gone' } });
+      const gone = await db().getRepository('authenticators').findOne({ filter: { name: 'wecom-gone' } });
+      await w.admin.post(`authenticators:destroy?filterByTk=${gone?.get('id')}`, {});
+
+      const cases: [string, () => Promise<Response>, RegExp][] = [
+        ['an unknown source', () => post(create('ghost1'), { source: 'nope' }), /"source":"nope"[^\n]*"reason":"unknown-source"/],
+        ['a source without callback settings', () => post(create('ghost1'), { source: 'no-callback' }), /"source":"no-callback"[^\n]*"reason":"no-callback-settings"/],
+        ['a disabled source', () => post(create('ghost1'), { source: 'switched-off' }), /"source":"switched-off"[^\n]*"reason":"source-disabled"/],
+        ['a source whose authenticator was deleted', () => post(create('ghost1'), { source: 'orphan' }), /"source":"orphan"[^\n]*"reason":"configuration"[^\n]*wecom-gone/],
+        ['a bad signature', () => post(create('ghost1'), { signature: 'a'.repeat(40) }), /"source":"wecom-contacts"[^\n]*"reason":"signature"/],
+        ['malformed XML', () => post(create('ghost1'), { body: '<xml><Encrypt>unclosed' }), /"source":"wecom-contacts"[^\n]*"reason":"malformed"[^\n]*not WeCom XML/],
+        ['a JSON body', () => post(create('ghost1'), { body: '{"Encrypt":"x"}', contentType: 'application/json' }), /"source":"wecom-contacts"[^\n]*"reason":"malformed"[^\n]*application\/json/],
+      ];
+      const answers: { name: string; status: number; contentType: string | null; body: string; headers: string[] }[] = [];
+      for (const [name, send] of cases) {
+        const res = await send();
+        const headers = [...res.headers.entries()].filter(([header]) => !['date', 'x-request-id'].includes(header)).map(([header, value]) => `${header}: ${value}`);
+        answers.push({ name, status: res.status, contentType: res.headers.get('content-type'), body: await res.text(), headers });
+      }
+      const expected = {
+        status: 403,
+        contentType: 'application/json; charset=utf-8',
+        body: '{"errors":[{"code":"WECOM_CALLBACK_REFUSED","message":"The callback is refused. The server log says why."}]}',
+        headers: answers[0].headers,
+      };
+      for (const answer of answers) expect(answer, answer.name).toEqual({ name: answer.name, ...expected });
+      for (const [name, , line] of cases) {
+        await expect.poll(() => w.t.logs(), { message: name, timeout: 20_000 }).toMatch(new RegExp(`wecom contacts callback refused before its signature was verified[^\\n]*${line.source}`));
+      }
+      const logs = w.t.logs();
+      for (const secret of [TOKEN, AES_KEY]) expect(logs).not.toContain(secret);
       await nothingFor('ghost1');
-      await expect.poll(() => w.t.logs(), { timeout: 20_000 }).toMatch(/wecom contacts callback refused[^\n]*WECOM_CALLBACK_SIGNATURE/);
     });
 
     it('a message for another corp (400)', async () => {
@@ -160,9 +262,9 @@ describe('contacts callback', () => {
       await nothingFor('ghost2');
     });
 
-    it('malformed XML (400) and a huge body (413)', async () => {
-      expect((await post(create('ghost3'), { body: '<xml><Encrypt>unclosed' })).status).toBe(400);
-      expect((await post(create('ghost3'), { body: '{"Encrypt":"x"}', contentType: 'application/json' })).status).toBe(400);
+    it('malformed XML (403, before the signature can be checked) and a huge body (413)', async () => {
+      expect((await post(create('ghost3'), { body: '<xml><Encrypt>unclosed' })).status).toBe(403);
+      expect((await post(create('ghost3'), { body: '{"Encrypt":"x"}', contentType: 'application/json' })).status).toBe(403);
       expect((await post(create('ghost3'), { body: `<xml><Encrypt><![CDATA[${'A'.repeat(200_000)}]]></Encrypt></xml>` })).status).toBe(413);
       await nothingFor('ghost3');
     });
@@ -176,12 +278,14 @@ describe('contacts callback', () => {
       await nothingFor('ghost4');
     });
 
-    it('an unknown source or one without a callback (404), and a bad URL check', async () => {
-      expect((await post(create('ghost5'), { source: 'nope' })).status).toBe(404);
+    it('an unknown source (403) and a bad URL check (403)', async () => {
+      expect((await post(create('ghost5'), { source: 'nope' })).status).toBe(403);
       const timestamp = String(Math.floor(Date.now() / 1000));
       const echostr = crypto.encrypt('1234567890');
       const bad = new URLSearchParams({ source: SOURCE, msg_signature: 'b'.repeat(40), timestamp, nonce: '1', echostr });
-      expect((await fetch(`${w.t.url}/api/wecom:contactsCallback?${bad}`)).status).toBe(401);
+      const refused = await fetch(`${w.t.url}/api/wecom:contactsCallback?${bad}`);
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toBe('{"errors":[{"code":"WECOM_CALLBACK_REFUSED","message":"The callback is refused. The server log says why."}]}');
       const good = new URLSearchParams({ source: SOURCE, msg_signature: crypto.sign(timestamp, '1', echostr), timestamp, nonce: '1', echostr });
       const res = await fetch(`${w.t.url}/api/wecom:contactsCallback?${good}`);
       expect(res.status).toBe(200);

@@ -265,15 +265,25 @@ describe('contacts sync: check configuration', () => {
   });
 
   it.each([
-    ['an EncodingAESKey of 42 characters', { callbackToken: 'cbToken123', callbackEncodingAESKey: AES_KEY.slice(1) }, 'callbackEncodingAESKey', 'Callback EncodingAESKey is not valid.'],
-    ['an EncodingAESKey with a character outside base64', { callbackToken: 'cbToken123', callbackEncodingAESKey: `${AES_KEY.slice(1)}!` }, 'callbackEncodingAESKey', 'Callback EncodingAESKey is not valid.'],
-    ['a Token with a space', { callbackToken: 'cb token', callbackEncodingAESKey: AES_KEY }, 'callbackToken', 'Callback Token is not valid.'],
-    ['a Token of 33 characters', { callbackToken: 'a'.repeat(33), callbackEncodingAESKey: AES_KEY }, 'callbackToken', 'Callback Token is not valid.'],
+    ['an EncodingAESKey of 42 characters', { callbackToken: 'cbToken123', callbackEncodingAESKey: AES_KEY.slice(1) }, 'callbackEncodingAESKey', 'The callback EncodingAESKey must be the 43 English letters and digits set in WeCom.'],
+    ['an EncodingAESKey with a character outside base64', { callbackToken: 'cbToken123', callbackEncodingAESKey: `${AES_KEY.slice(1)}!` }, 'callbackEncodingAESKey', 'The callback EncodingAESKey must be the 43 English letters and digits set in WeCom.'],
+    ['a Token with a space', { callbackToken: 'cb token', callbackEncodingAESKey: AES_KEY }, 'callbackToken', 'The callback Token must be 3 to 32 English letters or digits, as set in WeCom.'],
+    ['a Token of 33 characters', { callbackToken: 'a'.repeat(33), callbackEncodingAESKey: AES_KEY }, 'callbackToken', 'The callback Token must be 3 to 32 English letters or digits, as set in WeCom.'],
+    ['a Token of 2 characters', { callbackToken: 'ab', callbackEncodingAESKey: AES_KEY }, 'callbackToken', 'The callback Token must be 3 to 32 English letters or digits, as set in WeCom.'],
     ['a Token without its EncodingAESKey', { callbackToken: 'cbToken123' }, 'callbackEncodingAESKey', 'The callback needs both the Token and the EncodingAESKey.'],
   ])('names %s, without calling WeCom', async (_, callback, field, message) => {
     const { result, calls } = await callsDuring(w.sandbox, () => check({ options: options(callback) }));
     expect(result).toEqual({ ok: false, code: 'WECOM_CONFIG', field, message });
     expect(calls).toEqual({});
+  });
+
+  it('says what a valid callback Token and EncodingAESKey are, in the language of the admin', async () => {
+    const token = options({ callbackToken: 'ab', callbackEncodingAESKey: AES_KEY });
+    const key = options({ callbackToken: 'cbToken123', callbackEncodingAESKey: 'short' });
+    expect((await check({ options: token }, { 'x-locale': 'zh-CN' })).message).toBe('回调 Token 须为 3 到 32 位英文字母或数字，与企业微信中设置的一致。');
+    expect((await check({ options: key }, { 'x-locale': 'zh-CN' })).message).toBe('回调 EncodingAESKey 须为企业微信中设置的 43 位英文字母和数字。');
+    expect((await check({ options: token }, { 'x-locale': 'ja-JP' })).message).toBe('コールバック Token は WeCom で設定した 3〜32 文字の英字または数字でなければなりません。');
+    expect((await check({ options: key }, { 'x-locale': 'ja-JP' })).message).toBe('コールバック EncodingAESKey は WeCom で設定した 43 文字の英字と数字でなければなりません。');
   });
 
   it('answers in the language of the admin', async () => {

@@ -26,9 +26,9 @@ describe('plugin registration', () => {
     expect(types).toContainEqual({ name: 'WeCom', title: expect.any(String) });
   });
 
-  it('answers 404 at the contacts callback while user data sync is not enabled', async () => {
+  it('refuses the contacts callback as for any unknown source (403) while user data sync is not enabled', async () => {
     const res = await fetch(`${t.url}/api/wecom:contactsCallback?source=wecom&msg_signature=x&timestamp=1&nonce=1`, { method: 'POST', body: '<xml/>' });
-    expect(res.status).toBe(404);
-    expect((await res.json()).errors[0].code).toBe('WECOM_CALLBACK_UNKNOWN_SOURCE');
+    expect(res.status).toBe(403);
+    expect((await res.json()).errors[0].code).toBe('WECOM_CALLBACK_REFUSED');
   });
 });

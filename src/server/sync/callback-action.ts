@@ -1,16 +1,21 @@
 // GET|POST /api/wecom:contactsCallback?source=NAME: WeCom's contacts callback [90967, 90970-90972].
 // GET is the URL check (answer the decrypted echostr, bare); POST carries one change_contact event, applied
 // through the same sync as a pull. Public: WeCom signs every request with the source's Token.
+// Until the signature is verified the caller may be anyone: every refusal then gets one answer (UNVERIFIED),
+// whatever the reason (no such source, a disabled one, one without callback settings or without its
+// authenticator, a bad signature, a malformed request), so that it learns nothing of the configuration; the
+// reason goes to the log. After it, refusals say what is wrong.
 import { Context, Next } from '@nocobase/actions';
 import { createHash } from 'node:crypto';
 import { LoginError } from '../errors';
+import type { WeComOptions } from '../options';
 import { PluginAuthWeComServer } from '../plugin';
 import { CallbackCrypto, CallbackCryptoError } from '../wecom/callback-crypto';
 import { CallbackXmlError, parseCallbackXml } from '../wecom/callback-xml';
 import { NAMESPACE } from '../../constants';
 import { ContactEvent, resolveSource, SOURCE_TYPE, WeComContactsSync } from './contacts-sync';
 import { sourceExclusion } from './exclusive';
-import { SyncConfigError } from './options';
+import { SyncConfigError, SyncOptions } from './options';
 import { describeFailure } from './report';
 
 /** WeCom's envelope is a few hundred bytes; an event a few KB. */
@@ -36,11 +41,32 @@ function refuse(status: number, code: string, message: string): never {
   throw new CallbackRefused(status, code, message);
 }
 
+/** The one answer to every request refused before its signature is verified. */
+const UNVERIFIED = { status: 403, code: 'WECOM_CALLBACK_REFUSED', message: 'The callback is refused. The server log says why.' } as const;
+
+/** Why a request was refused before its signature was verified: for the log only. */
+class Unverified extends Error {
+  constructor(
+    /** A short fixed word for the log: unknown-source, source-disabled, no-callback-settings, ... */
+    readonly reason: string,
+    detail: string,
+    /** info: what anyone on the internet can cause; warn: what the source's configuration causes. */
+    readonly level: 'info' | 'warn' = 'info',
+  ) {
+    super(detail);
+  }
+}
+
+function unverified(reason: string, detail: string, level: 'info' | 'warn' = 'info'): never {
+  throw new Unverified(reason, detail, level);
+}
+
 async function readBody(ctx: Context): Promise<string> {
   const length = Number(ctx.get('content-length') || 0);
   if (length > MAX_BODY) refuse(413, 'WECOM_CALLBACK_TOO_LARGE', 'The callback body is too large.');
   const req = ctx.req;
-  if (req.readableEnded) refuse(400, 'WECOM_CALLBACK_MALFORMED', 'The callback body is not WeCom XML.');
+  // NocoBase's body parser read it: it was sent as JSON or a form, not as WeCom's XML.
+  if (req.readableEnded) unverified('malformed', `the body was sent as ${ctx.get('content-type') || 'no content type'}, not as XML`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -77,47 +103,122 @@ function toEvent(fields: Record<string, string>): ContactEvent | undefined {
   }
 }
 
+/** What a request whose signature was verified brings: its source and the ciphertext it signed. */
+interface Verified {
+  options: SyncOptions;
+  auth: WeComOptions;
+  crypto: CallbackCrypto;
+  timestamp: string;
+  /** POST: WeCom's XML envelope (its ToUserName is not signed). */
+  envelope?: Record<string, string>;
+  encrypt: string;
+}
+
+/**
+ * Reads the request and checks its signature with the source's Token. Every failure is an Unverified (the
+ * body cap aside: a 413 decided before any configuration is read, the same for every source name).
+ */
+async function verify(ctx: Context, sourceName: string): Promise<Verified> {
+  if (ctx.method !== 'GET' && ctx.method !== 'POST') unverified('method', `the callback takes GET or POST, not ${ctx.method}`);
+  const timestamp = param(ctx, 'timestamp');
+  const signature = param(ctx, 'msg_signature');
+  const nonce = param(ctx, 'nonce');
+  if (!/^\d{1,12}$/.test(timestamp) || !signature || !nonce) unverified('malformed', 'the request has no msg_signature, timestamp or nonce');
+  let envelope: Record<string, string> | undefined;
+  if (ctx.method === 'POST') {
+    try {
+      envelope = parseCallbackXml(await readBody(ctx));
+    } catch (error) {
+      if (error instanceof CallbackXmlError) unverified('malformed', `the body is not WeCom XML: ${error.message}`);
+      throw error;
+    }
+  }
+  const encrypt = envelope ? (envelope.Encrypt ?? '') : param(ctx, 'echostr');
+
+  // Without user-data-sync enabled there are no sources at all.
+  if (!sourceName || !ctx.db.getCollection('userDataSyncSources')) unverified('unknown-source', 'there is no WeCom sync source with this name');
+  const source = await ctx.db.getRepository('userDataSyncSources').findOne({ filter: { name: sourceName, sourceType: SOURCE_TYPE } });
+  if (!source) unverified('unknown-source', 'there is no WeCom sync source with this name');
+  if (!source.get('enabled')) unverified('source-disabled', 'the sync source is disabled', 'warn');
+  let resolved: Awaited<ReturnType<typeof resolveSource>>;
+  try {
+    resolved = await resolveSource(ctx.app, source.get('options'));
+  } catch (error) {
+    // The source's options or its authenticator's (deleted, another type, unusable): names, never secrets.
+    if (error instanceof SyncConfigError || error instanceof LoginError) {
+      unverified('configuration', describeFailure(error, (key, opts) => String(ctx.app.i18n.t(key, { ...opts, lng: 'en-US' }))), 'warn');
+    }
+    throw error;
+  }
+  const { options, auth } = resolved;
+  if (!options.callbackToken || !options.callbackEncodingAESKey) {
+    unverified('no-callback-settings', 'the sync source has no callback Token and EncodingAESKey', 'warn');
+  }
+  let crypto: CallbackCrypto;
+  try {
+    crypto = new CallbackCrypto({ token: options.callbackToken, encodingAESKey: options.callbackEncodingAESKey, receiveId: auth.corpId });
+  } catch (error) {
+    if (error instanceof CallbackCryptoError) unverified('configuration', error.message, 'warn');
+    throw error;
+  }
+  if (!crypto.verify(signature, timestamp, nonce, encrypt)) {
+    unverified('signature', 'the signature does not match the source\'s callback Token', 'warn');
+  }
+  return { options, auth, crypto, timestamp, envelope, encrypt };
+}
+
 export async function contactsCallback(ctx: Context, next: Next) {
   const app = ctx.app;
   const plugin = app.pm.get(PluginAuthWeComServer);
   const sourceName = param(ctx, 'source');
-  try {
-    // Without user-data-sync enabled there are no sources at all.
-    const source =
-      sourceName && ctx.db.getCollection('userDataSyncSources')
-        ? await ctx.db.getRepository('userDataSyncSources').findOne({ filter: { name: sourceName, sourceType: SOURCE_TYPE, enabled: true } })
-        : null;
-    if (!source) refuse(404, 'WECOM_CALLBACK_UNKNOWN_SOURCE', 'There is no enabled WeCom sync source with this name.');
-    const { options, auth } = await resolveSource(app, source.get('options'));
-    if (!options.callbackToken || !options.callbackEncodingAESKey) {
-      refuse(404, 'WECOM_CALLBACK_NOT_CONFIGURED', 'This sync source has no callback Token and EncodingAESKey.');
-    }
-    const crypto = new CallbackCrypto({ token: options.callbackToken, encodingAESKey: options.callbackEncodingAESKey, receiveId: auth.corpId });
+  // No answer of this endpoint is to be read as anything but what its Content-Type says (the echostr above all).
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.withoutDataWrapping = true;
+  const t = (key: string, options?: Record<string, unknown>) => String(ctx.t(key, options));
 
-    const timestamp = param(ctx, 'timestamp');
-    const signature = param(ctx, 'msg_signature');
-    const nonce = param(ctx, 'nonce');
-    if (!/^\d{1,12}$/.test(timestamp) || !signature || !nonce) refuse(400, 'WECOM_CALLBACK_MALFORMED', 'The callback request is missing its signature.');
+  let verified: Verified;
+  try {
+    verified = await verify(ctx, sourceName);
+  } catch (error) {
+    if (error instanceof CallbackRefused) {
+      // The body cap (readBody): decided before the source is looked up, the same for every source name.
+      ctx.log?.info?.('wecom contacts callback refused', { source: sourceName, status: error.status, code: error.code, reason: error.message });
+      ctx.status = error.status;
+      ctx.type = 'application/json';
+      ctx.body = { errors: [{ code: error.code, message: t(error.message, { ns: NAMESPACE }) }] };
+      return next();
+    }
+    const why =
+      error instanceof Unverified
+        ? { level: error.level, reason: error.reason, detail: error.message }
+        : { level: 'error' as const, reason: 'fault', detail: (error as Error)?.message ?? String(error) };
+    const log = ctx.log ?? app.log;
+    log[why.level]?.('wecom contacts callback refused before its signature was verified', { source: sourceName, method: ctx.method, reason: why.reason, detail: why.detail });
+    ctx.status = UNVERIFIED.status;
+    ctx.type = 'application/json';
+    ctx.body = { errors: [{ code: UNVERIFIED.code, message: t(UNVERIFIED.message, { ns: NAMESPACE }) }] };
+    return next();
+  }
+
+  const { options, auth, crypto, timestamp, envelope, encrypt } = verified;
+  try {
+    // Signed with the timestamp: a stale one is a replay (or a clock off), said as such.
     if (Math.abs(Date.now() / 1000 - Number(timestamp)) > MAX_SKEW_S) refuse(400, 'WECOM_CALLBACK_STALE', 'The callback timestamp is too old or in the future.');
 
     if (ctx.method === 'GET') {
-      const echo = crypto.verifyAndDecrypt({ signature, timestamp, nonce, encrypt: param(ctx, 'echostr') });
-      ctx.withoutDataWrapping = true;
+      const echo = crypto.decrypt(encrypt);
       ctx.type = 'text/plain';
       ctx.body = echo;
       return next();
     }
-    if (ctx.method !== 'POST') refuse(405, 'WECOM_CALLBACK_MALFORMED', 'The callback takes GET or POST.');
 
-    const envelope = parseCallbackXml(await readBody(ctx));
-    if (envelope.ToUserName !== undefined && envelope.ToUserName !== auth.corpId) {
+    if (envelope?.ToUserName !== undefined && envelope.ToUserName !== auth.corpId) {
       refuse(400, 'WECOM_CALLBACK_WRONG_CORP', 'The callback was sent for another corp.');
     }
-    const plain = crypto.verifyAndDecrypt({ signature, timestamp, nonce, encrypt: envelope.Encrypt ?? '' });
+    const plain = crypto.decrypt(encrypt);
     const message = parseCallbackXml(plain);
     if (message.ToUserName !== auth.corpId) refuse(400, 'WECOM_CALLBACK_WRONG_CORP', 'The callback was sent for another corp.');
 
-    ctx.withoutDataWrapping = true;
     ctx.type = 'text/plain';
     ctx.body = '';
     const event = message.MsgType === 'event' && message.Event === 'change_contact' ? toEvent(message) : undefined;
@@ -160,16 +261,13 @@ export async function contactsCallback(ctx: Context, next: Next) {
     let refused: CallbackRefused;
     if (error instanceof CallbackRefused) refused = error;
     else if (error instanceof CallbackCryptoError) {
-        if (error.failure === 'signature') refused = new CallbackRefused(401, 'WECOM_CALLBACK_SIGNATURE', 'The callback signature is not valid.');
-      else if (error.failure === 'receiveId') refused = new CallbackRefused(400, 'WECOM_CALLBACK_WRONG_CORP', 'The callback was sent for another corp.');
+      if (error.failure === 'receiveId') refused = new CallbackRefused(400, 'WECOM_CALLBACK_WRONG_CORP', 'The callback was sent for another corp.');
       else refused = new CallbackRefused(400, 'WECOM_CALLBACK_SIGNATURE', 'The callback could not be decrypted.');
     } else if (error instanceof CallbackXmlError) refused = new CallbackRefused(400, 'WECOM_CALLBACK_MALFORMED', 'The callback body is not WeCom XML.');
     else if (error instanceof SyncConfigError || error instanceof LoginError) refused = new CallbackRefused(409, 'WECOM_CONFIG', '');
     else throw error;
-    const t = (key: string, options?: Record<string, unknown>) => String(ctx.t(key, options));
     const message = refused.message ? t(refused.message, { ns: NAMESPACE }) : describeFailure(error, t);
-    ctx.log?.warn?.('wecom contacts callback refused', { source: sourceName, status: refused.status, code: refused.code, reason: refused.message || message, detail: (error as Error).message });
-    ctx.withoutDataWrapping = true;
+    ctx.log?.warn?.('wecom contacts callback refused', { source: sourceName, status: refused.status, code: refused.code, reason: refused.message, detail: (error as Error).message });
     ctx.status = refused.status;
     ctx.type = 'application/json';
     ctx.body = { errors: [{ code: refused.code, message }] };

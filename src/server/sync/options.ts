@@ -32,12 +32,13 @@ export class SyncConfigError extends Error {
 
 type Raw = Record<string, unknown>;
 
-function optional(raw: Raw, field: string, pattern: RegExp, label: string, unrendered: boolean): string | undefined {
+/** `invalid`: what the admin is told when the value does not match `pattern`; it says what a valid one is. */
+function optional(raw: Raw, field: string, pattern: RegExp, invalid: { message: string; params?: Record<string, string> }, unrendered: boolean): string | undefined {
   const value = raw[field];
   if (value === undefined || value === null || value === '') return undefined;
   // Saved as written: the variable's value is checked where it is used (check, pull, callback).
   if (unrendered && typeof value === 'string' && hasVariable(value)) return value.trim();
-  if (typeof value !== 'string' || !pattern.test(value.trim())) throw new SyncConfigError(field, '{{field}} is not valid.', { field: label });
+  if (typeof value !== 'string' || !pattern.test(value.trim())) throw new SyncConfigError(field, invalid.message, invalid.params);
   return value.trim();
 }
 
@@ -57,10 +58,17 @@ export function parseSyncOptions(input: unknown, { unrendered = false } = {}): S
   if (hasVariable(authenticator)) throw new SyncConfigError('authenticator', NAME_IS_VARIABLE);
   const options: SyncOptions = {
     authenticator: authenticator.trim(),
-    contactsSecret: optional(raw, 'contactsSecret', /^\S{1,256}$/, 'Contacts-sync Secret', unrendered),
-    // WeCom: Token up to 32 letters and digits, EncodingAESKey exactly 43.
-    callbackToken: optional(raw, 'callbackToken', /^[A-Za-z0-9]{1,32}$/, 'Callback Token', unrendered),
-    callbackEncodingAESKey: optional(raw, 'callbackEncodingAESKey', /^[A-Za-z0-9+/]{43}$/, 'Callback EncodingAESKey', unrendered),
+    contactsSecret: optional(raw, 'contactsSecret', /^\S{1,256}$/, { message: '{{field}} is not valid.', params: { field: 'Contacts-sync Secret' } }, unrendered),
+    // WeCom's admin console: a Token of 3 to 32 English letters or digits, an EncodingAESKey of 43 (it generates
+    // letters and digits only; "+" and "/", base64's other two, are let through as the crypto takes them).
+    callbackToken: optional(raw, 'callbackToken', /^[A-Za-z0-9]{3,32}$/, { message: 'The callback Token must be 3 to 32 English letters or digits, as set in WeCom.' }, unrendered),
+    callbackEncodingAESKey: optional(
+      raw,
+      'callbackEncodingAESKey',
+      /^[A-Za-z0-9+/]{43}$/,
+      { message: 'The callback EncodingAESKey must be the 43 English letters and digits set in WeCom.' },
+      unrendered,
+    ),
   };
   if (Boolean(options.callbackToken) !== Boolean(options.callbackEncodingAESKey)) {
     throw new SyncConfigError(options.callbackToken ? 'callbackEncodingAESKey' : 'callbackToken', 'The callback needs both the Token and the EncodingAESKey.');
