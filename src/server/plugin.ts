@@ -15,7 +15,7 @@ import { checkChannelOnSave } from './notification/channel-rule';
 import { checkSyncSourceOnSave } from './sync/source-rule';
 import { publicOptions, WeComOptions } from './options';
 import { redactSecretsInLog } from './redact';
-import { hideSecretsInResponses, keepSecretsOnSave } from './secrets';
+import { hideSecretsInResponses, keepSecretsOnSave, refuseRawSecretReads } from './secrets';
 import { redisClientOf, SharedCache } from './shared-cache';
 import { addCallbackPageHeaders } from './callback-headers';
 import { DEFAULT_PROXY_HOPS, parseProxyHops, RateLimiter } from './rate-limit';
@@ -98,6 +98,7 @@ export class PluginAuthWeComServer extends Plugin {
     this.app.resourceManager.use(redactSecretsInLog as Middleware, { tag: 'auth-wecom-redact', before: 'acl' });
     // Write-only secrets: kept when a write leaves them empty, hidden from every answer.
     keepSecretsOnSave(this.db);
+    refuseRawSecretReads(this.db);
     this.app.resourceManager.use(hideSecretsInResponses as Middleware, { tag: 'auth-wecom-secrets', before: 'acl' });
     // A `wecom` sync source is saved only with options a pull can use.
     if (this.app.pm.get('user-data-sync')) {

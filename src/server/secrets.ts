@@ -5,7 +5,7 @@ import { Context, Next } from '@nocobase/actions';
 import type { Collection, Database } from '@nocobase/database';
 import { Model } from '@nocobase/database';
 import { AUTH_TYPE, NAMESPACE } from '../constants';
-import { isEnvReference, SAVED_SECRETS } from '../shared/secrets';
+import { isEnvReference, REMOVE_SECRETS, SAVED_SECRETS } from '../shared/secrets';
 import { SYNC_SECRET_PATHS } from './sync/options';
 
 type Raw = Record<string, unknown>;
@@ -54,15 +54,21 @@ export function hideSecrets(entry: WriteOnlyOptions, options: unknown): unknown 
 /**
  * `options` about to be stored: `savedSecrets` (an echo of a read) dropped, and a write-only value that
  * is absent, empty or null keeps the stored one. A form saved without retyping a secret keeps it.
+ * `removeSecrets: ['callbackToken', ...]` clears those paths instead (never stored itself); a new value
+ * sent for a path wins over its removal.
  */
 export function keepSecrets(entry: WriteOnlyOptions, next: unknown, previous: unknown): unknown {
   if (!isObject(next)) return next;
   const kept = structuredClone(next);
+  const removed = Array.isArray(kept[REMOVE_SECRETS]) ? (kept[REMOVE_SECRETS] as unknown[]) : [];
   delete kept[SAVED_SECRETS];
+  delete kept[REMOVE_SECRETS];
   const stored = isObject(previous) ? previous : {};
   for (const path of entry.paths) {
     const before = getPath(stored, path);
-    if (isEmpty(getPath(kept, path)) && !isEmpty(before)) setPath(kept, path, before);
+    if (!isEmpty(getPath(kept, path))) continue;
+    if (removed.includes(path)) deletePath(kept, path);
+    else if (!isEmpty(before)) setPath(kept, path, before);
   }
   return kept;
 }
@@ -78,37 +84,79 @@ export function keepSecretsOnSave(db: Database) {
   }
 }
 
+const REFUSED = 'Saved secrets cannot be used to filter or export records.';
+
+/** A read that would compare, sort, group or select a write-only value (thrown at the request or by the database guard). */
+export class SecretReadRefused extends Error {
+  status = 400;
+  logLevel = 'info';
+  constructor() {
+    super(REFUSED);
+  }
+}
+
 /**
- * Resource middleware: hides write-only values in every record an action answers with (the record
- * itself or one appended to another), and refuses filters and exports that would read them.
+ * Resource middleware on every action of every resource: refuses a request whose filter, sort, query
+ * selection (`measures`, `dimensions`, `orders`), export columns or `filterKeys` reach a write-only value,
+ * and hides write-only values in every record an action answers with (the record itself, one appended to
+ * another, or a plain row of a write-only collection). Raw reads that select a write-only value are refused
+ * by the database guard (`refuseRawSecretReads`), whichever action or plugin runs them.
  */
 export async function hideSecretsInResponses(ctx: Context, next: Next) {
+  const refuse = () => ctx.throw(400, ctx.t(REFUSED, { ns: NAMESPACE }));
   const collection = resourceCollection(ctx.db, ctx.action.resourceName);
-  if (collection) {
-    const { params } = ctx.action;
-    const columns = (params.values as Raw | undefined)?.columns ?? params.columns;
-    const read = [...filterPaths(params.filter), ...columnPaths(columns)];
-    if (read.some((path) => readsSecret(ctx.db, collection, path))) {
-      ctx.throw(400, ctx.t('Saved secrets cannot be used to filter or export records.', { ns: NAMESPACE }));
-    }
+  const values = ctx.action.params.values;
+  // A body naming the collection it reads (`charts:queryData`: `{ collection, measures, dimensions, ... }`).
+  const named = isObject(values) && typeof values.collection === 'string' ? ctx.db.getCollection(values.collection) : undefined;
+  const read = requestedPaths(ctx.action.params);
+  for (const target of [collection, named]) {
+    if (target && read.some((path) => readsSecret(ctx.db, target, path))) refuse();
   }
-  await next();
+  try {
+    await next();
+  } catch (error) {
+    // charts:queryData rethrows every error as a 500 (`ctx.throw(500, err)`): the refusal is still this one.
+    if (error instanceof SecretReadRefused) refuse();
+    throw error;
+  }
   // Assigned only when something was hidden: Koa turns an assigned empty body into a 204.
-  const hidden = hideInBody(ctx.body, 0);
+  const hidden = hideInBody(ctx.body, 0, collection);
   if (hidden !== ctx.body) ctx.body = hidden;
 }
 
-/** `body` itself when it holds nothing to hide, else a copy where every such record is plain JSON. */
-function hideInBody(body: unknown, depth: number): unknown {
+/** Every field path a request names to compare, sort, group, select in a raw query, or export. */
+function requestedPaths(params: Raw): string[] {
+  const values = isObject(params.values) ? params.values : {};
+  return [
+    ...filterPaths(params.filter),
+    ...filterPaths(values.filter),
+    ...sortPaths(params.sort),
+    ...sortPaths(values.sort),
+    // `query` (and charts:queryData): `{ field: 'name' | ['source', 'options'], aggregation?, alias? }`
+    ...selectionPaths(values.measures),
+    ...selectionPaths(values.dimensions),
+    ...selectionPaths(values.orders),
+    ...columnPaths(values.columns ?? params.columns),
+    // firstOrCreate / updateOrCreate look a record up by these fields' values.
+    ...listPaths(params.filterKeys),
+  ];
+}
+
+/**
+ * `body` itself when it holds nothing to hide, else a copy where every such record is plain JSON. `collection`
+ * is the resource's: a plain object carrying `options` in its answer is one of its rows.
+ */
+function hideInBody(body: unknown, depth: number, collection: Collection | undefined): unknown {
   if (body instanceof Model) return involvesWriteOnly(body) ? hideInJson(body.toJSON(), collectionOf(body)) : body;
   if (depth > 2) return body;
   if (Array.isArray(body)) {
-    const items = body.map((item) => hideInBody(item, depth + 1));
+    const items = body.map((item) => hideInBody(item, depth + 1, collection));
     return items.some((item, i) => item !== body[i]) ? items : body;
   }
-  // `{ rows, count, ... }` of a paginated list
   if (isObject(body) && Object.getPrototypeOf(body) === Object.prototype) {
-    const entries = Object.entries(body).map(([key, value]) => [key, hideInBody(value, depth + 1)] as const);
+    if (OPTIONS in body && writeOnlyEntry(collection?.name)) return hideInJson({ ...body, [OPTIONS]: parsed(body[OPTIONS]) }, collection);
+    // `{ rows, count, ... }` of a paginated list
+    const entries = Object.entries(body).map(([key, value]) => [key, hideInBody(value, depth + 1, collection)] as const);
     return entries.some(([key, value]) => value !== body[key]) ? Object.fromEntries(entries) : body;
   }
   return body;
@@ -188,6 +236,83 @@ function filterPaths(filter: unknown, prefix = '', out: string[] = []): string[]
     }
   } else if (prefix) out.push(prefix);
   return out;
+}
+
+/**
+ * Refuses a raw read (`raw: true`: the `query` action and charts build SQL aggregates, not models, so nothing
+ * is left to hide in their rows) that selects, groups or sorts by the `options` of a write-only collection,
+ * of the model read or of an association it includes. One guard for every action and plugin that runs such
+ * a read through the repository (`repository.query`). Column references are `sequelize.col('authenticators.options')`
+ * or `'source.options'`, or attribute names.
+ */
+export function refuseRawSecretReads(db: Database) {
+  db.sequelize.addHook('beforeFind', function (this: typeof Model, options: Raw) {
+    if (!options.raw) return;
+    const root = this;
+    const reaches = (reference: string) => {
+      const segments = reference.split('.');
+      let model = root;
+      for (const segment of segments.slice(0, -1)) {
+        if (segment === model.name || segment === model.getTableName?.()) continue;
+        const association = model.associations[segment];
+        if (!association) return false;
+        model = association.target as typeof Model;
+      }
+      return writeOnlyEntry(model.name) !== undefined && columnOf(model, OPTIONS) === segments[segments.length - 1];
+    };
+    const visit = (node: unknown, depth: number): void => {
+      if (depth > 8 || node === null || typeof node !== 'object') return;
+      if (Array.isArray(node)) return node.forEach((item) => visit(item, depth + 1));
+      const kind = (node as object).constructor?.name;
+      const sql = node as Raw;
+      if (kind === 'Col') {
+        const col = sql.col;
+        for (const reference of Array.isArray(col) ? col : [col]) {
+          if (typeof reference === 'string' && reaches(reference)) throw new SecretReadRefused();
+        }
+      } else if (kind === 'Fn') visit(sql.args, depth + 1);
+      else if (kind === 'Cast') visit(sql.val, depth + 1);
+      else if (kind === 'Where') {
+        visit(sql.attribute, depth + 1);
+        visit(sql.logic, depth + 1);
+      }
+    };
+    const attributes = options.attributes;
+    const listed = Array.isArray(attributes) ? attributes : isObject(attributes) && Array.isArray(attributes.include) ? attributes.include : [];
+    for (const attribute of listed) {
+      const name = Array.isArray(attribute) ? attribute[0] : attribute;
+      if (typeof name === 'string' && reaches(`${root.name}.${name}`)) throw new SecretReadRefused();
+      visit(attribute, 0);
+    }
+    visit(options.group, 0);
+    visit(options.order, 0);
+  });
+}
+
+function columnOf(model: typeof Model, attribute: string): string | undefined {
+  const raw = (model.getAttributes() as Record<string, { field?: string }>)[attribute];
+  return raw ? (raw.field ?? attribute) : undefined;
+}
+
+/** Sort fields: `'-options'`, `'name,-id'`, `['-createdAt']`. */
+function sortPaths(sort: unknown): string[] {
+  const list = typeof sort === 'string' ? sort.split(',') : Array.isArray(sort) ? sort : [];
+  return list.filter((item): item is string => typeof item === 'string').map((item) => item.trim().replace(/^[-+]/, ''));
+}
+
+/** A raw query's measures, dimensions or orders: `[{ field: 'options' }, { field: ['source', 'options'] }]`. */
+function selectionPaths(selection: unknown): string[] {
+  if (!Array.isArray(selection)) return [];
+  return selection.flatMap((item) => {
+    const field = isObject(item) ? item.field : item;
+    if (Array.isArray(field)) return [field.join('.')];
+    return typeof field === 'string' ? [field] : [];
+  });
+}
+
+function listPaths(list: unknown): string[] {
+  if (typeof list === 'string') return [list];
+  return Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : [];
 }
 
 /** The fields an export (plugin-action-export) writes: `columns: [{ dataIndex: ['source', 'options'] }]`. */

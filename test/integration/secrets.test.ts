@@ -1,5 +1,7 @@
 // Write-only secrets: the Secret (and every secret of this plugin) can be set and replaced through the
 // API, never read back through it, nor found in NocoBase's logs.
+import type { Context } from '@nocobase/actions';
+import type { Model } from '@nocobase/database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callsDuring, createWecomApp, SECRET, WecomApp } from '../helpers/wecom-app';
 import { WECOM_UA, WecomUser } from '../helpers/wecom-user';
@@ -41,7 +43,7 @@ describe('write-only secrets', () => {
   const signIn = async (userid: string) => (await new WecomUser(w.t.url, WECOM_UA).signInInClient('wecom', userid)).status;
 
   beforeAll(async () => {
-    w = await createWecomApp(undefined, {}, ['user-data-sync', 'action-export']);
+    w = await createWecomApp(undefined, {}, ['user-data-sync', 'action-export', 'data-visualization']);
     await w.admin.post('users:update?filterByTk=1', { phone: '13800000001' });
     await w.admin.post('environmentVariables:create', { name: 'WECOM_ENV_SECRET', type: 'secret', value: ENV_SECRET });
     await w.addAuthenticator('wecom');
@@ -250,6 +252,190 @@ describe('write-only secrets', () => {
       options: { ...(await get(wecomId)), corpSecret: '' },
     });
     expect((await stored('authenticators', 'wecom')).corpSecret).toBe(SECRET);
+  });
+
+  describe('removing a saved callback Token and EncodingAESKey', () => {
+    const WITH_CALLBACK = { authenticator: 'wecom', contactsSecret: SYNC_SECRET, callbackToken: SYNC_TOKEN, callbackEncodingAESKey: SYNC_AES_KEY };
+    const create = async (name: string) =>
+      JSON.parse((await raw('userDataSyncSources:create', { name, sourceType: 'wecom', enabled: false, options: WITH_CALLBACK })).text).data as { id: number; options: Record<string, unknown> };
+
+    it('clears both when the form sends removeSecrets, which is never stored', async () => {
+      const source = await create('remove-callback');
+      const res = await raw(`userDataSyncSources:update?filterByTk=${source.id}`, {
+        options: { ...source.options, callbackToken: '', callbackEncodingAESKey: '', removeSecrets: ['callbackToken', 'callbackEncodingAESKey'] },
+      });
+      expect(res.status).toBe(200);
+      expect(await stored('userDataSyncSources', 'remove-callback')).toEqual({ authenticator: 'wecom', contactsSecret: SYNC_SECRET });
+      const read = await w.admin.get<{ options: Record<string, unknown> }>('userDataSyncSources:get', { filterByTk: String(source.id) });
+      expect(read.options).toEqual({ authenticator: 'wecom', savedSecrets: ['contactsSecret'] });
+      // The public callback of that source is no longer configured.
+      const callback = await fetch(`${w.t.url}/api/wecom:contactsCallback?source=remove-callback&msg_signature=x&timestamp=1&nonce=1&echostr=x`);
+      expect(callback.status).not.toBe(200);
+    });
+
+    it('clears them on an update addressed by filter too', async () => {
+      await create('remove-by-filter');
+      const res = await raw(`userDataSyncSources:update?filter=${encodeURIComponent(JSON.stringify({ name: 'remove-by-filter' }))}`, {
+        options: { authenticator: 'wecom', removeSecrets: ['callbackToken', 'callbackEncodingAESKey'] },
+      });
+      expect(res.status).toBe(200);
+      expect(await stored('userDataSyncSources', 'remove-by-filter')).toEqual({ authenticator: 'wecom', contactsSecret: SYNC_SECRET });
+    });
+
+    it('refuses removing one of the pair and keeps both', async () => {
+      const source = await create('remove-one');
+      const res = await raw(`userDataSyncSources:update?filterByTk=${source.id}`, { options: { ...source.options, removeSecrets: ['callbackToken'] } });
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.text).errors[0].message).toBe('The callback needs both the Token and the EncodingAESKey.');
+      expect(await stored('userDataSyncSources', 'remove-one')).toEqual(WITH_CALLBACK);
+    });
+
+    it('stores a new value sent with its removal: the new value wins', async () => {
+      const source = await create('remove-and-replace');
+      const half = await raw(`userDataSyncSources:update?filterByTk=${source.id}`, {
+        options: { ...source.options, callbackToken: 'replacedToken42', removeSecrets: ['callbackToken', 'callbackEncodingAESKey'] },
+      });
+      // The Token replaced and the EncodingAESKey removed: one of the pair alone is refused, nothing changes.
+      expect(half.status).toBe(400);
+      expect(await stored('userDataSyncSources', 'remove-and-replace')).toEqual(WITH_CALLBACK);
+      await w.admin.post(`userDataSyncSources:update?filterByTk=${source.id}`, {
+        options: { ...source.options, callbackToken: 'replacedToken42', callbackEncodingAESKey: SYNC_AES_KEY.replace('a', 'b'), removeSecrets: ['callbackToken', 'callbackEncodingAESKey'] },
+      });
+      expect(await stored('userDataSyncSources', 'remove-and-replace')).toEqual({ ...WITH_CALLBACK, callbackToken: 'replacedToken42', callbackEncodingAESKey: SYNC_AES_KEY.replace('a', 'b') });
+    });
+
+    it('checks the configuration without the secrets the form is about to remove', async () => {
+      const source = await create('check-removal');
+      const result = await w.admin.post('wecom:checkContacts', { name: 'check-removal', options: { ...source.options, removeSecrets: ['callbackToken'] } });
+      expect(result).toMatchObject({ ok: false, field: 'callbackToken', message: 'The callback needs both the Token and the EncodingAESKey.' });
+    });
+
+    it('keeps both when the form leaves them empty without removing them', async () => {
+      const source = await create('keep-callback');
+      await w.admin.post(`userDataSyncSources:update?filterByTk=${source.id}`, { options: { ...source.options, callbackToken: '', callbackEncodingAESKey: '' } });
+      expect(await stored('userDataSyncSources', 'keep-callback')).toEqual(WITH_CALLBACK);
+    });
+  });
+
+  describe('every read action NocoBase 2.2 registers for a collection', () => {
+    // The actions a collection answers to in this app (read off @nocobase/actions, data-source-manager's
+    // loadDefaultActions and the plugins): list, get, query, firstOrCreate, updateOrCreate, create, update,
+    // destroy (the answers above), export (plugin-action-export) and charts:queryData
+    // (plugin-data-visualization, `collection` in the body); add, set, remove, toggle and move answer no record.
+    const SOURCE_OPTIONS = { authenticator: 'wecom', contactsSecret: SYNC_SECRET, callbackToken: SYNC_TOKEN, callbackEncodingAESKey: SYNC_AES_KEY };
+    const ALL = [SECRET, SYNC_SECRET, SYNC_TOKEN, SYNC_AES_KEY];
+    let sourceId: number;
+    const refused = async (path: string, body?: unknown) => {
+      const res = await raw(path, body);
+      expect(res.status, `${path} ${JSON.stringify(body)}`).toBe(400);
+      expect(JSON.parse(res.text).errors[0].message).toBe('Saved secrets cannot be used to filter or export records.');
+    };
+    const q = (filter: unknown) => encodeURIComponent(JSON.stringify(filter));
+
+    beforeAll(async () => {
+      const created = await raw('userDataSyncSources:create', { name: 'read-paths', sourceType: 'wecom', enabled: false, options: SOURCE_OPTIONS });
+      sourceId = JSON.parse(created.text).data.id;
+      await w.t.app.db.getRepository('userDataSyncTasks').create({ values: { batch: 'read-paths-1', sourceId, status: 'success' } });
+    });
+
+    it('answers list, get, query, firstOrCreate, updateOrCreate, export and charts:queryData as root without a secret', async () => {
+      const reads: [string, unknown?][] = [
+        ['authenticators:list?fields=options&fields=authType'],
+        [`authenticators:get?filterByTk=${wecomId}&fields=options`],
+        ['authenticators:query', { dimensions: [{ field: 'name' }, { field: 'authType' }], measures: [{ field: 'id', aggregation: 'count', alias: 'n' }] }],
+        ['authenticators:firstOrCreate?filterKeys[]=name', { name: 'wecom', authType: 'WeCom' }],
+        ['authenticators:export', { title: 'a', columns: [{ dataIndex: ['name'], defaultTitle: 'Name' }, { dataIndex: ['authType'], defaultTitle: 'Type' }] }],
+        ['userDataSyncSources:list'],
+        [`userDataSyncSources:get?filterByTk=${sourceId}`],
+        ['userDataSyncSources:query', { dimensions: [{ field: 'name' }, { field: 'sourceType' }] }],
+        ['userDataSyncSources:updateOrCreate?filterKeys[]=name', { name: 'read-paths', sourceType: 'wecom', enabled: false, options: SOURCE_OPTIONS }],
+        ['userDataSyncSources:export', { title: 's', columns: [{ dataIndex: ['name'], defaultTitle: 'Name' }] }],
+        ['userDataSyncTasks:list?appends=source'],
+        ['userDataSyncTasks:list?appends=source&fields=source.options'],
+        ['userDataSyncTasks:query', { dimensions: [{ field: ['source', 'name'] }], measures: [{ field: 'id', aggregation: 'count', alias: 'n' }] }],
+        ['charts:queryData', { mode: 'sql', collection: 'authenticators', dimensions: [{ field: 'name' }] }],
+      ];
+      for (const [path, body] of reads) {
+        const { status, text } = await raw(path, body);
+        expect(status, path).toBe(200);
+        for (const secret of ALL) expect(text, `${path}: ${secret}`).not.toContain(secret);
+      }
+      const rows = JSON.parse((await raw('authenticators:query', { dimensions: [{ field: 'name' }], filter: { name: 'wecom' } })).text).data;
+      expect(rows).toEqual([{ name: 'wecom' }]);
+      // updateOrCreate with the same secrets changed nothing that was stored.
+      expect(await stored('userDataSyncSources', 'read-paths')).toEqual(SOURCE_OPTIONS);
+    });
+
+    it('refuses query dimensions, measures and orders that select the options holding a secret', async () => {
+      for (const [path, body] of [
+        ['authenticators:query', { dimensions: [{ field: 'options' }] }],
+        ['authenticators:query', { dimensions: [{ field: ['options'], alias: 'o' }] }],
+        ['authenticators:query', { measures: [{ field: 'options', aggregation: 'max', alias: 'm' }] }],
+        ['authenticators:query', { dimensions: [{ field: 'name' }], orders: [{ field: 'options', order: 'desc' }] }],
+        ['userDataSyncSources:query', { measures: [{ field: 'options', aggregation: 'min' }] }],
+        ['userDataSyncTasks:query', { dimensions: [{ field: ['source', 'options'] }] }],
+        ['userDataSyncTasks:query', { dimensions: [{ field: 'source.options' }] }],
+        ['charts:queryData', { mode: 'sql', collection: 'authenticators', measures: [{ field: 'options', aggregation: 'max' }] }],
+        ['charts:queryData', { mode: 'sql', collection: 'userDataSyncTasks', dimensions: [{ field: ['source', 'options'] }] }],
+      ] as const) {
+        await refused(path, body);
+      }
+    });
+
+    it('refuses a filter on a secret in the body of query and charts:queryData: no guessing oracle', async () => {
+      for (const [path, body] of [
+        ['authenticators:query', { dimensions: [{ field: 'name' }], filter: { 'options.corpSecret': { $like: 'demo%' } } }],
+        ['userDataSyncSources:query', { dimensions: [{ field: 'name' }], filter: { options: { callbackToken: { $startsWith: 'c' } } } }],
+        ['userDataSyncTasks:query', { dimensions: [{ field: 'batch' }], filter: { 'source.options.callbackEncodingAESKey': { $like: 'a%' } } }],
+        ['charts:queryData', { mode: 'sql', collection: 'authenticators', dimensions: [{ field: 'name' }], filter: { 'options.corpSecret': { $like: 'demo%' } } }],
+      ] as const) {
+        await refused(path, body);
+      }
+      // The same filter off the secret answers.
+      const allowed = await raw('authenticators:query', { dimensions: [{ field: 'name' }], filter: { 'options.corpId': 'wwdemo0000000001', name: 'wecom' } });
+      expect(allowed.status).toBe(200);
+      expect(JSON.parse(allowed.text).data).toEqual([{ name: 'wecom' }]);
+    });
+
+    it('refuses sorts, lookups and filters that reach a secret on every action', async () => {
+      await refused('authenticators:list?sort=options');
+      await refused('authenticators:list?sort=-options.corpSecret');
+      await refused('authenticators:list?sort=name,-options.corpSecret');
+      await refused('userDataSyncTasks:list?appends=source&sort=source.options.callbackToken');
+      await refused(`authenticators:get?filterByTk=${wecomId}&filter=${q({ 'options.corpSecret': { $like: 'd%' } })}`);
+      await refused(`userDataSyncSources:update?filter=${q({ 'options.contactsSecret': { $like: 'c%' } })}`, { enabled: false });
+      await refused('userDataSyncSources:export', { title: 's', columns: [{ dataIndex: ['name'] }], filter: { 'options.callbackToken': 'x' } });
+      // firstOrCreate finds a record whose options equal the guess, or creates one: a lookup by options is an oracle.
+      await refused('authenticators:firstOrCreate?filterKeys[]=options', { name: 'guess', authType: 'WeCom', options: { corpSecret: 'a-guess' } });
+      await refused('userDataSyncSources:updateOrCreate?filterKeys=options.callbackToken', { name: 'guess', sourceType: 'wecom', options: { callbackToken: 'guess' } });
+      const sorted = await raw('authenticators:list?sort=-name&sort=authType');
+      expect(sorted.status).toBe(200);
+    });
+
+    it('hides the secrets in plain rows that an action of another plugin answers with', async () => {
+      // As a plugin's own action would: records turned into plain objects before they are answered.
+      const resource = w.t.app.resourceManager.getResource('userDataSyncSources');
+      const plainRows = async (ctx: Context, next: () => Promise<void>) => {
+        ctx.body = (await ctx.db.getRepository('userDataSyncSources').find({ filter: { name: 'read-paths' } })).map((row: Model) => row.toJSON());
+        await next();
+      };
+      resource.addAction('plainRows', plainRows as unknown as Parameters<typeof resource.addAction>[1]);
+      const { status, text } = await raw('userDataSyncSources:plainRows');
+      expect(status).toBe(200);
+      for (const secret of ALL) expect(text).not.toContain(secret);
+      expect(JSON.parse(text).data[0].options).toEqual({ authenticator: 'wecom', savedSecrets: ['contactsSecret', 'callbackToken', 'callbackEncodingAESKey'] });
+    });
+
+    it('refuses a raw read of the options through the repository, whichever action or plugin runs it', async () => {
+      // The database guard under the request check: repository.query builds plain rows, nothing to hide afterwards.
+      const repo = w.t.app.db.getRepository('authenticators');
+      await expect(repo.query({ dimensions: [{ field: 'options', alias: 'anything' }] })).rejects.toThrow('Saved secrets cannot be used to filter or export records.');
+      await expect(repo.query({ measures: [{ field: 'options', aggregation: 'max' }] })).rejects.toThrow('Saved secrets cannot be used to filter or export records.');
+      await expect(w.t.app.db.getRepository('userDataSyncTasks').query({ dimensions: [{ field: 'source.options' }] })).rejects.toThrow(
+        'Saved secrets cannot be used to filter or export records.',
+      );
+      expect(await repo.query({ dimensions: [{ field: 'name' }], filter: { name: 'wecom' } })).toEqual([{ name: 'wecom' }]);
+    });
   });
 
   it('writes no secret into the logs', async () => {

@@ -3,7 +3,7 @@
 // to whoever may manage user data sync.
 import { Context, Next } from '@nocobase/actions';
 import { AUTH_TYPE, NAMESPACE } from '../../constants';
-import { SAVED_SECRETS } from '../../shared/secrets';
+import { REMOVE_SECRETS, SAVED_SECRETS } from '../../shared/secrets';
 import { localize, LoginError, reasonFromWecom } from '../errors';
 import { parseOptions } from '../options';
 import { PluginAuthWeComServer } from '../plugin';
@@ -39,12 +39,15 @@ export async function checkContacts(ctx: Context, next: Next) {
   const t: Translate = (key, params) => String(ctx.t(key, { ns: NAMESPACE, interpolation: { escapeValue: false }, ...params }));
   const raw: Raw = isObject(options) ? { ...options } : {};
   delete raw[SAVED_SECRETS];
+  // Secrets the form is about to remove are checked as absent, not as the saved ones.
+  const removed = Array.isArray(raw[REMOVE_SECRETS]) ? (raw[REMOVE_SECRETS] as unknown[]) : [];
+  delete raw[REMOVE_SECRETS];
   try {
     // Secrets are write-only: the form cannot show the saved ones, so an empty field means "the saved one".
     if (typeof name === 'string' && name.trim() && ctx.db.getCollection('userDataSyncSources')) {
       const saved = await ctx.db.getRepository('userDataSyncSources').findOne({ filter: { name: name.trim(), sourceType: SOURCE_TYPE } });
       const savedOptions = (saved?.get('options') ?? {}) as Raw;
-      for (const path of SYNC_SECRET_PATHS) if (isBlank(raw[path]) && !isBlank(savedOptions[path])) raw[path] = savedOptions[path];
+      for (const path of SYNC_SECRET_PATHS) if (isBlank(raw[path]) && !isBlank(savedOptions[path]) && !removed.includes(path)) raw[path] = savedOptions[path];
     }
     const variables = ctx.app.environment.getVariables();
     for (const path of SYNC_SECRET_PATHS) {
