@@ -1,13 +1,14 @@
 // `npm start`: the whole product on one machine. Builds the plugin, runs the WeCom sandbox, prepares a
 // NocoBase app with SQLite in .demo/ (installed on the first run, kept afterwards), enables the plugin,
-// configures a demo WeCom authenticator against the sandbox and prints where to sign in.
-//   npm start -- --reset    start from scratch (drops .demo/)
+// configures a demo WeCom authenticator against the sandbox and prints where to sign in. The sandbox keeps
+// its address book, change-callback settings and inboxes in .demo/sandbox-state.json across restarts.
+//   npm start -- --reset    start from scratch (drops .demo/, the sandbox's state with it)
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultConfig, sandboxEnv, startSandbox, trusting } from '../sandbox';
+import { defaultConfig, sandboxEnv, startSandbox, StateFileError, trusting } from '../sandbox';
 import { configureDemoChannel } from './demo-channel';
-import { configureDemoSync } from './demo-sync';
+import { configureDemoSync, demoSyncState, type DemoCallback } from './demo-sync';
 import { Api, assertPortsFree, PortBusyError, runCli, startApp } from './nocobase';
 import { appHost, linkSelf, nocobaseEnv, root } from './paths.mjs';
 
@@ -16,6 +17,7 @@ const DEMO_PHONE = '13800000001';
 const demoDir = process.env.DEMO_DIR || join(root, '.demo');
 const storage = join(demoDir, 'storage');
 const logFile = join(demoDir, 'nocobase.log');
+const sandboxStateFile = join(demoDir, 'sandbox-state.json');
 
 /** A TCP port from the environment variable `name`, or `fallback`; anything else is refused clearly. */
 function portFrom(name: string, fallback: number): number {
@@ -44,7 +46,10 @@ async function main() {
   linkSelf();
   if (reset) rmSync(demoDir, { recursive: true, force: true });
 
-  const sandbox = await startSandbox(trusting(defaultConfig, [`127.0.0.1:${port}`, `localhost:${port}`]), { port: sandboxPort });
+  const sandbox = await startSandbox(trusting(defaultConfig, [`127.0.0.1:${port}`, `localhost:${port}`]), {
+    port: sandboxPort,
+    persist: { file: sandboxStateFile, reset },
+  });
   const env = nocobaseEnv({
     storage,
     port,
@@ -53,6 +58,7 @@ async function main() {
     },
   });
 
+  let syncState: string | undefined;
   let stopApp = async () => {};
   let stopping = false;
   const shutdown = async (code: number) => {
@@ -84,8 +90,11 @@ async function main() {
     });
     if (app.admin) await configureDemo(app.admin, origin);
     if (app.admin) await configureDemoChannel(app.admin);
-    if (app.admin) await configureDemoSync(app.admin, defaultConfig.corps[0].contacts?.secret ?? '');
-    else console.log(`The admin's password is no longer ${env.INIT_ROOT_PASSWORD}: the demo settings were left as they are.`);
+    if (app.admin) {
+      const callback = await configureDemoSync(app.admin, defaultConfig.corps[0].contacts?.secret ?? '', origin);
+      if (callback) await sendCallbacksTo(sandbox.url, callback);
+      syncState = await demoSyncState(app.admin);
+    } else console.log(`The admin's password is no longer ${env.INIT_ROOT_PASSWORD}: the demo settings were left as they are.`);
     console.log(`Ready in ${Math.round((Date.now() - started) / 1000)} s.`);
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
@@ -93,6 +102,7 @@ async function main() {
   }
 
   const corp = defaultConfig.corps[0];
+  const callbackUrl = sandbox.config.corps[0].contacts?.callback?.url;
   const open = !['127.0.0.1', 'localhost', '::1'].includes(env.APP_HOST);
   console.log(`
 NocoBase is running at ${origin}${open ? ` (listening on ${env.APP_HOST}: reachable from other machines, with the well-known admin password below)` : ' (this machine only; APP_HOST=0.0.0.0 opens it)'}
@@ -100,9 +110,17 @@ NocoBase is running at ${origin}${open ? ` (listening on ${env.APP_HOST}: reacha
   WeCom sandbox:  ${sandbox.url}  (corp ${corp.corpId}, agent ${corp.apps[0].agentId})
   Authenticator:  "wecom" (Settings > Authentication)
   Notifications:  channel "wecom" (Settings > Notification manager); what a member received: ${sandbox.url}/inbox/zhangsan
-  Contacts sync:  source "wecom" (Settings > Users & Permissions > Synchronize), not run yet: click Sync
+  Contacts sync:  source "wecom" (Settings > Users & Permissions > Synchronize)${syncState ? `, ${syncState}` : ''}
+  Live changes:   ${callbackUrl ? `POST ${sandbox.url}/__sandbox/contacts/change sends WeCom's change callback to NocoBase` : 'the sandbox has no callback URL'} (README: "The WeCom sandbox")
+  Sandbox state:  ${sandboxStateFile} (address book, callback URL, inboxes; npm start -- --reset forgets it)
   Logs:           ${logFile}
 Press Ctrl-C to stop.`);
+}
+
+/** Tells the sandbox where, and with which Token and EncodingAESKey, to send change callbacks (as an admin does in WeCom's console). */
+async function sendCallbacksTo(sandboxUrl: string, callback: DemoCallback) {
+  const res = await fetch(`${sandboxUrl}/__sandbox/contacts/callback`, { method: 'POST', body: JSON.stringify(callback) });
+  if (!res.ok) throw new Error(`the sandbox refused the callback settings: HTTP ${res.status} ${await res.text()}`);
 }
 
 /** The admin gets the phone of sandbox member zhangsan; a `wecom` authenticator points at the sandbox. */
@@ -129,7 +147,7 @@ async function configureDemo(api: Api, origin: string) {
 
 main().catch((error) => {
   // A busy port or a bad variable is the user's to fix: a sentence, not a stack.
-  if (error instanceof PortBusyError || error instanceof UsageError) console.error(error.message);
+  if (error instanceof PortBusyError || error instanceof UsageError || error instanceof StateFileError) console.error(error.message);
   else console.error(error);
   process.exit(1);
 });
