@@ -265,7 +265,7 @@ describe('contacts sync and what NocoBase already has or lost', () => {
     const ghostLinks = (await db().getRepository('usersAuthenticators').find({ filter: { authenticator: 'wecom', uuid: 'ghost' } })).map((l: Model) => l.toJSON() as Row);
     const newGhost = await user({ nickname: 'Ghost' });
     expect(newGhost?.id).not.toBe(ghost);
-    expect(ghostLinks.filter((l) => (l.meta as Row).corpId === CORP_ID).map((l) => l.userId)).toEqual([newGhost?.id]);
+    expect(ghostLinks.filter((l: Row) => (l.meta as Row).corpId === CORP_ID).map((l: Row) => l.userId)).toEqual([newGhost?.id]);
     expect(await linkOf('yang')).toMatchObject({ userId: yang });
     expect((await user({ id: yang }))?.email).toBeNull();
   });
