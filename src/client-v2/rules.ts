@@ -2,10 +2,10 @@
 import type { TFunction } from 'react-i18next';
 
 /** A formily-style validator (a message, or '' when the value is fine) as an antd rule. */
-export const rule = (validate: (value: unknown) => string) => ({
-  validator: (_: unknown, value: unknown) => {
-    const message = validate(value);
-    return message ? Promise.reject(new Error(message)) : Promise.resolve();
+export const rule = (validate: (value: unknown) => string | Promise<string>) => ({
+  validator: async (_: unknown, value: unknown) => {
+    const message = await validate(value);
+    if (message) throw new Error(message);
   },
 });
 

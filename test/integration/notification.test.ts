@@ -124,6 +124,20 @@ describe('WeCom notification channel', () => {
     expect(message).toMatchObject({ msgtype: 'markdown', content: { content: '# Weekly report\n**3** tasks open' } });
   });
 
+  it('delivers text and markdown whose links lead into the app: paths made absolute, addresses on the Origin as written', async () => {
+    const text = await send({
+      message: { msgtype: 'text', content: `Approved: <a href="/admin/leaves/7">leave #7</a>, or ${w.t.url}/v/admin/leaves` },
+      receivers: to('zhangsan'),
+    });
+    expect(text).toMatchObject({ status: 'success', reason: null });
+    const markdown = await send({ message: { msgtype: 'markdown', content: `[Open](/admin/leaves/7) or [v2](${w.t.url}/v/admin)` }, receivers: to('zhangsan') });
+    expect(markdown).toMatchObject({ status: 'success', reason: null });
+    expect((await inbox('zhangsan')).map((m) => m.content.content)).toEqual([
+      `Approved: <a href="${w.t.url}/admin/leaves/7">leave #7</a>, or ${w.t.url}/v/admin/leaves`,
+      `[Open](${w.t.url}/admin/leaves/7) or [v2](${w.t.url}/v/admin)`,
+    ]);
+  });
+
   it('delivers a text_notice template card with its action linking into the app', async () => {
     const log = await send({
       message: {
@@ -143,15 +157,15 @@ describe('WeCom notification channel', () => {
     });
   });
 
-  it('sends to the linked users and names the unlinked ones and those linked under another Company ID in the log', async () => {
+  it('logs a partial delivery as sent, naming who was reached and who was not (unlinked, linked under another Company ID) and why', async () => {
     const { result: log, calls } = await callsDuring(w.sandbox, () =>
       send({ message: { msgtype: 'text', content: 'hello' }, receivers: to('zhangsan', 'lisi', 'unlinked', 'elsewhere') }),
     );
-    expect(log.status).toBe('failure');
+    expect(log.status).toBe('success');
     expect(log.reason).toBe(
-      'Sent to 2 of 4 recipients.\n' +
-        `not linked to WeCom: they have not signed in with this WeCom authenticator yet: Not Linked (#${users.unlinked})\n` +
-        `linked to a member of another Company ID: Other Corp (#${users.elsewhere})`,
+      `Sent to 2 of 4 recipients: Zhang San (#${users.zhangsan}), Li Si (#${users.lisi}).\n` +
+        `Not sent to Not Linked (#${users.unlinked}). They are not linked to WeCom: they have not signed in with this WeCom authenticator yet.\n` +
+        `Not sent to Other Corp (#${users.elsewhere}). They are linked to a member of another Company ID: they signed in before the authenticator's Company ID changed.`,
     );
     expect(calls['message/send']).toBe(1);
     expect(await inbox('zhangsan')).toHaveLength(1);
@@ -161,11 +175,11 @@ describe('WeCom notification channel', () => {
 
   it("reports WeCom's invaliduser and unlicenseduser as not reached, and delivers to the rest", async () => {
     const log = await send({ message: { msgtype: 'text', content: 'hello' }, receivers: to('zhangsan', 'zhaoliu', 'unlicensed') });
-    expect(log.status).toBe('failure');
+    expect(log.status).toBe('success');
     expect(log.reason).toBe(
-      'Sent to 1 of 3 recipients.\n' +
-        `WeCom does not know them, or they are not in the app's visible range: Zhao Liu (#${users.zhaoliu})\n` +
-        `they have no WeCom account licence: No Licence (#${users.unlicensed})`,
+      `Sent to 1 of 3 recipients: Zhang San (#${users.zhangsan}).\n` +
+        `Not sent to Zhao Liu (#${users.zhaoliu}). WeCom listed them as invalid users (invaliduser): WeCom does not know them, or they are not in the app's visible range.\n` +
+        `Not sent to No Licence (#${users.unlicensed}). WeCom listed them as unlicensed (unlicenseduser): they have no WeCom account licence.`,
     );
     expect(await inbox('zhangsan')).toHaveLength(1);
     expect(await inbox('zhaoliu')).toHaveLength(0);
@@ -206,8 +220,8 @@ describe('WeCom notification channel', () => {
         const log = await send({ message: { msgtype: 'text', content: 'hello' }, receivers: to('zhangsan') });
         expect(log.status).toBe('failure');
         expect(log.reason).toBe(
-          "Sent to 0 of 1 recipients.\nThis server's IP address 127.0.0.1 is not in the app's Corporate Trusted IP list. Add it in the WeCom admin console.: Zhang San (#" +
-            `${users.zhangsan})`,
+          `Sent to 0 of 1 recipients.\nNot sent to Zhang San (#${users.zhangsan}). ` +
+            "This server's IP address 127.0.0.1 is not in the app's Corporate Trusted IP list. Add it in the WeCom admin console.",
         );
       } finally {
         w.sandbox.config.corps[0].apps[0].trustedIps = [];
@@ -260,19 +274,34 @@ describe('WeCom notification channel', () => {
 
   describe('bad input: a clear reason and nothing sent', () => {
     it.each([
-      ['an empty text', { msgtype: 'text', content: '  ' }, 'The message has no content.'],
-      ['a text over 2,048 bytes', { msgtype: 'text', content: '长'.repeat(683) }, 'content is longer than WeCom allows (2048 bytes).'],
+      ['an empty text', { msgtype: 'text', content: '  ' }, 'The message has no Content.'],
+      ['a text over 2,048 bytes', { msgtype: 'text', content: '长'.repeat(683) }, 'Content is longer than WeCom allows (2048 bytes).'],
       ['an unknown msgtype', { msgtype: 'news', content: 'x' }, 'The message type must be text, textcard, markdown or template_card.'],
-      ['an off-site link', { msgtype: 'textcard', title: 't', description: 'd', url: 'https://evil.example/phish' }, 'The link in url must be a path of this app (like /admin) or an address on '],
-      ['a protocol-relative link', { msgtype: 'textcard', title: 't', description: 'd', url: '//evil.example' }, 'The link in url must be a path of this app'],
-      ['a button text over 4 characters', { msgtype: 'textcard', title: 't', description: 'd', btntxt: 'Open it' }, 'btntxt is longer than WeCom allows (4 characters).'],
-      ['a title over 128 bytes', { msgtype: 'textcard', title: 'x'.repeat(129), description: 'd' }, 'title is longer than WeCom allows (128 bytes).'],
+      ['an off-site link', { msgtype: 'textcard', title: 't', description: 'd', url: 'https://evil.example/phish' }, 'Link must be a path of this app (like /admin) or an address on '],
+      ['a protocol-relative link', { msgtype: 'textcard', title: 't', description: 'd', url: '//evil.example' }, 'Link must be a path of this app'],
+      ['a button text over 4 characters', { msgtype: 'textcard', title: 't', description: 'd', btntxt: 'Open it' }, 'Button text is longer than WeCom allows (4 characters).'],
+      ['a title over 128 bytes', { msgtype: 'textcard', title: 'x'.repeat(129), description: 'd' }, 'Title is longer than WeCom allows (128 bytes).'],
       ['a card of another type', { msgtype: 'template_card', template_card: { card_type: 'news_notice', main_title: { title: 't' }, card_action: { url: '/' } } }, 'Only template cards of type text_notice can be sent.'],
     ])('refuses %s', async (_, message, reason) => {
       const { result: log, calls } = await callsDuring(w.sandbox, () => send({ message, receivers: to('zhangsan') }));
       expect(log.status).toBe('failure');
       expect(log.reason).toContain(reason);
       expect(calls).toEqual({});
+    });
+
+    it.each([
+      ['a text with an <a href> to javascript:', 'text', 'Your leave: <a href="javascript:alert(1)">open</a>', 'javascript:alert(1)'],
+      ['a text with an <a href> to another site', 'text', "Your leave: <a href='https://evil.example/phish'>open</a>", 'https://evil.example/phish'],
+      ['a text with a bare address on another site', 'text', 'Sign in again at https://evil.example/login.', 'https://evil.example/login'],
+      ['a markdown link to javascript:', 'markdown', '**Leave** [open](javascript:alert(1))', 'javascript:alert(1)'],
+      ['a protocol-relative markdown link', 'markdown', '[open](//evil.example/x)', '//evil.example/x'],
+      ['a markdown link to another site', 'markdown', '[open](https://evil.example/phish "Your leave")', 'https://evil.example/phish'],
+    ])('refuses %s, and sends nothing', async (_, msgtype, content, link) => {
+      const { result: log, calls } = await callsDuring(w.sandbox, () => send({ message: { msgtype, content }, receivers: to('zhangsan') }));
+      expect(log.status).toBe('failure');
+      expect(log.reason).toBe(`The link ${link} in Content must be a path of this app (like /admin) or an address on ${w.t.url}.`);
+      expect(calls).toEqual({});
+      expect(await inbox('zhangsan')).toEqual([]);
     });
 
     it.each([
@@ -331,9 +360,16 @@ describe('WeCom notification channel', () => {
     await settings.update({ filterByTk: 1, values: { appLang: 'zh-CN' } });
     try {
       const log = await send({ message: { msgtype: 'text', content: '你好' }, receivers: to('unlinked') });
-      expect(log.reason).toBe(`已发送给 1 个接收人中的 0 个。\n未关联企业微信：尚未通过此企业微信认证器登录过: Not Linked (#${users.unlinked})`);
+      expect(log.reason).toBe(`已发送给 1 个接收人中的 0 个。\n未发送给 Not Linked (#${users.unlinked})。他们未关联企业微信：尚未通过此企业微信认证器登录过。`);
+      const partial = await send({ message: { msgtype: 'text', content: '你好' }, receivers: to('zhangsan', 'unlinked') });
+      expect(partial).toMatchObject({
+        status: 'success',
+        reason: `已发送给 2 个接收人中的 1 个：Zhang San (#${users.zhangsan})。\n未发送给 Not Linked (#${users.unlinked})。他们未关联企业微信：尚未通过此企业微信认证器登录过。`,
+      });
       const bad = await send({ message: { msgtype: 'textcard', title: 't', description: 'd', url: 'https://evil.example' }, receivers: to('zhangsan') });
-      expect(bad.reason).toBe(`url 中的链接必须是本应用的路径（如 /admin）或 ${w.t.url} 上的地址。`);
+      expect(bad.reason).toBe(`链接必须是本应用的路径（如 /admin）或 ${w.t.url} 上的地址。`);
+      const markdown = await send({ message: { msgtype: 'markdown', content: '[x](javascript:alert(1))' }, receivers: to('zhangsan') });
+      expect(markdown.reason).toBe(`内容 中的链接 javascript:alert(1) 必须是本应用的路径（如 /admin）或 ${w.t.url} 上的地址。`);
     } finally {
       await settings.update({ filterByTk: 1, values: { appLang: 'en-US' } });
     }

@@ -373,7 +373,7 @@ describe('WeCom sign-in in sub-apps of the multi-app manager', () => {
     it("refuses in a sub-app a link off the site, and sends nothing", async () => {
       const log = await send(crm, { msgtype: 'textcard', title: 'Elsewhere (CRM)', description: 'D', url: 'https://elsewhere.example/apps/x' });
       expect(log.status).toBe('failure');
-      expect(log.reason).toBe(`The link in url must be a path of this app (like /admin) or an address on ${w.t.url}.`);
+      expect(log.reason).toBe(`Link must be a path of this app (like /admin) or an address on ${w.t.url}.`);
       expect(await received(CORP_B, 'zhangsan', 'Elsewhere (CRM)')).toEqual([]);
     });
 

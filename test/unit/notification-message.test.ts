@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LoginError } from '../../src/server/errors';
+import { linksOffSite } from '../../src/client/notification/limits';
 import { appLink, toWecomMessage } from '../../src/server/notification/message';
+import { linksInMessage } from '../../src/shared/message-links';
 
 const ORIGIN = 'https://nocobase.example.com';
 const context = { origin: ORIGIN, defaultPath: '/admin' };
@@ -34,10 +36,96 @@ describe('links in a message', () => {
     'https://user:pass@nocobase.example.com/admin',
     'http://nocobase.example.com/admin',
     'admin/page',
-  ])('refuses %s', (value) => {
+  ])('refuses %s, naming the field by its label', (value) => {
     expect(reasonOf(() => appLink(value, ORIGIN, 'url'))).toBe(
-      'The link in {{field}} must be a path of this app (like /admin) or an address on {{origin}}. {"field":"url","origin":"https://nocobase.example.com"}',
+      '{{field}} must be a path of this app (like /admin) or an address on {{origin}}. {"field":"Link","origin":"https://nocobase.example.com"}',
     );
+  });
+});
+
+const refusedLink = (link: string) =>
+  `The link {{link}} in {{field}} must be a path of this app (like /admin) or an address on {{origin}}. {"link":${JSON.stringify(link)},"field":"Content","origin":"https://nocobase.example.com"}`;
+
+describe('links in text and markdown messages', () => {
+  it.each([
+    ['an <a href> to javascript:', 'Click <a href="javascript:alert(1)">here</a>', 'javascript:alert(1)'],
+    ['an <a href> to another site', "<a href='https://evil.example/phish'>Your leave</a>", 'https://evil.example/phish'],
+    ['a protocol-relative <a href>', '<A HREF=//evil.example>x</A>', '//evil.example'],
+    ['an href after a quoted ">" in another attribute', '<a title="a>b" href="https://evil.example">x</a>', 'https://evil.example'],
+    ['an href whose character references make //', '<a href="/&#47;evil.example">x</a>', '/&#47;evil.example'],
+    ['an href with an unknown character reference', '<a href="java&scr;ipt:alert(1)">x</a>', 'java&scr;ipt:alert(1)'],
+    ['a mailto: href', '<a href="mailto:boss@evil.example">mail</a>', 'mailto:boss@evil.example'],
+    ['a bare address on another site', '请打开 https://evil.example/login。', 'https://evil.example/login'],
+    ['a bare address whose host goes on after an ideographic full stop', 'https://nocobase.example.com。evil.example/x', 'https://nocobase.example.com。evil.example/x'],
+    ['a bare www. address', 'see www.evil.example/x', 'www.evil.example/x'],
+    ['a bare address with credentials', 'https://nocobase.example.com@evil.example/', 'https://nocobase.example.com@evil.example/'],
+    ['the http address of an https Origin', 'http://nocobase.example.com/admin', 'http://nocobase.example.com/admin'],
+  ])('refuses a text message with %s', (_, content, link) => {
+    expect(reasonOf(() => toWecomMessage({ msgtype: 'text', content }, context))).toBe(refusedLink(link));
+  });
+
+  it.each([
+    ['a link to javascript:', '[Open](javascript:alert(1))', 'javascript:alert(1)'],
+    ['a link to another site, with a title', '[Open](https://evil.example/phish "Your leave")', 'https://evil.example/phish'],
+    ['a link in angle brackets', '[Open](<//evil.example/a b>)', '//evil.example/a b'],
+    ['a link with escaped parentheses', '[Open](javascript:alert\\(1\\))', 'javascript:alert\\(1\\)'],
+    ['an image from another site', '![logo](https://evil.example/pixel.png)', 'https://evil.example/pixel.png'],
+    ['an autolink to javascript:', '<javascript:alert(1)>', 'javascript:alert(1)'],
+    ['a reference definition', '[Open][1]\n\n[1]: https://evil.example', 'https://evil.example'],
+    ['an off-site address as the text of a link into the app', '[https://evil.example](/admin)', 'https://evil.example'],
+    ['an HTML link', '**Leave** <a href="https://evil.example">open</a>', 'https://evil.example'],
+  ])('refuses a markdown message with %s', (_, content, link) => {
+    expect(reasonOf(() => toWecomMessage({ msgtype: 'markdown', content }, context))).toBe(refusedLink(link));
+  });
+
+  it('makes the paths of <a href> absolute, and keeps the addresses on the Origin and the plain text as written', () => {
+    const content = 'Approved: <a href="/admin/leaves/7?tab=1&x=2">leave #7</a>, see https://nocobase.example.com/m/page. Path /admin stays text.';
+    expect(toWecomMessage({ msgtype: 'text', content }, context).content).toEqual({
+      content:
+        'Approved: <a href="https://nocobase.example.com/admin/leaves/7?tab=1&amp;x=2">leave #7</a>, see https://nocobase.example.com/m/page. Path /admin stays text.',
+    });
+  });
+
+  it('makes the paths of markdown links absolute, in a sub-app under the main domain', () => {
+    const content = '# Report\n[Open](/admin/r/1 "title") and [v2](</v/admin>)\n\n[ref]: /admin/x';
+    expect(toWecomMessage({ msgtype: 'markdown', content }, { ...context, pages: { publicPath: '/', modern: 'v', app: 'hr' } }).content).toEqual({
+      content: '# Report\n[Open](https://nocobase.example.com/apps/hr/admin/r/1 "title") and [v2](<https://nocobase.example.com/v/apps/hr/admin>)\n\n[ref]: https://nocobase.example.com/apps/hr/admin/x',
+    });
+  });
+
+  it('sends a text without links as it is', () => {
+    expect(toWecomMessage({ msgtype: 'text', content: '3 < 4 & 5 > 2, see page /admin' }, context).content).toEqual({ content: '3 < 4 & 5 > 2, see page /admin' });
+  });
+
+  it('counts the bytes of the content as sent, its paths made absolute', () => {
+    const content = `${'x'.repeat(2030)}<a href="/a">a</a>`;
+    expect(reasonOf(() => toWecomMessage({ msgtype: 'text', content }, context))).toBe('{{field}} is longer than WeCom allows ({{max}} bytes). {"field":"Content","max":2048}');
+  });
+
+  it('finds each link once, with where it is written', () => {
+    expect(linksInMessage('<a href="/a">https://x.example</a> [t](/b) https://y.example.', 'markdown').map(({ raw, start, place }) => [raw, start, place])).toEqual([
+      ['/a', 9, 'html'],
+      ['https://x.example', 13, 'bare'],
+      ['/b', 39, 'markdown'],
+      ['https://y.example', 43, 'bare'],
+    ]);
+  });
+});
+
+describe("the message form's check of a content's links (the server's rule, before the variables are filled in)", () => {
+  it.each([
+    ['an off-site address', 'Open https://evil.example/{{$context.data.id}}', ['https://evil.example/{{$context.data.id}}']],
+    ['a javascript: link', '[x](javascript:{{$context.data.code}})', ['javascript:{{$context.data.code}}']],
+    ['a path with a variable', '<a href="/admin/leaves/{{$context.data.id}}">open</a>', []],
+    ['a link that is a variable', '<a href="{{$context.data.url}}">open</a>', []],
+    ['an address whose host is a variable', 'https://{{$context.data.host}}/x', []],
+    ['an address on the Origin', '[x](https://nocobase.example.com/admin)', []],
+  ])('%s', (_, content, refused) => {
+    expect(linksOffSite(content, 'markdown', ORIGIN)).toEqual(refused);
+  });
+
+  it('leaves an http(s) address to the server when the Origin is not known, and refuses the rest', () => {
+    expect(linksOffSite('[a](https://evil.example) [b](/admin) [c](//evil.example) [d](javascript:x)', 'markdown', undefined)).toEqual(['//evil.example', 'javascript:x']);
   });
 });
 
@@ -52,7 +140,7 @@ describe('messages', () => {
   it('takes text as the default msgtype and counts bytes, not characters', () => {
     expect(toWecomMessage({ content: '长'.repeat(682) }, context).content).toEqual({ content: '长'.repeat(682) });
     expect(reasonOf(() => toWecomMessage({ content: '长'.repeat(683) }, context))).toBe(
-      '{{field}} is longer than WeCom allows ({{max}} bytes). {"field":"content","max":2048}',
+      '{{field}} is longer than WeCom allows ({{max}} bytes). {"field":"Content","max":2048}',
     );
   });
 
@@ -69,7 +157,7 @@ describe('messages', () => {
     });
     const jumps = Array.from({ length: 4 }, () => ({ type: 1, title: 'j', url: '/b' }));
     expect(reasonOf(() => toWecomMessage({ msgtype: 'template_card', template_card: { main_title: { title: 'T' }, card_action: { url: '/a' }, jump_list: jumps } }, context))).toBe(
-      '{{field}} must be a list of at most {{max}} entries. {"field":"template_card.jump_list","max":3}',
+      '{{field}} must be a list of at most {{max}} entries. {"field":"Jump links","max":3}',
     );
   });
 });

@@ -3,13 +3,14 @@
 // WeCom's message/send names (docs/architecture.md, notification channel), as in the v1 form
 // (src/client/notification/forms.tsx); the server checks everything again once the variables are filled in.
 import { DeleteOutlined } from '@ant-design/icons';
+import { useFlowContext } from '@nocobase/flow-engine';
 import { UserAddition, UserSelect } from '@nocobase/plugin-notification-manager/client-v2';
 import { WorkflowVariableInput, WorkflowVariableTextArea } from '@nocobase/plugin-workflow/client-v2';
 import { Button, Form, Radio, Space } from 'antd';
-import type { ReactNode } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import type { TFunction } from 'react-i18next';
 import { useT } from '../../client/locale';
-import { appLink, maxBytes, maxChars } from '../../client/notification/limits';
+import { appLink, channelOrigins, contentLinks, maxBytes, maxChars } from '../../client/notification/limits';
 import { required, rule } from '../rules';
 
 type Name = (string | number)[];
@@ -75,6 +76,11 @@ export default function MessageConfigForm({ variableOptions, namePrefix = [] }: 
   const form = Form.useFormInstance();
   const at = (...path: string[]): Name => [...namePrefix, ...path];
   const msgtype = (Form.useWatch(at('msgtype'), { form }) as string | undefined) ?? 'textcard';
+  // The notification manager's fieldset holds the channel next to the message (`[...namePrefix, 'channelName']`):
+  // links are checked against its authenticator's Origin, as the server will.
+  const { api } = useFlowContext();
+  const origins = useMemo(() => channelOrigins((config) => api.request(config)), [api]);
+  const origin = () => origins(form.getFieldValue(at('channelName')));
   const text = (path: string[], label: string, rules: object[], extra?: ReactNode, area = false) => (
     <TextItem key={path.join('.')} name={at(...path)} label={label} rules={rules} extra={extra} area={area} metaTree={variableOptions} />
   );
@@ -97,13 +103,13 @@ export default function MessageConfigForm({ variableOptions, namePrefix = [] }: 
         text(
           ['url'],
           t('Link'),
-          [rule(appLink(t))],
+          [rule(appLink(t, origin))],
           t("A path of this app, like /admin/..., made absolute from the authenticator's Origin. Empty: the authenticator's redirect link."),
         ),
         text(['btntxt'], t('Button text'), [rule(maxChars(t, 4))]),
       ]}
       {(msgtype === 'text' || msgtype === 'markdown') &&
-        text(['content'], t('Content'), [required(t, t('Content')), rule(maxBytes(t, 2048))], undefined, true)}
+        text(['content'], t('Content'), [required(t, t('Content')), rule(contentLinks(t, () => msgtype, origin))], undefined, true)}
       {msgtype === 'template_card' && [
         text(['template_card', 'main_title', 'title'], t('Title'), [required(t, t('Title'))]),
         text(['template_card', 'main_title', 'desc'], t('Description'), []),
@@ -111,7 +117,7 @@ export default function MessageConfigForm({ variableOptions, namePrefix = [] }: 
         text(
           ['template_card', 'card_action', 'url'],
           t('Link'),
-          [required(t, t('Link')), rule(appLink(t))],
+          [required(t, t('Link')), rule(appLink(t, origin))],
           t("A path of this app, like /admin/..., made absolute from the authenticator's Origin."),
         ),
       ]}

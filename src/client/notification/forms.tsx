@@ -9,7 +9,8 @@ import { useEffect, useMemo, useState } from 'react';
 import type { TFunction } from 'react-i18next';
 import { AUTH_TYPE } from '../../constants';
 import { useT } from '../locale';
-import { appLink, maxBytes, maxChars } from './limits';
+import { useForm } from '@formily/react';
+import { appLink, channelOrigins, contentLinks, maxBytes, maxChars } from './limits';
 
 interface AuthenticatorRow {
   name: string;
@@ -79,7 +80,13 @@ const text = (title: string, component: string, variableOptions: Variables, extr
   ...extra,
 });
 
-const messageSchema = (t: TFunction, variableOptions: Variables): ISchema => ({
+/** What the validators read from the rest of the form: the channel's Origin, the message type. */
+interface FormContext {
+  origin: () => Promise<string | undefined>;
+  msgtype: () => unknown;
+}
+
+const messageSchema = (t: TFunction, variableOptions: Variables, form: FormContext): ISchema => ({
   type: 'void',
   properties: {
     receivers: {
@@ -122,7 +129,7 @@ const messageSchema = (t: TFunction, variableOptions: Variables): ISchema => ({
     }),
     url: text(t('Link'), 'Variable.TextArea', variableOptions, {
       description: t("A path of this app, like /admin/..., made absolute from the authenticator's Origin. Empty: the authenticator's redirect link."),
-      'x-validator': appLink(t),
+      'x-validator': appLink(t, form.origin),
       'x-reactions': visibleFor('textcard'),
     }),
     btntxt: {
@@ -136,7 +143,7 @@ const messageSchema = (t: TFunction, variableOptions: Variables): ISchema => ({
     },
     content: text(t('Content'), 'Variable.RawTextArea', variableOptions, {
       required: true,
-      'x-validator': maxBytes(t, 2048),
+      'x-validator': contentLinks(t, form.msgtype, form.origin),
       'x-reactions': visibleFor('text', 'markdown'),
     }),
     template_card: {
@@ -157,7 +164,7 @@ const messageSchema = (t: TFunction, variableOptions: Variables): ISchema => ({
             url: text(t('Link'), 'Variable.TextArea', variableOptions, {
               required: true,
               description: t("A path of this app, like /admin/..., made absolute from the authenticator's Origin."),
-              'x-validator': appLink(t),
+              'x-validator': appLink(t, form.origin),
             }),
           },
         },
@@ -169,6 +176,13 @@ const messageSchema = (t: TFunction, variableOptions: Variables): ISchema => ({
 /** The message of a workflow's notification node (or of a notification template). */
 export function MessageConfigForm({ variableOptions }: { variableOptions?: unknown }) {
   const t = useT();
-  const schema = useMemo(() => messageSchema(t, variableOptions), [t, variableOptions]);
+  const api = useAPIClient();
+  // The notification manager's form holds the channel next to the message (`channelName`).
+  const form = useForm<{ channelName?: unknown; msgtype?: unknown }>();
+  const context = useMemo<FormContext>(() => {
+    const origins = channelOrigins((config) => api.request(config));
+    return { origin: () => origins(form.values.channelName), msgtype: () => form.values.msgtype };
+  }, [api, form]);
+  const schema = useMemo(() => messageSchema(t, variableOptions, context), [t, variableOptions, context]);
   return <SchemaComponent schema={schema} components={{ UserSelect, UserAddition }} />;
 }

@@ -24,12 +24,15 @@ type Why = Unreached | 'invalid' | 'unlicensed' | Reason;
 
 /** Names listed per reason in the send log; the rest are counted. */
 const LISTED = 20;
+/** Names of the recipients reached, listed in the send log's first sentence. */
+const REACHED_LISTED = 5;
 
+/** Why a user was not reached, one sentence each (English locale keys). */
 const WHY: Record<Exclude<Why, Reason>, string> = {
-  notLinked: 'not linked to WeCom: they have not signed in with this WeCom authenticator yet',
-  otherCorp: 'linked to a member of another Company ID',
-  invalid: "WeCom does not know them, or they are not in the app's visible range",
-  unlicensed: 'they have no WeCom account licence',
+  notLinked: 'They are not linked to WeCom: they have not signed in with this WeCom authenticator yet.',
+  otherCorp: "They are linked to a member of another Company ID: they signed in before the authenticator's Company ID changed.",
+  invalid: "WeCom listed them as invalid users (invaliduser): WeCom does not know them, or they are not in the app's visible range.",
+  unlicensed: 'WeCom listed them as unlicensed (unlicenseduser): they have no WeCom account licence.',
 };
 
 export class WeComChannel extends BaseNotificationChannel {
@@ -49,7 +52,10 @@ export class WeComChannel extends BaseNotificationChannel {
       const client = this.app.pm.get(PluginAuthWeComServer).clientFor(options);
       await this.deliver(client, wecomMessage, recipients.userids, why, channel.name);
       if (why.size === 0) return { message, status: 'success' };
-      return { message, status: 'failure', reason: await this.report(t, recipients.total, why) };
+      // The send log knows only success and failure: a message that reached someone was sent (the workflow goes
+      // on, and a retry would send it twice to those who have it); the reason says who did not get it, and why.
+      const reached = [...recipients.userids.values()].filter((userId) => !why.has(userId));
+      return { message, status: reached.length ? 'success' : 'failure', reason: await this.report(t, recipients.total, reached, why) };
     } catch (error) {
       if (!(error instanceof LoginError)) throw error;
       return { message, status: 'failure', reason: localize(t, error.reason) };
@@ -89,22 +95,27 @@ export class WeComChannel extends BaseNotificationChannel {
     }
   }
 
-  /** "Sent to 1 of 3 recipients. <why>: Li Si (#2), ...; <why>: ..." in the app's language. */
-  private async report(t: Translate, total: number, why: Map<number, Why>): Promise<string> {
+  /**
+   * "Sent to 2 of 3 recipients: Zhang San (#1), Li Si (#2).", then one line per cause: "Not sent to Wang Wu (#3).
+   * They are not linked to WeCom: ...", in the app's language.
+   */
+  private async report(t: Translate, total: number, reached: number[], why: Map<number, Why>): Promise<string> {
     const groups = new Map<string, number[]>();
     for (const [userId, cause] of why) {
       const text = typeof cause === 'string' ? t(WHY[cause], { ns: NAMESPACE }) : localize(t, cause);
       groups.set(text, [...(groups.get(text) ?? []), userId]);
     }
-    const listed = [...groups.values()].flatMap((ids) => ids.slice(0, LISTED));
+    const listed = [...reached.slice(0, REACHED_LISTED), ...[...groups.values()].flatMap((ids) => ids.slice(0, LISTED))];
     const users = await this.app.db.getRepository('users').find({ filter: { id: { $in: listed } }, fields: ['id', 'nickname', 'username'] });
     const names = new Map(users.map((user: Model) => [Number(user.get('id')), String(user.get('nickname') || user.get('username') || '')]));
-    const parts = [...groups].map(([text, ids]) => {
-      const shown = ids.slice(0, LISTED).map((id) => (names.get(id) ? `${names.get(id)} (#${id})` : `#${id}`));
-      const more = ids.length > LISTED ? ` ${t('and {{n}} more', { ns: NAMESPACE, n: ids.length - LISTED })}` : '';
-      return `${text}: ${shown.join(', ')}${more}`;
-    });
-    const summary = t('Sent to {{reached}} of {{total}} recipients.', { ns: NAMESPACE, reached: total - why.size, total });
+    const list = (ids: number[], max: number) => {
+      const shown = ids.slice(0, max).map((id) => (names.get(id) ? `${names.get(id)} (#${id})` : `#${id}`));
+      return ids.length > max ? t('{{names}} and {{n}} more', { ns: NAMESPACE, names: shown.join(', '), n: ids.length - max }) : shown.join(', ');
+    };
+    const summary = reached.length
+      ? t('Sent to {{reached}} of {{total}} recipients: {{names}}.', { ns: NAMESPACE, reached: reached.length, total, names: list(reached, REACHED_LISTED) })
+      : t('Sent to {{reached}} of {{total}} recipients.', { ns: NAMESPACE, reached: 0, total });
+    const parts = [...groups].map(([text, ids]) => t('Not sent to {{names}}. {{why}}', { ns: NAMESPACE, names: list(ids, LISTED), why: text }));
     return [summary, ...parts].join('\n');
   }
 }

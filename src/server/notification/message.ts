@@ -2,7 +2,7 @@
 // body of WeCom's message/send [90236], or a reason naming what is wrong. Nothing is cut: WeCom would
 // truncate a long text silently, the channel refuses it instead.
 import { AppPages, pageInApp } from '../../shared/app-path';
-import { safeRedirectPath } from '../../shared/redirect';
+import { AppLink, linkIntoApp, linksInMessage } from '../../shared/message-links';
 import { LoginError, Reason } from '../errors';
 
 export const MSGTYPES = ['text', 'textcard', 'markdown', 'template_card'] as const;
@@ -38,29 +38,74 @@ export const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 const ROOT_PAGES: AppPages = { publicPath: '/', modern: 'v' };
 
 /**
- * Links rule: a link in a message must lead into this app. A path (`/admin/...`) is a page of the app,
- * made absolute from the authenticator's Origin (in a sub-app: `/apps/<name>/admin/...`, see pageInApp);
- * an absolute address is accepted only on that Origin, as it is; anything else (another site,
- * `javascript:`, `//host`) is refused: a notification from the company's app is trusted by the people who
- * receive it, and its text may come from workflow variables.
+ * The labels of the message form's fields (English locale keys), by WeCom's names: a refusal names a field as
+ * the person who wrote the message sees it.
+ */
+const LABELS: Record<string, string> = {
+  content: 'Content',
+  title: 'Title',
+  description: 'Description',
+  url: 'Link',
+  btntxt: 'Button text',
+  template_card: 'Template card (text notice)',
+  'template_card.main_title.title': 'Title',
+  'template_card.card_action.url': 'Link',
+  'template_card.quote_area.url': 'Quote link',
+  'template_card.jump_list': 'Jump links',
+  'template_card.jump_list.url': 'Jump link',
+  'template_card.horizontal_content_list': 'Horizontal content',
+  'template_card.horizontal_content_list.url': 'Horizontal content link',
+  'template_card.task_id': 'Task ID',
+};
+
+const label = (field: string): string => LABELS[field] ?? field;
+
+const offSite = (field: string, origin: string): LoginError =>
+  invalid('{{field}} must be a path of this app (like /admin) or an address on {{origin}}.', { field: label(field), origin });
+
+/**
+ * Links rule (linkIntoApp, shared with the message forms): a link in a message must lead into this app. A
+ * path (`/admin/...`) is a page of the app, made absolute from the authenticator's Origin (in a sub-app:
+ * `/apps/<name>/admin/...`, see pageInApp); an absolute address is accepted only on that Origin, as it is.
  */
 export function appLink(value: string, origin: string, field: string, pages: AppPages = ROOT_PAGES): string {
-  const trimmed = value.trim();
-  const typed = safeRedirectPath(trimmed);
-  let path = typed ? pageInApp(typed, pages) : undefined;
-  if (!path && /^https?:\/\//i.test(trimmed)) {
-    let url: URL | undefined;
-    try {
-      url = new URL(trimmed);
-    } catch (error) {
-      url = undefined; // not an address: refused below like any other
+  const link = linkIntoApp(value, origin);
+  if (!link) throw offSite(field, origin);
+  return absolute(link, origin, field, pages);
+}
+
+function absolute(link: AppLink, origin: string, field: string, pages: AppPages): string {
+  const result = origin + (link.kind === 'path' ? pageInApp(link.path, pages) : link.path);
+  if (bytes(result) > LIMITS.url) throw invalid('{{field}} is longer than WeCom allows ({{max}} bytes).', { field: label(field), max: LIMITS.url });
+  return result;
+}
+
+/** A link shown in a refusal: enough to find it in the message. */
+const shown = (raw: string): string => ([...raw].length > 100 ? `${[...raw].slice(0, 100).join('')}…` : raw);
+
+/**
+ * The content of a `text` or `markdown` message with every link checked (linksInMessage): a link that does
+ * not lead into this app refuses the message; a path in an `<a href>` or a markdown link becomes the
+ * absolute address of the page; an address on the Origin and a bare address stay as written.
+ */
+function contentWithAppLinks(content: string, msgtype: 'text' | 'markdown', origin: string, pages: AppPages): string {
+  let result = '';
+  let from = 0;
+  for (const found of linksInMessage(content, msgtype)) {
+    const link = found.value === undefined ? undefined : linkIntoApp(found.value, origin);
+    if (!link) {
+      throw invalid('The link {{link}} in {{field}} must be a path of this app (like /admin) or an address on {{origin}}.', {
+        link: shown(found.raw),
+        field: label('content'),
+        origin,
+      });
     }
-    if (url && url.origin === origin && !url.username && !url.password) path = safeRedirectPath(url.pathname + url.search + url.hash);
+    if (link.kind !== 'path' || found.place === 'bare') continue;
+    const address = absolute(link, origin, 'content', pages);
+    result += content.slice(from, found.start) + (found.place === 'html' ? address.replace(/&/g, '&amp;').replace(/"/g, '%22').replace(/'/g, '%27') : address);
+    from = found.end;
   }
-  if (!path) throw invalid('The link in {{field}} must be a path of this app (like /admin) or an address on {{origin}}.', { field, origin });
-  const absolute = origin + path;
-  if (bytes(absolute) > LIMITS.url) throw invalid('{{field}} is longer than WeCom allows ({{max}} bytes).', { field, max: LIMITS.url });
-  return absolute;
+  return result + content.slice(from);
 }
 
 type Link = (value: string, field: string) => string;
@@ -79,13 +124,17 @@ export function toWecomMessage(message: unknown, context: { origin: string; defa
   }
   switch (msgtype as Msgtype) {
     case 'text':
-      return { msgtype: 'text', content: { content: text(raw, 'content', LIMITS.content) } };
-    case 'markdown':
-      return { msgtype: 'markdown', content: { content: text(raw, 'content', LIMITS.content) } };
+    case 'markdown': {
+      const kind = msgtype as 'text' | 'markdown';
+      // A path made absolute is longer than written: the limit holds for what is sent.
+      const content = contentWithAppLinks(text(raw, 'content', LIMITS.content), kind, context.origin, pages);
+      if (bytes(content) > LIMITS.content) throw invalid('{{field}} is longer than WeCom allows ({{max}} bytes).', { field: label('content'), max: LIMITS.content });
+      return { msgtype: kind, content: { content } };
+    }
     case 'textcard': {
       const url = optional(raw.url) ? link(String(raw.url), 'url') : context.origin + pageInApp(context.defaultPath, pages);
       const btntxt = optional(raw.btntxt) ? String(raw.btntxt).trim() : '';
-      if ([...btntxt].length > LIMITS.btntxt) throw invalid('{{field}} is longer than WeCom allows ({{max}} characters).', { field: 'btntxt', max: LIMITS.btntxt });
+      if ([...btntxt].length > LIMITS.btntxt) throw invalid('{{field}} is longer than WeCom allows ({{max}} characters).', { field: label('btntxt'), max: LIMITS.btntxt });
       return {
         msgtype: 'textcard',
         content: {
@@ -103,18 +152,18 @@ export function toWecomMessage(message: unknown, context: { origin: string; defa
 
 /** template_card, card_type text_notice: a title, a card action, links into this app. */
 function textNotice(value: unknown, link: Link): Raw {
-  if (!isObject(value)) throw invalid('The message has no {{field}}.', { field: 'template_card' });
+  if (!isObject(value)) throw invalid('The message has no {{field}}.', { field: label('template_card') });
   const card: Raw = { card_type: 'text_notice', ...value };
   if (card.card_type !== 'text_notice') throw invalid('Only template cards of type text_notice can be sent.');
   const main = isObject(card.main_title) ? card.main_title : {};
-  if (!optional(main.title) && !optional(card.sub_title_text)) throw invalid('The message has no {{field}}.', { field: 'template_card.main_title.title' });
+  if (!optional(main.title) && !optional(card.sub_title_text)) throw invalid('The message has no {{field}}.', { field: label('template_card.main_title.title') });
   const action: Raw = isObject(card.card_action) ? { ...card.card_action } : {};
   if (!action.type) action.type = optional(action.appid) ? 2 : 1;
   if (action.type === 1) {
-    if (!optional(action.url)) throw invalid('The message has no {{field}}.', { field: 'template_card.card_action.url' });
+    if (!optional(action.url)) throw invalid('The message has no {{field}}.', { field: label('template_card.card_action.url') });
     action.url = link(String(action.url), 'template_card.card_action.url');
   } else if (action.type !== 2 || !optional(action.appid)) {
-    throw invalid('The message has no {{field}}.', { field: 'template_card.card_action.url' });
+    throw invalid('The message has no {{field}}.', { field: label('template_card.card_action.url') });
   }
   card.card_action = action;
   if (isObject(card.quote_area) && optional(card.quote_area.url)) {
@@ -125,7 +174,7 @@ function textNotice(value: unknown, link: Link): Raw {
   if (card.jump_list === undefined) delete card.jump_list;
   if (card.horizontal_content_list === undefined) delete card.horizontal_content_list;
   if (isObject(card.action_menu) && typeof card.task_id === 'string' && bytes(card.task_id) > LIMITS.taskId) {
-    throw invalid('{{field}} is longer than WeCom allows ({{max}} bytes).', { field: 'template_card.task_id', max: LIMITS.taskId });
+    throw invalid('{{field}} is longer than WeCom allows ({{max}} bytes).', { field: label('template_card.task_id'), max: LIMITS.taskId });
   }
   return card;
 }
@@ -134,17 +183,17 @@ function textNotice(value: unknown, link: Link): Raw {
 function links(value: unknown, max: number, link: Link, field: string): Raw[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value) || value.length > max || !value.every(isObject)) {
-    throw invalid('{{field}} must be a list of at most {{max}} entries.', { field, max });
+    throw invalid('{{field}} must be a list of at most {{max}} entries.', { field: label(field), max });
   }
   return value.map((entry: Raw) => (optional(entry.url) ? { ...entry, url: link(String(entry.url), `${field}.url`) } : entry));
 }
 
 function text(raw: Raw, field: string, max: number): string {
   const value = raw[field];
-  if (typeof value !== 'string' && typeof value !== 'number') throw invalid('The message has no {{field}}.', { field });
+  if (typeof value !== 'string' && typeof value !== 'number') throw invalid('The message has no {{field}}.', { field: label(field) });
   const result = String(value);
-  if (!result.trim()) throw invalid('The message has no {{field}}.', { field });
-  if (bytes(result) > max) throw invalid('{{field}} is longer than WeCom allows ({{max}} bytes).', { field, max });
+  if (!result.trim()) throw invalid('The message has no {{field}}.', { field: label(field) });
+  if (bytes(result) > max) throw invalid('{{field}} is longer than WeCom allows ({{max}} bytes).', { field: label(field), max });
   return result;
 }
 
