@@ -2,12 +2,12 @@
 // Form with `name`, `sourceType`, `enabled` and `options`). The drawer saves `options` one level deep over the
 // saved ones, so an empty secret field keeps the saved secret (docs/architecture.md, write-only secrets).
 import { useApp } from '@nocobase/client-v2';
-import { Form, Input, Select, Typography } from 'antd';
+import { Button, Form, Input, Select, Space, Typography } from 'antd';
 import { useState } from 'react';
-import { hasSavedSecret, SAVED_SECRETS } from '../../shared/secrets';
+import { hasSavedSecret, REMOVE_SECRETS, SAVED_SECRETS } from '../../shared/secrets';
 import { useT } from '../../client/locale';
 import { CheckConfigView } from '../../client/settings/CheckConfigView';
-import { CHECK_CONTACTS_ACTION, contactsCallbackUrl } from '../../client/sync/contacts';
+import { CALLBACK_SECRET_PATHS, CHECK_CONTACTS_ACTION, contactsCallbackUrl, hasSavedCallback, removesCallback } from '../../client/sync/contacts';
 import { useWecomAuthenticatorChoices } from '../authenticator-choices';
 import { chosen } from '../rules';
 
@@ -21,6 +21,11 @@ function Secret({ path, label, extra, saved }: { path: string; label: string; ex
       />
     </Form.Item>
   );
+}
+
+/** A form control without a view: holds `options.removeSecrets`. */
+function Nothing(_: { value?: unknown; onChange?: (value: unknown) => void }) {
+  return null;
 }
 
 export default function SyncSourceForm() {
@@ -37,7 +42,9 @@ export default function SyncSourceForm() {
   });
   const choices = useWecomAuthenticatorChoices(false);
 
-  const saved = (path: string) => hasSavedSecret(options, path);
+  const removing = removesCallback(options);
+  // A pair marked for removal is no longer "saved".
+  const saved = (path: string) => hasSavedSecret(options, path) && !(removing && CALLBACK_SECRET_PATHS.includes(path));
   return (
     <>
       <Form.Item
@@ -68,6 +75,31 @@ export default function SyncSourceForm() {
         extra={t('For live updates: the EncodingAESKey of the event server set in WeCom.')}
         saved={saved('callbackEncodingAESKey')}
       />
+      {/* Registered so that the drawer saves it with the other options; renders nothing itself. */}
+      <Form.Item name={['options', REMOVE_SECRETS]} noStyle>
+        <Nothing />
+      </Form.Item>
+      {hasSavedCallback(options) && (
+        <Form.Item>
+          {removing ? (
+            <Space>
+              <Typography.Text type="warning">{t('The saved Token and EncodingAESKey will be removed when you save.')}</Typography.Text>
+              <Button onClick={() => form.setFieldValue(['options', REMOVE_SECRETS], undefined)}>
+                {t('Keep them')}
+              </Button>
+            </Space>
+          ) : (
+            <Button
+              onClick={() => {
+                for (const path of CALLBACK_SECRET_PATHS) form.setFieldValue(['options', path], '');
+                form.setFieldValue(['options', REMOVE_SECRETS], [...CALLBACK_SECRET_PATHS]);
+              }}
+            >
+              {t('Remove the saved Token and EncodingAESKey')}
+            </Button>
+          )}
+        </Form.Item>
+      )}
       <Form.Item label={t('Callback URL')} extra={t("Enter it in WeCom's admin console with the Token and EncodingAESKey.")}>
         {name ? (
           <Typography.Text copyable>{contactsCallbackUrl(app, name)}</Typography.Text>

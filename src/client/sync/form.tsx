@@ -6,7 +6,8 @@ import { observer, useForm } from '@formily/react';
 import { Typography } from 'antd';
 import { useMemo } from 'react';
 import type { TFunction } from 'react-i18next';
-import { CHECK_CONTACTS_ACTION, contactsCallbackUrl } from './contacts';
+import { CALLBACK_SECRET_PATHS, CHECK_CONTACTS_ACTION, contactsCallbackUrl, removesCallback } from './contacts';
+import { RemoveCallback } from './RemoveCallback';
 import { hasSavedSecret } from '../../shared/secrets';
 import { useT } from '../locale';
 import { CheckConfigView } from '../settings/CheckConfigView';
@@ -15,7 +16,8 @@ import { field } from '../settings/field';
 /** The server never sends a saved secret back: an empty field keeps it (docs/architecture.md, write-only secrets). */
 const writeOnly = (t: TFunction, path: string) => (f: GeneralField) => {
   const values = f.form.values as { options?: unknown };
-  const saved = hasSavedSecret(values.options, path);
+  // A pair marked for removal is no longer "saved".
+  const saved = hasSavedSecret(values.options, path) && !(CALLBACK_SECRET_PATHS.includes(path) && removesCallback(values.options));
   f.setComponentProps({ placeholder: saved ? t('A value is saved. Leave this empty to keep it, or enter a new one to replace it.') : undefined });
 };
 
@@ -71,6 +73,7 @@ const schema = (t: TFunction): ISchema => ({
     callbackEncodingAESKey: field(t('Callback EncodingAESKey'), 'Password', t('For live updates: the EncodingAESKey of the event server set in WeCom.'), {
       'x-reactions': writeOnly(t, 'callbackEncodingAESKey'),
     }),
+    removeCallback: { type: 'void', 'x-component': 'RemoveCallback' },
     callbackUrl: field(t('Callback URL'), 'CallbackUrl', t("Enter it in WeCom's admin console with the Token and EncodingAESKey."), { type: 'void' }),
     check: { type: 'void', 'x-component': 'CheckContacts' },
   },
@@ -79,5 +82,5 @@ const schema = (t: TFunction): ISchema => ({
 export function SyncSourceForm() {
   const t = useT();
   const s = useMemo(() => schema(t), [t]);
-  return <SchemaComponent schema={s} components={{ CallbackUrl, CheckContacts }} />;
+  return <SchemaComponent schema={s} components={{ CallbackUrl, CheckContacts, RemoveCallback }} />;
 }
