@@ -153,6 +153,25 @@ describe('WeCom contacts sync (v1 client)', () => {
     await screenshot(page, 'sync-04-departments');
   });
 
+  it('removes a saved callback Token and EncodingAESKey with the form', async () => {
+    screenshotOnFailure(page, 'sync-remove-callback');
+    const api = await adminApi();
+    const [before] = await api.get<Source[]>('userDataSyncSources:list', { filter: JSON.stringify({ name: SOURCE }) });
+    await api.post(`userDataSyncSources:update?filterByTk=${before.id}`, {
+      options: { ...before.options, callbackToken: 'e2eCallbackToken42', callbackEncodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' },
+    });
+    await page.goto(`${appUrl}/admin/settings/users-permissions`);
+    await page.getByText('Synchronize', { exact: true }).click();
+    await page.locator('.ant-table-row').filter({ hasText: SOURCE }).getByText('Configure', { exact: true }).click();
+    const drawer = page.locator('.ant-drawer-content').filter({ hasText: 'WeCom authenticator' });
+    await drawer.getByRole('button', { name: 'Remove the saved Token and EncodingAESKey' }).click();
+    await drawer.getByText('The saved Token and EncodingAESKey will be removed when you save.').waitFor();
+    await drawer.getByRole('button', { name: 'Submit' }).click();
+    await drawer.waitFor({ state: 'hidden' });
+    const [after] = await api.get<Source[]>('userDataSyncSources:list', { filter: JSON.stringify({ name: SOURCE }) });
+    expect(after.options).toEqual({ authenticator: NAME, savedSecrets: ['contactsSecret'] });
+  });
+
   it('signs a synced member who never signed in in with the QR login at once', async () => {
     const sandboxUrl = inject('sandboxUrl');
     const { page: member } = await newVisitor(browser);
