@@ -20,6 +20,7 @@ import { redisClientOf, SharedCache } from './shared-cache';
 import { addCallbackPageHeaders } from './callback-headers';
 import { DEFAULT_PROXY_HOPS, parseProxyHops, RateLimiter } from './rate-limit';
 import { Sealer } from './seal';
+import { signInSecret } from './sign-in-secret';
 import { StateStore } from './state';
 import { registerContactsSync } from './sync';
 import { contactsCallback } from './sync/callback-action';
@@ -81,14 +82,14 @@ export class PluginAuthWeComServer extends Plugin {
     this.guardRedisConnections();
     this.app.on('afterStart', () => this.guardRedisConnections());
 
-    this.app.resourceManager.define({ name: RESOURCE, actions: { authorize, checkConfig, checkContacts, contactsCallback } });
+    this.app.resourceManager.define({ name: RESOURCE, actions: { authorize, checkConfig, checkContacts, contactsCallback, signInSecret } });
     this.app.acl.allow(RESOURCE, 'authorize', 'public');
     // WeCom signs each contacts callback with the sync source's Token: the action checks it.
     this.app.acl.allow(RESOURCE, 'contactsCallback', 'public');
     // Contacts sync: the `wecom` source type, when NocoBase's user data sync is enabled.
     registerContactsSync(this.app);
-    // Whoever may manage authenticators may check a WeCom configuration.
-    this.app.acl.registerSnippet({ name: 'pm.auth.authenticators', actions: [`${RESOURCE}:checkConfig`] });
+    // Whoever may manage authenticators may check a WeCom configuration, and whether a sub-app shares its sign-in secret.
+    this.app.acl.registerSnippet({ name: 'pm.auth.authenticators', actions: [`${RESOURCE}:checkConfig`, `${RESOURCE}:signInSecret`] });
     // Whoever may manage user data sync (plugin-user-data-sync's snippet) may check a sync source.
     this.app.acl.registerSnippet({ name: 'pm.user-data-sync', actions: [`${RESOURCE}:checkContacts`] });
     type Middleware = Parameters<typeof this.app.resourceManager.use>[0];

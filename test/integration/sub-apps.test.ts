@@ -29,6 +29,12 @@ const SUB_APP_PLUGINS = [...PLUGINS.filter((name) => name !== '@nocobase/plugin-
 const suffix = randomBytes(3).toString('hex');
 const CRM = `crm${suffix}`;
 const HR = `hr${suffix}`;
+/** HR signs its sessions with a JWT secret of its own (options.authManager.jwt.secret); CRM shares the main app's. */
+const HR_JWT_SECRET = randomBytes(32).toString('hex');
+const SHARED_SECRET_WARNING =
+  'This sub-app shares its sign-in secret with the main app or another app: a sign-in token or API key of one of them is accepted by the other as the user with the same ID, so a person who signs in here through WeCom can act there. Give this sub-app its own secret: in the main app, Multi-app manager → edit this app → Authentication options → JWT secret (options.authManager.jwt.secret), then restart NocoBase. Everyone signed in to this sub-app will have to sign in again.';
+const SHARED_SECRET_WARNING_ZH =
+  '此子应用与主应用或其他应用共用登录密钥：其中一个应用的登录令牌或 API 密钥，会被另一个应用当作 ID 相同的用户接受，因此在这里通过企业微信登录的人可以在那里操作。请为此子应用设置独立的密钥：在主应用的“多应用管理”中编辑此应用，填写“认证选项 → JWT 密钥”（options.authManager.jwt.secret），然后重启 NocoBase。此子应用中已登录的用户都需要重新登录。';
 
 /** An admin's API in one app: `main`, or a sub-app (X-App, as NocoBase's client sends it). */
 class AppApi {
@@ -127,7 +133,8 @@ describe('WeCom sign-in in sub-apps of the multi-app manager', () => {
       // On SQLite the main test app is in memory, and so would be the sub-app's database, one per connection:
       // a file of its own in the app's storage instead. On PostgreSQL multi-app-manager creates a database.
       const database = process.env.DB_DIALECT === 'postgres' ? {} : { database: { storage: join(w.t.storage, `${name}.sqlite`) } };
-      await main.post('applications:create', { name, displayName: name, options: { plugins: SUB_APP_PLUGINS, autoStart: true, ...database } });
+      const jwt = name === HR ? { authManager: { jwt: { secret: HR_JWT_SECRET } } } : {};
+      await main.post('applications:create', { name, displayName: name, options: { plugins: SUB_APP_PLUGINS, autoStart: true, ...jwt, ...database } });
     }
     for (const name of [CRM, HR]) await untilSubAppRunning(w.t.url, name);
     crm = await new AppApi(w.t.url, CRM).signIn();
@@ -382,6 +389,47 @@ describe('WeCom sign-in in sub-apps of the multi-app manager', () => {
       expect((await received(CORP_ID, 'zhangsan', 'Order 7 (main)'))[0].content.url).toBe(`${w.t.url}/admin/orders/7`);
       expect((await send(main, { msgtype: 'textcard', title: 'Home (main)', description: 'D' })).status).toBe('success');
       expect((await received(CORP_ID, 'zhangsan', 'Home (main)'))[0].content.url).toBe(`${w.t.url}/admin`);
+    });
+  });
+
+  describe('sign-in secret shared with the main app (NocoBase signs every app\'s tokens with one secret unless a sub-app has its own)', () => {
+    const accepted = 'WeCom accepted the Company ID, AgentId and the saved Secret.';
+
+    it('warns, with the option to set, in a sub-app that shares the main app\'s secret: the form\'s question and Check configuration, in the UI language', async () => {
+      expect(await crm.request('GET', 'wecom:signInSecret', undefined, { 'x-locale': 'en-US' })).toEqual({ status: 200, data: { shared: true, message: SHARED_SECRET_WARNING } });
+      expect(await crm.request('GET', 'wecom:signInSecret', undefined, { 'x-locale': 'zh-CN' })).toEqual({ status: 200, data: { shared: true, message: SHARED_SECRET_WARNING_ZH } });
+      const check = await crm.request('POST', 'wecom:checkConfig', { name: 'wecom', options: { corpId: CORP_B, agentId: AGENT_B, origin: origin() } }, { 'x-locale': 'en-US' });
+      expect(check).toEqual({ status: 200, data: { ok: true, secret: 'saved', message: accepted, warning: SHARED_SECRET_WARNING } });
+      // A failed check says it too.
+      const failed = await crm.request<{ ok: boolean; warning?: string }>('POST', 'wecom:checkConfig', { name: 'wecom', options: { corpId: CORP_B, agentId: '1000999', origin: origin() } }, { 'x-locale': 'en-US' });
+      expect({ ok: failed.data!.ok, warning: failed.data!.warning }).toEqual({ ok: false, warning: SHARED_SECRET_WARNING });
+    });
+
+    it('says nothing in a sub-app with a secret of its own, nor in the main app', async () => {
+      expect(await hr.request('GET', 'wecom:signInSecret', undefined, { 'x-locale': 'en-US' })).toEqual({ status: 200, data: { shared: false } });
+      expect(await main.request('GET', 'wecom:signInSecret', undefined, { 'x-locale': 'en-US' })).toEqual({ status: 200, data: { shared: false } });
+      const check = await hr.request('POST', 'wecom:checkConfig', { name: 'wecom', options: { corpId: CORP_ID, agentId: AGENT_ID, origin: origin() } }, { 'x-locale': 'en-US' });
+      expect(check).toEqual({ status: 200, data: { ok: true, secret: 'saved', message: accepted } });
+    });
+
+    it('refuses the question to an anonymous caller', async () => {
+      expect((await new AppApi(w.t.url, CRM).request('GET', 'wecom:signInSecret')).status).toBe(401);
+    });
+
+    it("refuses in the main app (401) the WeCom sign-in token of a sub-app with its own secret, where a sharing sub-app's token passes as the main app's user with the same id", async () => {
+      const check = (token: string, app?: string) =>
+        fetch(`${w.t.url}/api/auth:check`, { headers: { ...(app ? { 'x-app': app } : {}), 'x-authenticator': 'wecom', authorization: `Bearer ${token}` } });
+      const fromHr = await answer(await new WecomUser(w.t.url, WECOM_UA, HR).signInInClient('wecom', 'zhangsan'));
+      expect(fromHr.status).toBe(200);
+      const hrToken = fromHr.body.data!.token;
+      expect((await check(hrToken, HR)).status).toBe(200);
+      expect((await check(hrToken)).status).toBe(401);
+      // What the warning is about (NocoBase's own behaviour): CRM's token is user 1 in the main app too.
+      const fromCrm = await answer(await new WecomUser(w.t.url, WECOM_UA, CRM).signInInClient('wecom', 'zhangsan'));
+      expect(fromCrm.body.data!.user.id).toBe(1);
+      const inMain = await check(fromCrm.body.data!.token);
+      expect(inMain.status).toBe(200);
+      expect(((await inMain.json()) as { data: { id: number } }).data.id).toBe(1);
     });
   });
 

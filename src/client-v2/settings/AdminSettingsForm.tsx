@@ -9,6 +9,7 @@ import { useT } from '../../client/locale';
 import { originValidator, redirectPathValidator } from '../../client/settings/validators';
 import type { WeComFormOptions } from '../../client/settings/values';
 import { CheckConfigView } from '../../client/settings/CheckConfigView';
+import { SignInSecretWarningView } from '../../client/settings/SignInSecretWarningView';
 import { required, rule } from '../rules';
 import { Domains, HomepageLink } from './Generated';
 
@@ -21,6 +22,7 @@ export default function AdminSettingsForm() {
   const secretSaved = hasSavedSecret(options, 'corpSecret');
   return (
     <>
+      <SignInSecretWarningView request={(config) => app.apiClient.request(config)} />
       <Form.Item
         name={['options', 'public', 'autoSignup']}
         label={t('Sign up automatically')}

@@ -11,10 +11,11 @@ import { useT } from '../locale';
 import { CheckConfig } from './CheckConfig';
 import { field } from './field';
 import { Domains, HomepageLink } from './Generated';
+import { SignInSecretWarning } from './SignInSecretWarning';
 import { originValidator, redirectPathValidator } from './validators';
 import type { DrawerValues } from './values';
 
-const components = { CheckConfig, Domains, HomepageLink };
+const components = { CheckConfig, Domains, HomepageLink, SignInSecretWarning };
 
 /**
  * The server never sends a saved Secret back (docs/architecture.md, write-only secrets): it lists it in
@@ -32,6 +33,7 @@ const writeOnlySecret = (t: TFunction) => (field: GeneralField) => {
 const settingsSchema = (t: TFunction): ISchema => ({
   type: 'object',
   properties: {
+    signInSecret: { type: 'void', 'x-component': 'SignInSecretWarning' },
     'public.autoSignup': field(
       t('Sign up automatically'),
       'Checkbox',

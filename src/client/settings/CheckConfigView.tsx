@@ -7,6 +7,8 @@ import { apiError } from '../messages';
 interface CheckResult {
   ok: boolean;
   message: string;
+  /** A sub-app sharing the main app's sign-in secret (wecom:checkConfig). */
+  warning?: string;
 }
 
 /** What the check is about: a record's saved name (an empty write-only field then means the saved value) and the form's options. */
@@ -52,6 +54,7 @@ export function CheckConfigView({ request, values, action = `${RESOURCE}:checkCo
         {t('Check configuration')}
       </Button>
       {result && <Alert type={result.ok ? 'success' : 'error'} showIcon message={result.message} />}
+      {result?.warning && <Alert type="warning" showIcon message={result.warning} />}
     </Space>
   );
 }

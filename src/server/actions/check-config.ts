@@ -1,12 +1,14 @@
 // POST /api/wecom:checkConfig { name?, options }: asks WeCom whether an authenticator's options, saved
-// or not, work, and answers OK or the precise problem, naming the Secret it checked. Allowed to whoever
-// may manage authenticators.
+// or not, work, and answers OK or the precise problem, naming the Secret it checked; in a sub-app that shares
+// the main app's sign-in secret, also `warning` (src/server/sign-in-secret.ts). Allowed to whoever may manage
+// authenticators.
 import { Context, Next } from '@nocobase/actions';
 import { AUTH_TYPE, NAMESPACE } from '../../constants';
 import { envReferenceName, isEnvReference, SAVED_SECRETS } from '../../shared/secrets';
 import { localize, LoginError, Reason, reasonFromWecom } from '../errors';
 import { assertVariablesDefined, parseOptions } from '../options';
 import { PluginAuthWeComServer } from '../plugin';
+import { sharedSecretWarning } from '../sign-in-secret';
 import { WecomApiError } from '../wecom/errors';
 
 type Raw = Record<string, unknown>;
@@ -20,6 +22,8 @@ export async function checkConfig(ctx: Context, next: Next) {
   delete raw[SAVED_SECRETS];
   let source: SecretSource | undefined;
   let variable = '';
+  // In a sub-app that shares the main app's sign-in secret, every answer says so (docs: Sub-apps).
+  const warning = sharedSecretWarning(ctx);
   try {
     if (!isBlank(raw.corpSecret)) source = 'entered';
     else if (typeof name === 'string') {
@@ -38,7 +42,7 @@ export async function checkConfig(ctx: Context, next: Next) {
     const client = plugin.newClient(parsed);
     await client.fetchFreshToken(); // Company ID and Secret
     await client.getAgent(); // AgentId, and the server's IP where the app has a trusted-IP list
-    ctx.body = { ok: true, secret: source, message: ctx.t(ACCEPTED[source!], { ns: NAMESPACE, name: variable }) };
+    ctx.body = { ok: true, secret: source, message: ctx.t(ACCEPTED[source!], { ns: NAMESPACE, name: variable }), ...(warning ? { warning } : {}) };
   } catch (error) {
     let reason: Reason;
     let checked = false;
@@ -51,7 +55,7 @@ export async function checkConfig(ctx: Context, next: Next) {
     let message = localize((key, params) => ctx.t(key, params), reason);
     // Chinese and Japanese sentences follow each other without a space.
     if (checked && source) message += `${/[。！？]$/.test(message) ? '' : ' '}${ctx.t(CHECKED_WITH[source], { ns: NAMESPACE, name: variable })}`;
-    ctx.body = { ok: false, code: reason.code, field: reason.field, secret: source, message };
+    ctx.body = { ok: false, code: reason.code, field: reason.field, secret: source, message, ...(warning ? { warning } : {}) };
   }
   await next();
 }

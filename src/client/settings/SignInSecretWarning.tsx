@@ -1,0 +1,8 @@
+import { useAPIClient } from '@nocobase/client';
+import { SignInSecretWarningView } from './SignInSecretWarningView';
+
+/** The shared sign-in secret warning in the v1 drawer (formily). */
+export function SignInSecretWarning() {
+  const api = useAPIClient();
+  return <SignInSecretWarningView request={(config) => api.request(config)} />;
+}
