@@ -225,4 +225,17 @@ describe('WeCom contacts sync (modern client, /v/)', () => {
     await screenshot(v1.page, 'v1-sync-02-check-new');
     await v1.context.close();
   });
+
+  it('removes the saved callback Token and EncodingAESKey with the /v/ form, and keeps the contacts-sync Secret', async () => {
+    screenshotOnFailure(page, 'v2-sync-remove-callback');
+    await openSync();
+    await row(page, SOURCE).getByText('Configure').click();
+    const drawer = openDrawer(page);
+    await drawer.getByRole('button', { name: 'Remove the saved Token and EncodingAESKey' }).click();
+    await drawer.getByText('The saved Token and EncodingAESKey will be removed when you save.').waitFor();
+    expect(await input(drawer, 'Callback Token').getAttribute('placeholder')).toBeNull();
+    await drawer.getByRole('button', { name: 'Submit' }).click();
+    await drawer.waitFor({ state: 'hidden' });
+    expect((await sources())[0].options).toEqual({ authenticator: NAME, savedSecrets: ['contactsSecret'] });
+  });
 });
