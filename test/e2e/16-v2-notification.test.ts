@@ -125,16 +125,16 @@ describe('WeCom notification channel (modern client, /v/)', () => {
     expect(await visibleText(item(drawer, 'Message type').locator('.ant-radio-wrapper-checked'))).toBe('Text card');
 
     // Refused in the form: no receiver, no title, 172 Chinese characters (516 bytes) of description, a link to
-    // another site, five characters of button text.
+    // another site (the server's rule, against the channel's authenticator's Origin), five characters of button text.
     await item(drawer, 'Receivers').getByRole('button', { name: 'delete' }).click();
     await item(drawer, 'Description').locator('textarea').fill('审批'.repeat(86));
-    await item(drawer, 'Link').getByRole('textbox').fill('//evil.example/phish');
+    await item(drawer, 'Link').getByRole('textbox').fill('https://evil.example/phish');
     await item(drawer, 'Button text').getByRole('textbox').fill('Open!');
     await drawer.getByRole('button', { name: 'Submit' }).click();
     await expect.poll(() => item(drawer, 'Title').textContent()).toContain('Please enter Title.');
     expect(await item(drawer, 'Receivers').textContent()).toContain('Add at least one receiver.');
     expect(await item(drawer, 'Description').textContent()).toContain('At most 512 bytes (a Chinese character takes 3).');
-    expect(await item(drawer, 'Link').textContent()).toContain('A path of this app, like /admin/..., or an address on its Origin.');
+    expect(await item(drawer, 'Link').textContent()).toContain(`A path of this app, like /admin/..., or an address on ${appUrl}.`);
     expect(await item(drawer, 'Button text').textContent()).toContain('At most 4 characters.');
     await screenshot(page, 'v2-notification-03-message-refused');
     expect(await savedConfig()).toEqual({ channelName: CHANNEL, receivers: [1] });
@@ -144,12 +144,26 @@ describe('WeCom notification channel (modern client, /v/)', () => {
     await item(drawer, 'Content').locator('textarea').fill('字'.repeat(683));
     await drawer.getByRole('button', { name: 'Submit' }).click();
     await expect.poll(() => item(drawer, 'Content').textContent()).toContain('At most 2048 bytes (a Chinese character takes 3).');
+    // The links in a text or markdown content follow the same rule.
+    await item(drawer, 'Content').locator('textarea').fill('**Leave** [open](javascript:alert(1))');
+    await drawer.getByRole('button', { name: 'Submit' }).click();
+    await expect
+      .poll(() => item(drawer, 'Content').textContent())
+      .toContain(`The link javascript:alert(1) in Content must be a path of this app (like /admin) or an address on ${appUrl}.`);
+    await item(drawer, 'Message type').getByText('Text', { exact: true }).click();
+    await item(drawer, 'Content').locator('textarea').fill('Your leave: <a href="https://evil.example/phish">open</a>');
+    await drawer.getByRole('button', { name: 'Submit' }).click();
+    await expect
+      .poll(() => item(drawer, 'Content').textContent())
+      .toContain(`The link https://evil.example/phish in Content must be a path of this app (like /admin) or an address on ${appUrl}.`);
+    await screenshot(page, 'v2-notification-03b-content-link-refused');
+    expect(await savedConfig()).toEqual({ channelName: CHANNEL, receivers: [1] });
     // A template card (text_notice) needs its title and the link its click opens, a link into this app.
     await item(drawer, 'Message type').getByText('Template card (text notice)', { exact: true }).click();
     await item(drawer, 'Link').getByRole('textbox').fill('javascript:alert(1)');
     await drawer.getByRole('button', { name: 'Submit' }).click();
     await expect.poll(() => item(drawer, 'Title').textContent()).toContain('Please enter Title.');
-    expect(await item(drawer, 'Link').textContent()).toContain('A path of this app, like /admin/..., or an address on its Origin.');
+    expect(await item(drawer, 'Link').textContent()).toContain(`A path of this app, like /admin/..., or an address on ${appUrl}.`);
     expect(await savedConfig()).toEqual({ channelName: CHANNEL, receivers: [1] });
 
     // Start again from what is saved (the receiver is back), and make a valid text card.

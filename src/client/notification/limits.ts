@@ -58,6 +58,9 @@ export function channelOrigins(request: Request): OriginOf {
   };
 }
 
+/** Plain text: React shows the message as text, and i18next would otherwise write an Origin as http:&#x2F;&#x2F;... */
+const plain = { interpolation: { escapeValue: false } };
+
 /** The validators of the message forms' fields: a localized message, or '' when the value is fine. */
 export const maxBytes = (t: TFunction, max: number) => (value: unknown) =>
   typeof value === 'string' && bytesOf(value) > max ? t('At most {{max}} bytes (a Chinese character takes 3).', { max }) : '';
@@ -70,7 +73,7 @@ export const appLink = (t: TFunction, origin: () => Promise<string | undefined>)
   if (typeof value !== 'string' || !value.trim()) return '';
   const at = await origin();
   if (leadsIntoApp(value, at)) return maxBytes(t, 2048)(value);
-  return at ? t('A path of this app, like /admin/..., or an address on {{origin}}.', { origin: at }) : t('A path of this app, like /admin/..., or an address on its Origin.');
+  return at ? t('A path of this app, like /admin/..., or an address on {{origin}}.', { origin: at, ...plain }) : t('A path of this app, like /admin/..., or an address on its Origin.');
 };
 
 /** The Content of a text or markdown message: its size, and every link in it into this app. */
@@ -82,6 +85,6 @@ export const contentLinks = (t: TFunction, msgtype: () => unknown, origin: () =>
   if (link === undefined) return maxBytes(t, 2048)(value);
   const shown = [...link].length > 100 ? `${[...link].slice(0, 100).join('')}…` : link;
   return at
-    ? t('The link {{link}} in {{field}} must be a path of this app (like /admin) or an address on {{origin}}.', { link: shown, field: t('Content'), origin: at })
-    : t('The link {{link}} in {{field}} must be a path of this app (like /admin) or an address on its Origin.', { link: shown, field: t('Content') });
+    ? t('The link {{link}} in {{field}} must be a path of this app (like /admin) or an address on {{origin}}.', { link: shown, field: t('Content'), origin: at, ...plain })
+    : t('The link {{link}} in {{field}} must be a path of this app (like /admin) or an address on its Origin.', { link: shown, field: t('Content'), ...plain });
 };
