@@ -11,8 +11,7 @@ const NAME = 'wecom_contacts';
 const SOURCE = 'wecom_e2e';
 const CONTACTS_SECRET = 'demo-contacts-secret-0123456789abcdef';
 /** The sandbox's members (sandbox/demo-config.json), all of them new users here. */
-// Zhang San's phone is the root user's: the sync leaves the root user alone.
-const MEMBERS = ['Li Si', 'Wang Wu', 'Zhao Liu'];
+const MEMBERS = ['Li Si', 'Wang Wu', 'Zhang San', 'Zhao Liu'];
 const DEPARTMENTS = ['Demo Corp', 'Engineering', 'Sales'];
 /**
  * The admin has zhangsan's phone in this world: a sync would match zhangsan to the admin and write the
@@ -126,7 +125,7 @@ describe('WeCom contacts sync (v1 client)', () => {
       )
       .toBe('Success');
     expect(await visibleText(tasks.locator('.ant-table-row').first().locator('td').nth(2))).toBe(
-      'Recipe A-contacts. Users: 3 written, 0 unchanged, 0 removed. Departments: 3 written, 0 unchanged, 0 removed. Not written (root user, never changed by the sync): zhangsan → nocobase (#1).',
+      'Recipe A-contacts. Users: 4 written, 0 unchanged, 0 removed. Departments: 3 written, 0 unchanged, 0 removed.',
     );
     await screenshot(page, 'sync-02-task-succeeded');
     await page.keyboard.press('Escape');
