@@ -7,7 +7,7 @@ import type { Database, Model } from '@nocobase/database';
 import { normalizePhone } from '../phone';
 import { OriginRecord, resourcePk } from './origin-records';
 import type { UserRecord } from './records';
-import type { SyncReport } from './report';
+import type { SkipReason, SyncReport } from './report';
 
 export interface Contacts {
   phone?: string | null;
@@ -15,8 +15,6 @@ export interface Contacts {
   nickname?: string | null;
 }
 
-/** Why a member was not written: its user could not be told for sure, or may not be touched. */
-export type SkipReason = 'phone-ambiguous' | 'user-taken' | 'email-only' | 'root';
 
 export interface LinkMeta {
   corpId: string;

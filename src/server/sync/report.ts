@@ -4,8 +4,10 @@ import { NAMESPACE } from '../../constants';
 import { localize, LoginError, reasonFromWecom } from '../errors';
 import type { Directory } from '../wecom/contacts';
 import { WecomApiError } from '../wecom/errors';
-import type { SkipReason } from './member-matching';
 import { SyncConfigError } from './options';
+
+/** Why a member was not written: its user could not be told for sure, or may not be touched. */
+export type SkipReason = 'phone-ambiguous' | 'user-taken' | 'email-only' | 'root';
 
 export interface SyncReport {
   recipe?: Directory['recipe'];
