@@ -7,7 +7,6 @@ import { safeRedirectPath } from '../shared/redirect';
 import { type CallbackClient, useCallbackFlow } from '../client/callback-flow';
 import { CallbackView } from '../client/CallbackView';
 import { writePending } from '../client/session';
-import { forgetSignOut } from './signout';
 import { beginLogin, defaultRedirect, hrefOf, startUrl } from './start';
 
 export default function CallbackPage() {
@@ -18,7 +17,6 @@ export default function CallbackPage() {
       auth: app.apiClient.auth,
       beginLogin: (pending) => beginLogin(app, pending),
       landing: (redirect) => hrefOf(app, safeRedirectPath(redirect) ?? defaultRedirect(app)),
-      signedIn: forgetSignOut,
     }),
     [app],
   );

@@ -5,7 +5,6 @@ import { useT } from '../client/locale';
 import { writePending } from '../client/session';
 import { SignInButtonView } from '../client/SignInButtonView';
 import { compileText } from './compile';
-import { forgetSignOut, signedOut } from './signout';
 import { beginLogin, pageRedirect, startUrl } from './start';
 
 /** The WeCom button of `/v/signin`. Its public options arrive flattened: `options.autoLogin`, `options.tooltip`. */
@@ -14,8 +13,7 @@ export default function SignInButton({ authenticator }: { authenticator: Authent
   const app = useApp();
   const { name, title, options } = authenticator;
   const redirect = pageRedirect(app);
-  // None after signing out: the sign-out reloads /v/signin.
-  const auto = useAutoLogin(authenticator, redirect, app, beginLogin, signedOut);
+  const auto = useAutoLogin(authenticator, redirect, app, beginLogin);
   const tooltip = typeof options?.tooltip === 'string' && options.tooltip.trim() ? compileText(options.tooltip, t) : undefined;
 
   return (
@@ -25,10 +23,7 @@ export default function SignInButton({ authenticator }: { authenticator: Authent
       title={title && compileText(title, t)}
       tooltip={tooltip}
       href={startUrl(app, name, { redirect })}
-      onClick={() => {
-        forgetSignOut();
-        writePending({ authenticator: name, redirect });
-      }}
+      onClick={() => writePending({ authenticator: name, redirect })}
     />
   );
 }

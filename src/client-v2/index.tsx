@@ -9,8 +9,8 @@ import type { ComponentType } from 'react';
 import { AUTH_TYPE, CALLBACK_ROUTE, CHANNEL_TYPE, NAMESPACE, SYNC_SOURCE_TYPE } from '../constants';
 import { loadOnDemand } from '../client/amd';
 import { useT } from '../client/locale';
+import { watchSignOut } from '../client/sign-out';
 import SignInButton from './SignInButton';
-import { markSignedOut } from './signout';
 
 type Page = { default: ComponentType };
 
@@ -62,10 +62,7 @@ export class PluginAuthWeComClientV2 extends Plugin {
       skipAuthCheck: true,
       componentLoader: () => loadPage('callback.js'),
     });
-    this.app.apiClient.axios.interceptors.response.use((response) => {
-      if (/(^|\/)auth:signOut$/.test(response.config.url ?? '')) markSignedOut();
-      return response;
-    });
+    watchSignOut(this.app.apiClient);
   }
 }
 

@@ -1,8 +1,9 @@
 // Automatic login, for the sign-in button of both clients: in the WeCom client (User-Agent `wxwork`), a
 // visitor of the sign-in page goes to WeCom without a click; one with a session too, once per tab, since the
-// session may be another member's (./session.ts).
+// session may be another member's (./session.ts). Not after a sign-out, until someone signs in (./sign-out.ts).
 import { useEffect, useState } from 'react';
 import { mayStartAutomatically, type Pending } from './session';
+import { signedOut, type SignOutClient } from './sign-out';
 
 /**
  * One automatic login per page load, even if two authenticators claim it (a button mounted again once it
@@ -11,23 +12,26 @@ import { mayStartAutomatically, type Pending } from './session';
 let started = false;
 
 export interface AutoLoginApp {
-  apiClient: { auth: { token?: string | null } };
+  apiClient: Pick<SignOutClient, 'auth' | 'storage'>;
 }
 
 /**
  * Whether the button of `authenticator` leaves for WeCom by itself; if so, it leaves once mounted, through
- * the client's `beginLogin`. `signedOut`: the member has just signed out in this tab (no automatic login).
+ * the client's `beginLogin`. The button shows the decision: a cover while it leaves, else the button.
  */
 export function useAutoLogin<A extends AutoLoginApp>(
   { name, options }: { name: string; options?: { autoLogin?: unknown } },
   redirect: string | undefined,
   app: A,
   beginLogin: (app: A, pending: Pending, silent: boolean) => void,
-  signedOut?: () => boolean,
 ): boolean {
   // Decided once, in render without side effects: React may render and throw away a render (lazy parts).
   const [auto] = useState(
-    () => options?.autoLogin === true && !signedOut?.() && /wxwork/i.test(navigator.userAgent) && mayStartAutomatically(name, Boolean(app.apiClient.auth.token)),
+    () =>
+      options?.autoLogin === true &&
+      /wxwork/i.test(navigator.userAgent) &&
+      !signedOut(app.apiClient) &&
+      mayStartAutomatically(name, Boolean(app.apiClient.auth.token)),
   );
   useEffect(() => {
     if (!auto || started) return;

@@ -15,8 +15,6 @@ export interface CallbackClient {
   beginLogin(pending: Pending): void;
   /** Where to go once signed in: the address of the server's `redirect` (unchecked), or of the client's home. */
   landing(redirect: unknown): string;
-  /** Signed in, just before leaving. */
-  signedIn?(): void;
 }
 
 export type Outcome = { cancelled: true; message: string } | { cancelled?: false; message: string; retry: boolean };
@@ -46,7 +44,9 @@ function endSession(client: CallbackClient): void {
     client.auth.setToken('');
     client.auth.setAuthenticator('');
   };
-  client.request({ url: 'auth:signOut', method: 'post', skipNotify: true, skipAuth: true }).then(forget, (reason: unknown) => {
+  // Not the member's sign-out: automatic login stays on (./sign-out.ts).
+  const signOut = { url: 'auth:signOut', method: 'post', skipNotify: true, skipAuth: true, keepAutoLogin: true } as const;
+  client.request(signOut).then(forget, (reason: unknown) => {
     forget();
     console.warn('auth-wecom: the previous session could not be signed out on the server', reason);
   });
@@ -103,7 +103,6 @@ export function useCallbackFlow(client: CallbackClient) {
           return signIn().then(
             ({ data: { data } }) => {
               rememberSignIn(authenticator);
-              client.signedIn?.();
               client.auth.setAuthenticator(authenticator);
               client.auth.setToken(data.token);
               // A full load, so that the page it returns to (desktop, mobile, `/v/`) starts with the new session.

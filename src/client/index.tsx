@@ -4,6 +4,7 @@ import { AUTH_TYPE, CALLBACK_ROUTE } from '../constants';
 import { DRAWER_NOT_LOADED } from './messages';
 import { registerChannel } from './notification/register';
 import { onDemand } from './OnDemand';
+import { watchSignOut } from './sign-out';
 import { registerSyncSource } from './sync/register';
 import { SignInButton } from './SignInButton';
 
@@ -20,6 +21,7 @@ export class PluginAuthWeComClient extends Plugin {
     this.router.add('auth.wecomCallback', { path: `/${CALLBACK_ROUTE}`, Component: CallbackPage, skipAuthCheck: true });
     registerSyncSource(this.app);
     registerChannel(this.app);
+    watchSignOut(this.app.apiClient);
   }
 }
 

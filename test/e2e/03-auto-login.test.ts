@@ -89,6 +89,70 @@ describe('Automatic login in the WeCom client', { timeout: 600_000 }, () => {
     await expectTokenNeverInUrls(page, urls);
   });
 
+  /** Signed in without a click on `path` (`/admin`, `/m`) as zhangsan. */
+  const signedInAutomatically = async (page: Page, path: string) => {
+    await page.goto(`${appUrl}${path}`);
+    await page.waitForURL((url) => url.pathname === '/wecom/callback');
+    await page.waitForURL(`${appUrl}${path}`);
+    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+  };
+
+  /**
+   * The sign-in page after a sign-out, once its WeCom button has decided: the button shows that it does not
+   * leave (a cover "Signing in with WeCom…" while it does), and its decision is taken once, when it mounts.
+   */
+  const expectStaysSignedOut = async (page: Page, urls: string[], startsBefore: number) => {
+    await page.waitForURL((url) => url.pathname === '/signin');
+    await page.getByRole('link', { name: 'WeCom' }).waitFor();
+    expect(await page.getByRole('status').count()).toBe(0);
+    expect(urls.filter((url) => url.startsWith(`${appUrl}/api/wecom:authorize`))).toHaveLength(startsBefore);
+    expect(new URL(page.url()).pathname).toBe('/signin');
+    expect(await sessionUser(page)).toBeUndefined();
+  };
+
+  const signOutOfAdmin = async (page: Page) => {
+    // A touch device's User-Agent: the user menu opens on a click, not on hover.
+    await page.getByTestId('user-center-button').click();
+    await page.getByText('Sign out', { exact: true }).click();
+  };
+
+  it('stays signed out after Sign out in /admin until the member clicks the WeCom button; then automatic login works again', async () => {
+    // Wide (the WeCom client on a desktop): the user menu with "Sign out" is in the top bar.
+    const { page, urls } = await newVisitor(browser, { wecom: true, member: { sandboxUrl, userid: 'zhangsan' }, viewport: { width: 1280, height: 860 } });
+    screenshotOnFailure(page, 'auto-sign-out');
+    await signedInAutomatically(page, '/admin');
+    await signOutOfAdmin(page);
+    await expectStaysSignedOut(page, urls, 1);
+    await screenshot(page, 'auto-10-signed-out');
+
+    // A click signs in again (the consent screen: a started login is not silent).
+    await page.getByRole('link', { name: 'WeCom' }).click();
+    await page.locator('[data-action="allow"]').click();
+    await page.waitForURL(`${appUrl}/admin`);
+    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+
+    // The session ends without a sign-out (it expired): automatic login is back.
+    await page.evaluate(() => localStorage.removeItem('NOCOBASE_TOKEN'));
+    await signedInAutomatically(page, '/admin');
+    expect(urls.filter((url) => url.startsWith(`${appUrl}/api/wecom:authorize`))).toEqual([
+      start('/admin', true),
+      `${appUrl}/api/wecom:authorize?authenticator=${NAME}&locale=en-US`,
+      start('/admin', true),
+    ]);
+  });
+
+  it('signs a member in again from the workbench link after a sign-out', async () => {
+    const { page, urls } = await newVisitor(browser, { wecom: true, member: { sandboxUrl, userid: 'zhangsan' }, viewport: { width: 1280, height: 860 } });
+    screenshotOnFailure(page, 'auto-sign-out-workbench');
+    await signedInAutomatically(page, '/admin');
+    await signOutOfAdmin(page);
+    await expectStaysSignedOut(page, urls, 1);
+
+    await page.goto(workbenchLink);
+    await page.waitForURL(`${appUrl}/admin`);
+    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+  });
+
   it('stays on the sign-in page with the reason after a failed automatic login: no loop', async () => {
     const { page, urls } = await wecomVisitor('wangwu');
     screenshotOnFailure(page, 'auto-failed');

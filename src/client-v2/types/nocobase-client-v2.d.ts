@@ -1,25 +1,10 @@
 // The small part of @nocobase/client-v2 (the modern client at `/v/`) this plugin uses. The package is not
 // in this registry; at run time the `/v/` page provides it to the bundle through requirejs.
 import type { ComponentType } from 'react';
-import type { RequestConfig } from '@nocobase/client';
+import type { APIClient as V1APIClient } from '@nocobase/client';
 
-interface AxiosResponseLike {
-  config: { url?: string };
-}
-
-export interface APIClient {
-  auth: {
-    readonly token: string;
-    setToken(token: string): void;
-    setAuthenticator(name: string): void;
-  };
-  axios: {
-    interceptors: {
-      response: { use(onFulfilled: (response: AxiosResponseLike) => AxiosResponseLike): number };
-    };
-  };
-  request<T>(config: RequestConfig): Promise<{ data: T }>;
-}
+/** The same API client as the v1 client's (@nocobase/sdk's): auth, request, storage, axios. */
+export type APIClient = V1APIClient;
 
 export interface RouteOptions {
   path?: string;

@@ -13,6 +13,13 @@ export interface RequestConfig {
   skipNotify?: boolean;
   /** NocoBase: a 401 of this request does not send the page to the sign-in page. */
   skipAuth?: boolean;
+  /** This plugin: an `auth:signOut` that is not the person's (./sign-out.ts). */
+  keepAutoLogin?: boolean;
+}
+
+/** What an axios interceptor gets: the request's config (with NocoBase's and this plugin's own keys). */
+export interface AxiosResponseLike {
+  config: Partial<RequestConfig>;
 }
 
 export interface APIClient {
@@ -22,6 +29,22 @@ export interface APIClient {
     setAuthenticator(name: string): void;
   };
   request<T>(config: RequestConfig): Promise<{ data: T }>;
+  /** NocoBase's storage of this app (localStorage unless configured otherwise), where the token is kept. */
+  storage: {
+    getItem(key: string): string | null;
+    setItem(key: string, value: string): void;
+    removeItem(key: string): void;
+  };
+  axios: {
+    interceptors: {
+      response: {
+        use(
+          onFulfilled: (response: AxiosResponseLike) => AxiosResponseLike,
+          onRejected?: (error: { config?: Partial<RequestConfig> }) => Promise<never>,
+        ): number;
+      };
+    };
+  };
 }
 
 export interface RouteOptions {
