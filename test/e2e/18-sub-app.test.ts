@@ -8,10 +8,12 @@ import { WecomUser, WECOM_UA } from '../helpers/wecom-user';
 import { expectOnlyOrigins } from './app';
 import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, visibleText } from './browser';
 import { startSubAppWorld, type SubAppWorld } from './sub-app';
-import { newV2Visitor } from './v2';
+import { newV2Visitor, openDrawer, row } from './v2';
 import { ADMIN_PHONE, CORP } from './world';
 
 const NAME = 'wecom';
+/** The start of the warning of a sub-app that shares the main app's sign-in secret (src/server/sign-in-secret.ts). */
+const SHARED_SECRET = 'This sub-app shares its sign-in secret with the main app or another app:';
 
 describe('Signing in with WeCom in a sub-app of the multi-app manager', () => {
   let world: SubAppWorld;
@@ -61,6 +63,16 @@ describe('Signing in with WeCom in a sub-app of the multi-app manager', () => {
       await route.continue();
     });
     return release;
+  }
+
+  /** Signs in to the sub-app by QR code from its sign-in page (`prefix`: '' for v1, '/v' for the modern client). */
+  async function signInByQr(page: Page, prefix: '' | '/v'): Promise<void> {
+    await page.goto(`${appUrl}${prefix}/apps/${sub}/admin`, { waitUntil: 'commit' });
+    await page.waitForURL(`${appUrl}${prefix}/apps/${sub}/signin?redirect=**`);
+    await page.getByRole('link', { name: 'WeCom' }).click();
+    await page.waitForURL(`${sandboxUrl}/wwlogin/sso/login?**`);
+    await page.locator('[data-userid="zhangsan"]').click();
+    await page.waitForURL(`${appUrl}${prefix}/apps/${sub}/admin**`);
   }
 
   beforeAll(async () => {
@@ -154,5 +166,30 @@ describe('Signing in with WeCom in a sub-app of the multi-app manager', () => {
     await expectTokenNeverInUrls(page, urls);
     expectOnlyOrigins(urls, [appUrl, sandboxUrl]);
     await expectMainAppSignedOut(page);
+  });
+
+  it("warns in the sub-app's WeCom authenticator form (v1) that it shares the main app's sign-in secret, with the option to set", async () => {
+    const { page } = await newVisitor(browser, { viewport: { width: 1280, height: 1900 } });
+    screenshotOnFailure(page, 'sub-app-v1-secret');
+    await signInByQr(page, '');
+    await page.goto(`${appUrl}/apps/${sub}/admin/settings/auth/authenticators`);
+    await row(page, NAME).getByText('Configure').click();
+    const drawer = page.locator('.ant-drawer-content').filter({ hasText: 'Configure' });
+    const warning = drawer.locator('.ant-alert-warning').filter({ hasText: SHARED_SECRET });
+    await warning.waitFor();
+    expect(await warning.textContent()).toContain('Authentication options → JWT secret (options.authManager.jwt.secret), then restart NocoBase.');
+    await screenshot(page, 'sub-app-08-v1-shared-secret');
+  });
+
+  it("warns in the sub-app's WeCom authenticator form (/v/) that it shares the main app's sign-in secret, with the option to set", async () => {
+    const { page } = await newV2Visitor(browser, { viewport: { width: 1280, height: 1900 } });
+    screenshotOnFailure(page, 'sub-app-v2-secret');
+    await signInByQr(page, '/v');
+    await page.goto(`${appUrl}/v/apps/${sub}/admin/settings/auth/authenticators`);
+    await row(page, NAME).getByText('Configure').click();
+    const warning = openDrawer(page).locator('.ant-alert-warning').filter({ hasText: SHARED_SECRET });
+    await warning.waitFor();
+    expect(await warning.textContent()).toContain('Authentication options → JWT secret (options.authManager.jwt.secret), then restart NocoBase.');
+    await screenshot(page, 'sub-app-09-v2-shared-secret');
   });
 });
