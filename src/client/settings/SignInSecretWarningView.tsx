@@ -22,7 +22,6 @@ export function SignInSecretWarningView({ request }: { request: Request }) {
       shown = false;
     };
     // Asked once per form: the answer changes only when NocoBase restarts.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
   return message ? <Alert type="warning" showIcon message={message} style={{ marginBottom: 24 }} /> : null;
 }
