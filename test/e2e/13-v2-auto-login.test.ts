@@ -42,7 +42,7 @@ describe('Automatic login in the WeCom client, modern client (/v/)', () => {
     await expectTokenNeverInUrls(page, urls);
   });
 
-  it('signs a linked member in on /v/admin without a click, and not again after a sign-out', async () => {
+  it('signs a linked member in on /v/admin without a click, not again after a sign-out until the member clicks the WeCom button', async () => {
     // Wide (the WeCom client on a desktop): the user menu with "Sign out" is in the top bar.
     const { page, urls, shown } = await wecomVisitor('zhangsan', { width: 1280, height: 860 });
     screenshotOnFailure(page, 'v2-auto-linked');
@@ -60,13 +60,27 @@ describe('Automatic login in the WeCom client, modern client (/v/)', () => {
     await page.getByTestId('user-center-button').click();
     await page.getByText('Sign out', { exact: true }).click();
     await page.waitForURL(`${appUrl}/v/signin?**`);
+    // The button has decided when it shows: it takes its decision once, when it mounts, and covers the page
+    // ("Signing in with WeCom…") when it leaves. The sign-in page stays: no second start, nobody signed in.
     await page.getByRole('link', { name: 'WeCom' }).waitFor();
-    // The sign-in page stays: no second start, nobody signed in.
-    await expect.poll(() => page.evaluate(() => document.readyState)).toBe('complete');
-    await page.waitForLoadState('networkidle');
+    expect(await page.getByRole('status').count()).toBe(0);
     expect(starts(urls)).toHaveLength(1);
     expect(await sessionUser(page)).toBeUndefined();
     await screenshot(page, 'v2-auto-02-signed-out');
+
+    // A click signs in again (the consent screen: a started login is not silent).
+    await page.getByRole('link', { name: 'WeCom' }).click();
+    await page.locator('[data-action="allow"]').click();
+    await page.waitForURL(`${appUrl}/v/admin`);
+    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+
+    // The session ends without a sign-out (it expired): automatic login is back.
+    await page.evaluate(() => localStorage.removeItem('NOCOBASE_TOKEN'));
+    await page.goto(`${appUrl}/v/admin`, { waitUntil: 'commit' });
+    await page.waitForURL((url) => url.pathname === '/v/wecom/callback');
+    await page.waitForURL(`${appUrl}/v/admin`);
+    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(starts(urls)).toEqual([start('/v/admin', true), start('/v/admin', false), start('/v/admin', true)]);
   });
 
   it('stays on /v/signin with the reason after a failed automatic login: no loop', async () => {
