@@ -1,2 +1,2 @@
 export { PluginAuthWeComServer as default } from './plugin';
-export { WeComAuth } from './wecom-auth';
+export { WeComAuth } from './auth/wecom-auth';

@@ -4,7 +4,7 @@
 import { Cache, CacheManager } from '@nocobase/cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis, startRedis } from '../../scripts/cluster/services';
-import { redisClientOf } from '../../src/server/shared-cache';
+import { redisClientOf } from '../../src/server/common/shared-cache';
 import { LeaseLost, LeaseStoreUnavailable, SourceExclusion } from '../../src/server/sync/exclusive';
 
 interface RawRedis {

@@ -6,7 +6,7 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CacheManager } from '@nocobase/cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisClientOf } from '../../src/server/shared-cache';
+import { redisClientOf } from '../../src/server/common/shared-cache';
 import { LeaseStoreUnavailable, SourceExclusion } from '../../src/server/sync/exclusive';
 import { CallbackCrypto } from '../../src/server/wecom/callback-crypto';
 import { callsDuring, CORP_ID } from '../helpers/wecom-app';

@@ -18,7 +18,7 @@ interface PluginInternals {
 
 describe('login state and the start URL', () => {
   let w: WecomApp;
-  const plugin = () => w.t.app.pm.get('@nocobase/plugin-auth-wecom') as unknown as PluginInternals;
+  const plugin = () => (w.t.app.pm.get('@nocobase/plugin-auth-wecom') as unknown as { signIn: PluginInternals }).signIn;
   /** What the server keeps about logins: the keys of the plugin's state cache. */
   const stateRecords = () => plugin().stateCache.keys();
   let clientNumber = 0;

@@ -90,7 +90,7 @@ describe('WeCom notification channel', () => {
   beforeEach(async () => {
     w.sandbox.reset();
     // The sandbox forgot its tokens: so does the app, for exact call counts.
-    await (w.t.app.pm.get('@nocobase/plugin-auth-wecom') as unknown as { tokenCache: { reset(): Promise<void> } }).tokenCache.reset();
+    await (w.t.app.pm.get('@nocobase/plugin-auth-wecom') as unknown as { services: { tokenCache: { reset(): Promise<void> } } }).services.tokenCache.reset();
   });
 
   it('delivers a text card over a channel created through the API, its path made absolute from the Origin', async () => {

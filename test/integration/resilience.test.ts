@@ -110,7 +110,7 @@ function helpers(get: () => WecomApp) {
     users: await get().t.app.db.getRepository('users').count(),
     links: await get().t.app.db.getRepository('usersAuthenticators').count(),
   });
-  const tokens = () => (get().t.app.pm.get('@nocobase/plugin-auth-wecom') as unknown as { tokenCache: TokenCache }).tokenCache;
+  const tokens = () => (get().t.app.pm.get('@nocobase/plugin-auth-wecom') as unknown as { services: { tokenCache: TokenCache } }).services.tokenCache;
   return { counts, tokens };
 }
 

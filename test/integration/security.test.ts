@@ -95,7 +95,7 @@ describe('WeCom sign-in security', () => {
     users: await db().getRepository('users').count(),
     links: await db().getRepository('usersAuthenticators').count(),
   });
-  const states = () => (w.t.app.pm.get('@nocobase/plugin-auth-wecom') as unknown as { states: StateStoreInternals }).states;
+  const states = () => (w.t.app.pm.get('@nocobase/plugin-auth-wecom') as unknown as { signIn: { states: StateStoreInternals } }).signIn.states;
 
   const browser = (ua?: string) => new WecomUser(w.t.url, ua);
   const track = (cb: Callback): { code: string; state: string } => {

@@ -435,8 +435,8 @@ describe('WeCom sign-in in sub-apps of the multi-app manager', () => {
 
   describe('rate limit on the start URL', () => {
     it("answers a sub-app's start over the limit with 429 and a retry link on the sub-app's /api/__app/<name>/ start URL", async () => {
-      const limiter = ((await AppSupervisor.getInstance().getApp(CRM)).pm.get('@nocobase/plugin-auth-wecom') as unknown as { startLimiter: { now: () => number } })
-        .startLimiter;
+      const limiter = ((await AppSupervisor.getInstance().getApp(CRM)).pm.get('@nocobase/plugin-auth-wecom') as unknown as { signIn: { startLimiter: { now: () => number } } })
+        .signIn.startLimiter;
       const realNow = limiter.now;
       const now = Date.now();
       limiter.now = () => now; // the test does not depend on how fast the machine is

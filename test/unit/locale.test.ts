@@ -2,8 +2,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { localize, LoginError, Reason, reasonFromWecom, reasons } from '../../src/server/errors';
-import { parseOptions } from '../../src/server/options';
+import { localize, LoginError, Reason, reasonFromWecom, reasons } from '../../src/server/common/errors';
+import { parseOptions } from '../../src/server/common/options';
 import { WecomApiError } from '../../src/server/wecom/errors';
 
 const root = join(__dirname, '../..');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LoginError } from '../../src/server/errors';
+import { LoginError } from '../../src/server/common/errors';
 import { linksOffSite } from '../../src/client/notification/limits';
 import { appLink, toWecomMessage } from '../../src/server/notification/message';
 import { linksInMessage } from '../../src/shared/message-links';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LoginError } from '../../src/server/errors';
-import { parseOptions, publicOptions } from '../../src/server/options';
+import { LoginError } from '../../src/server/common/errors';
+import { parseOptions, publicOptions } from '../../src/server/common/options';
 
 const valid = {
   corpId: 'ww0123456789abcdef',

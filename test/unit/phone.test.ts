@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizePhone, PHONE_FOLDS, storedPhoneForms } from '../../src/server/phone';
+import { normalizePhone, PHONE_FOLDS, storedPhoneForms } from '../../src/server/common/phone';
 
 describe('normalizePhone', () => {
   it.each([

@@ -1,6 +1,6 @@
 // The start URL's rate limit: a token bucket per client, with a bounded number of clients.
 import { describe, expect, it } from 'vitest';
-import { clientAddress, parseProxyHops, RateLimiter } from '../../src/server/rate-limit';
+import { clientAddress, parseProxyHops, RateLimiter } from '../../src/server/auth/rate-limit';
 
 describe('RateLimiter', () => {
   it('lets a client start 30 logins at once, then makes it wait 2 s for each next one (30 per minute)', () => {

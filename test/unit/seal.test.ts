@@ -1,6 +1,6 @@
 // The sealed login cookie: only the key that sealed it, for the same purpose (app) and cookie, opens it.
 import { describe, expect, it } from 'vitest';
-import { Sealer } from '../../src/server/seal';
+import { Sealer } from '../../src/server/auth/seal';
 
 const SECRET = 'wecom-demo-app-key-change-me';
 const value = { p: [{ s: 'AbCdEfGhIjKlMnOpQrStUvWxYz012345', a: 'wecom', x: 1 }] };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hideSecrets, keepSecrets, WriteOnlyOptions } from '../../src/server/secrets';
+import { hideSecrets, keepSecrets, WriteOnlyOptions } from '../../src/server/common/secrets';
 import { hasSavedSecret, isEnvReference } from '../../src/shared/secrets';
 
 // A nested path as well as top-level ones: the table allows both.

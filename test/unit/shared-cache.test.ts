@@ -1,7 +1,7 @@
 // A login state is accepted once even when two callbacks with it arrive at the same moment.
 import { CacheManager } from '@nocobase/cache';
 import { describe, expect, it } from 'vitest';
-import { SharedCache } from '../../src/server/shared-cache';
+import { SharedCache } from '../../src/server/common/shared-cache';
 
 describe('SharedCache on the memory store', () => {
   it('gives a key to exactly one of two concurrent claims, and to no later one', async () => {

@@ -1,7 +1,7 @@
 // A WeCom channel is saved only with an authenticator it can send as.
 import { Context, Next } from '@nocobase/actions';
 import { CHANNEL_TYPE } from '../../constants';
-import { localize, LoginError } from '../errors';
+import { localize, LoginError } from '../common/errors';
 import { channelAuthenticator } from './authenticator';
 
 type Raw = Record<string, unknown>;

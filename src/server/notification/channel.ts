@@ -5,10 +5,10 @@ import { getModernClientPrefix, resolveSubAppSegment } from '@nocobase/plugin-au
 import { BaseNotificationChannel } from '@nocobase/plugin-notification-manager';
 import { Application } from '@nocobase/server';
 import type { IncomingMessage } from 'node:http';
-import { publicPath } from '../public-path';
+import { publicPath } from '../common/public-path';
 import { NAMESPACE } from '../../constants';
-import { localize, LoginError, Reason, reasonFromWecom } from '../errors';
-import { PluginAuthWeComServer } from '../plugin';
+import { localize, LoginError, Reason, reasonFromWecom } from '../common/errors';
+import { servicesOf } from '../common/services';
 import { MAX_RECIPIENTS, WecomClient } from '../wecom/client';
 import { WecomApiError } from '../wecom/errors';
 import { channelAuthenticator } from './authenticator';
@@ -49,7 +49,7 @@ export class WeComChannel extends BaseNotificationChannel {
       const userIds = await userIdsOf(this.app.db, receivers, message);
       const recipients = await resolveRecipients(this.app.db, name, options.corpId, userIds);
       const why = new Map<number, Why>(recipients.unreached);
-      const client = this.app.pm.get(PluginAuthWeComServer).clientFor(options);
+      const client = servicesOf(this.app).clientFor(options);
       await this.deliver(client, wecomMessage, recipients.userids, why, channel.name);
       if (why.size === 0) return { message, status: 'success' };
       // The send log knows only success and failure: a message that reached someone was sent (the workflow goes
@@ -81,7 +81,7 @@ export class WeComChannel extends BaseNotificationChannel {
       } catch (error) {
         if (!(error instanceof WecomApiError)) throw error;
         const reason = reasonFromWecom(error);
-        this.app.pm.get(PluginAuthWeComServer).log.warn('wecom message/send failed', {
+        this.app.log.warn('wecom message/send failed', {
           channel,
           recipients: batch.length,
           failure: error.failure,

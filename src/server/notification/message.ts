@@ -3,7 +3,7 @@
 // truncate a long text silently, the channel refuses it instead.
 import { AppPages, pageInApp } from '../../shared/app-path';
 import { AppLink, linkIntoApp, linksInMessage } from '../../shared/message-links';
-import { LoginError, Reason } from '../errors';
+import { LoginError, Reason } from '../common/errors';
 
 export const MSGTYPES = ['text', 'textcard', 'markdown', 'template_card'] as const;
 export type Msgtype = (typeof MSGTYPES)[number];

@@ -2,7 +2,7 @@
 // when the member first signed in (uuid = userid, meta.corpId = the corp it was made under).
 import { Database, Op } from '@nocobase/database';
 import { parseUserSelectionConfig } from '@nocobase/plugin-notification-manager';
-import { LoginError } from '../errors';
+import { LoginError } from '../common/errors';
 
 export type Unreached = 'notLinked' | 'otherCorp';
 

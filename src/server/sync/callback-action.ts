@@ -7,9 +7,9 @@
 // reason goes to the log. After it, refusals say what is wrong.
 import { Context, Next } from '@nocobase/actions';
 import { createHash } from 'node:crypto';
-import { LoginError } from '../errors';
-import type { WeComOptions } from '../options';
-import { PluginAuthWeComServer } from '../plugin';
+import { LoginError } from '../common/errors';
+import type { WeComOptions } from '../common/options';
+import { servicesOf } from '../common/services';
 import { CallbackCrypto, CallbackCryptoError } from '../wecom/callback-crypto';
 import { CallbackXmlError, parseCallbackXml } from '../wecom/callback-xml';
 import { NAMESPACE } from '../../constants';
@@ -169,7 +169,7 @@ async function verify(ctx: Context, sourceName: string): Promise<Verified> {
 
 export async function contactsCallback(ctx: Context, next: Next) {
   const app = ctx.app;
-  const plugin = app.pm.get(PluginAuthWeComServer);
+  const services = servicesOf(app);
   const sourceName = param(ctx, 'source');
   // No answer of this endpoint is to be read as anything but what its Content-Type says (the echostr above all).
   ctx.set('X-Content-Type-Options', 'nosniff');
@@ -229,13 +229,13 @@ export async function contactsCallback(ctx: Context, next: Next) {
 
     // WeCom retries a delivery it thinks was lost: the same message again. Seen ones change nothing twice.
     const key = createHash('sha256').update(`${sourceName}\n${plain}`).digest('hex');
-    const sync = new WeComContactsSync(app, sourceName, options, auth, (o) => plugin.clientFor(o), app.log);
+    const sync = new WeComContactsSync(app, sourceName, options, auth, (o) => services.clientFor(o), app.log);
     // One writer per source across the cluster: a change waits for a running pull, and a retry of this
     // delivery on another instance finds it seen.
-    const work = sourceExclusion({ cache: plugin.tokenCache, log: app.log }).change(sourceName, async (assertHeld) => {
-      if (await plugin.tokenCache.get(`contacts-event:${key}`)) return 'duplicate';
+    const work = sourceExclusion({ cache: services.tokenCache, log: app.log }).change(sourceName, async (assertHeld) => {
+      if (await services.tokenCache.get(`contacts-event:${key}`)) return 'duplicate';
       const report = await sync.apply(event, assertHeld);
-      await plugin.tokenCache.set(`contacts-event:${key}`, 1, SEEN_TTL_MS);
+      await services.tokenCache.set(`contacts-event:${key}`, 1, SEEN_TTL_MS);
       return report;
     });
     const finished = work.then(

@@ -11,7 +11,7 @@
 // - what WeCom no longer has is removed, and a record that did not change is not written again.
 import type { Application } from '@nocobase/server';
 import type { Model } from '@nocobase/database';
-import { parseOptions, WeComOptions } from '../options';
+import { parseOptions, WeComOptions } from '../common/options';
 import { CONTACTS_MAX_BODY_BYTES, ContactsReader, WecomMember } from '../wecom/contacts';
 import { WecomClient } from '../wecom/client';
 import { departmentRecord, departmentRecords, DepartmentRecord, sameRecord, siblingRanks, userRecord, UserRecord } from './records';

@@ -10,7 +10,7 @@
 //   it, the work stops before its next write (LeaseLost) rather than write alongside it.
 import type { Cache } from '@nocobase/cache';
 import { randomBytes } from 'node:crypto';
-import { redisClientOf } from '../shared-cache';
+import { redisClientOf } from '../common/shared-cache';
 
 /** A holder that stops renewing (its process died) loses the lease after this long. */
 const LEASE_MS = 2 * 60_000;

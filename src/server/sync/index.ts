@@ -1,15 +1,36 @@
-// Contacts sync wiring: the `wecom` source type, when NocoBase's user data sync is enabled.
-import type { Application } from '@nocobase/server';
+// Contacts sync: the `wecom` source type of NocoBase's user data sync (when it is enabled), the change callback
+// WeCom posts to, and Check configuration of a source.
 import { tval } from '@nocobase/utils';
 import { NAMESPACE } from '../../constants';
+import type { Feature } from '../common/feature';
+import { contactsCallback } from './callback-action';
+import { checkContacts } from './check-contacts';
 import { SOURCE_TYPE } from './contacts-sync';
+import { SYNC_SECRET_PATHS } from './options';
 import { WeComSyncSource } from './source';
+import { checkSyncSourceOnSave } from './source-rule';
 
 interface UserDataSyncPlugin {
   sourceManager: { registerType(type: string, config: { syncSource: typeof WeComSyncSource; title?: string }): void };
 }
 
-export function registerContactsSync(app: Application): void {
-  const uds = app.pm.get('user-data-sync') as unknown as UserDataSyncPlugin | undefined;
-  uds?.sourceManager.registerType(SOURCE_TYPE, { syncSource: WeComSyncSource, title: tval('WeCom', { ns: NAMESPACE }) });
-}
+export const contactsSync: Feature = {
+  name: 'contacts-sync',
+  actions: {
+    // WeCom signs each callback with the source's Token: the action checks it.
+    contactsCallback: { handler: contactsCallback, access: { public: true } },
+    // Whoever may manage user data sync (plugin-user-data-sync's snippet) may check a sync source.
+    checkContacts: { handler: checkContacts, access: { snippet: 'pm.user-data-sync' } },
+  },
+  // The contacts-sync Secret and the callback Token / EncodingAESKey.
+  secrets: [{ collection: 'userDataSyncSources', typeField: 'sourceType', type: SOURCE_TYPE, paths: SYNC_SECRET_PATHS }],
+
+  load({ app, use }) {
+    const uds = app.pm.get('user-data-sync') as unknown as UserDataSyncPlugin | undefined;
+    if (!uds) return;
+    uds.sourceManager.registerType(SOURCE_TYPE, { syncSource: WeComSyncSource, title: tval('WeCom', { ns: NAMESPACE }) });
+    // A `wecom` sync source is saved only with options a pull can use.
+    use(checkSyncSourceOnSave, { tag: 'auth-wecom-sync-source', after: 'acl' });
+  },
+};
+

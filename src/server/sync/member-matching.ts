@@ -4,7 +4,7 @@
 // typed by whoever administers the address book): a member whose email alone matches a user is not linked, and the
 // match is reported as a suggestion. A user with the root role is never matched, claimed, rewritten or removed.
 import type { Database, Model } from '@nocobase/database';
-import { normalizePhone } from '../phone';
+import { normalizePhone } from '../common/phone';
 import { OriginRecord, resourcePk } from './origin-records';
 import type { UserRecord } from './records';
 import type { SkipReason, SyncReport } from './report';

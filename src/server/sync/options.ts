@@ -1,5 +1,5 @@
 // A `wecom` sync source's options, checked once: a missing or malformed value is named.
-import { hasVariable, NAME_IS_VARIABLE } from '../options';
+import { hasVariable, NAME_IS_VARIABLE } from '../common/options';
 
 /** The source's settings (`userDataSyncSources.options`). */
 export interface SyncOptions {

@@ -1,5 +1,5 @@
 // WeCom's address book as user-data-sync records (plugin-users and plugin-departments write them).
-import { normalizePhone } from '../phone';
+import { normalizePhone } from '../common/phone';
 import type { WecomDepartment, WecomMember } from '../wecom/contacts';
 
 export interface DepartmentRecord {

@@ -1,7 +1,7 @@
 // What a pull or one change did (SyncReport), and the task messages user-data-sync shows for it: the report, or
 // why the pull failed.
 import { NAMESPACE } from '../../constants';
-import { localize, LoginError, reasonFromWecom } from '../errors';
+import { localize, LoginError, reasonFromWecom } from '../common/errors';
 import type { Directory } from '../wecom/contacts';
 import { WecomApiError } from '../wecom/errors';
 import { SyncConfigError } from './options';

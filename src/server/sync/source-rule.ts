@@ -4,7 +4,7 @@
 import { Context, Next } from '@nocobase/actions';
 import { isDeepStrictEqual } from 'node:util';
 import { AUTH_TYPE } from '../../constants';
-import { keepSecrets, writeOnlyEntry } from '../secrets';
+import { keepSecrets, writeOnlyEntry } from '../common/secrets';
 import { SOURCE_TYPE } from './contacts-sync';
 import { parseSyncOptions, SyncConfigError } from './options';
 import { describeFailure } from './report';

@@ -2,7 +2,7 @@
 import { SyncSource } from '@nocobase/plugin-user-data-sync';
 import type { UserData } from '@nocobase/plugin-user-data-sync';
 import type { Application } from '@nocobase/server';
-import { PluginAuthWeComServer } from '../plugin';
+import { servicesOf } from '../common/services';
 import { NAMESPACE } from '../../constants';
 import { resolveSource, WeComContactsSync } from './contacts-sync';
 import { LeaseLost, LeaseStoreUnavailable, PullAlreadyRunning, sourceExclusion, startedAtText } from './exclusive';
@@ -21,13 +21,13 @@ export class WeComSyncSource extends SyncSource {
 
   async pull(): Promise<UserData[]> {
     const app = this.ctx.app as Application;
-    const plugin = app.pm.get(PluginAuthWeComServer);
+    const services = servicesOf(app);
     const name = this.instance.get('name') as string;
     try {
       // A second pull while one runs (here or on another instance) ends at once: it would read WeCom again.
-      this.report = await sourceExclusion({ cache: plugin.tokenCache, log: app.log }).pull(name, async (assertHeld) => {
+      this.report = await sourceExclusion({ cache: services.tokenCache, log: app.log }).pull(name, async (assertHeld) => {
         const { options, auth } = await resolveSource(app, this.options);
-        const sync = new WeComContactsSync(app, name, options, auth, (o, limits) => plugin.clientFor(o, limits), app.log);
+        const sync = new WeComContactsSync(app, name, options, auth, (o, limits) => services.clientFor(o, limits), app.log);
         return sync.pull(assertHeld);
       });
     } catch (error) {

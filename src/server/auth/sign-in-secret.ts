@@ -9,7 +9,7 @@ import { Application, AppSupervisor } from '@nocobase/server';
 import { storagePathJoin } from '@nocobase/utils';
 import { timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { NAMESPACE } from '../constants';
+import { NAMESPACE } from '../../constants';
 
 /** The warning (its English text is its locale key). */
 export const SHARED_SECRET_WARNING =

@@ -6,12 +6,13 @@ import { getModernClientPrefix, resolveSubAppSegment } from '@nocobase/plugin-au
 import { CALLBACK_ROUTE, NAMESPACE } from '../../constants';
 import { callbackPagePath } from '../../shared/app-path';
 import { safeRedirectPath } from '../../shared/redirect';
-import { localize, LoginError, reasons } from '../errors';
-import { PluginAuthWeComServer, wecomBaseUrls } from '../plugin';
-import { publicPath } from '../public-path';
-import { clientAddress } from '../rate-limit';
+import { localize, LoginError, reasons } from '../common/errors';
+import { publicPath } from '../common/public-path';
+import { wecomBaseUrls } from '../common/services';
+import { signInServicesOf } from './services';
+import { clientAddress } from './rate-limit';
 import { inClientAuthorizeUrl, isWecomClient, webLoginUrl } from '../wecom/urls';
-import { WeComAuth } from '../wecom-auth';
+import { WeComAuth } from './wecom-auth';
 
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
 /** A language tag as NocoBase's UI sends it: en-US, zh-CN, ja-JP, zh-Hant-TW. */
@@ -22,7 +23,7 @@ export async function authorize(ctx: Context, next: Next) {
   ctx.set('Referrer-Policy', 'no-referrer');
   ctx.withoutDataWrapping = true;
   const { authenticator: name, redirect, prompt, locale, client } = ctx.action.params as Record<string, unknown>;
-  const plugin = ctx.app.pm.get(PluginAuthWeComServer);
+  const plugin = signInServicesOf(ctx.app);
   const language = requestLocale(ctx, locale);
 
   const waitMs = plugin.startLimiter.take(

@@ -3,7 +3,7 @@
 // write path (create with one record or an array, update by filterByTk or by filter, the repository itself);
 // the write's transaction is rolled back, nothing is written.
 import { Database, Model, Transaction } from '@nocobase/database';
-import { AUTH_TYPE, NAMESPACE } from '../constants';
+import { AUTH_TYPE, NAMESPACE } from '../../constants';
 
 type Raw = Record<string, unknown>;
 type Translate = (key: string, options?: Record<string, unknown>) => string;

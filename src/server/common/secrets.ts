@@ -4,9 +4,8 @@
 import { Context, Next } from '@nocobase/actions';
 import type { Collection, Database } from '@nocobase/database';
 import { Model } from '@nocobase/database';
-import { AUTH_TYPE, NAMESPACE } from '../constants';
-import { isEnvReference, REMOVE_SECRETS, SAVED_SECRETS } from '../shared/secrets';
-import { SYNC_SECRET_PATHS } from './sync/options';
+import { NAMESPACE } from '../../constants';
+import { isEnvReference, REMOVE_SECRETS, SAVED_SECRETS } from '../../shared/secrets';
 
 type Raw = Record<string, unknown>;
 
@@ -19,12 +18,15 @@ export interface WriteOnlyOptions {
   paths: readonly string[];
 }
 
-/** Every secret this plugin stores. A feature that stores a new one adds it here. */
-export const WRITE_ONLY: readonly WriteOnlyOptions[] = [
-  { collection: 'authenticators', typeField: 'authType', type: AUTH_TYPE, paths: ['corpSecret'] },
-  // Contacts sync (src/server/sync/options.ts): the contacts-sync Secret and the callback Token / EncodingAESKey.
-  { collection: 'userDataSyncSources', typeField: 'sourceType', type: 'wecom', paths: SYNC_SECRET_PATHS },
-];
+/** Every secret this plugin stores: each feature declares its own (`Feature.secrets`), the plugin registers them. */
+const WRITE_ONLY: WriteOnlyOptions[] = [];
+
+/** One collection's write-only paths; registering the same collection again replaces its entry (every app of a process loads the same features). */
+export function registerWriteOnly(entry: WriteOnlyOptions): void {
+  const at = WRITE_ONLY.findIndex((e) => e.collection === entry.collection);
+  if (at >= 0) WRITE_ONLY[at] = entry;
+  else WRITE_ONLY.push(entry);
+}
 
 const OPTIONS = 'options';
 

@@ -4,7 +4,7 @@
 // (`Model.destroy({ where })`, the repository with `individualHooks: false`) leaves them, and a later sign-in or
 // contacts sync would find a link to a user that no longer exists. Only WeCom links are removed here.
 import { Database, Transaction } from '@nocobase/database';
-import { AUTH_TYPE } from '../constants';
+import { AUTH_TYPE } from '../../constants';
 
 export function removeWeComLinksOfDeletedUsers(db: Database) {
   db.on('users.beforeBulkDestroy', async (options: { where?: unknown; individualHooks?: boolean; transaction?: Transaction }) => {

@@ -1,7 +1,7 @@
 // The one place where what went wrong becomes what a person is told: a code the client can act on, an
 // HTTP status, and a message (an English locale key with parameters) translated for the request.
-import { NAMESPACE } from '../constants';
-import { WecomApiError } from './wecom/errors';
+import { NAMESPACE } from '../../constants';
+import { WecomApiError } from '../wecom/errors';
 
 export type LoginErrorCode =
   | 'WECOM_BAD_REQUEST'

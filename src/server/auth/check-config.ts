@@ -5,10 +5,10 @@
 import { Context, Next } from '@nocobase/actions';
 import { AUTH_TYPE, NAMESPACE } from '../../constants';
 import { envReferenceName, isEnvReference, SAVED_SECRETS } from '../../shared/secrets';
-import { localize, LoginError, Reason, reasonFromWecom } from '../errors';
-import { assertVariablesDefined, parseOptions } from '../options';
-import { PluginAuthWeComServer } from '../plugin';
-import { sharedSecretWarning } from '../sign-in-secret';
+import { localize, LoginError, Reason, reasonFromWecom } from '../common/errors';
+import { assertVariablesDefined, parseOptions } from '../common/options';
+import { servicesOf } from '../common/services';
+import { sharedSecretWarning } from './sign-in-secret';
 import { WecomApiError } from '../wecom/errors';
 
 type Raw = Record<string, unknown>;
@@ -17,7 +17,7 @@ type SecretSource = 'entered' | 'saved' | 'variable';
 
 export async function checkConfig(ctx: Context, next: Next) {
   const { name, options } = (ctx.action.params.values ?? {}) as Raw;
-  const plugin = ctx.app.pm.get(PluginAuthWeComServer);
+  const services = servicesOf(ctx.app);
   let raw: Raw = isObject(options) ? { ...options } : {};
   delete raw[SAVED_SECRETS];
   let source: SecretSource | undefined;
@@ -39,7 +39,7 @@ export async function checkConfig(ctx: Context, next: Next) {
     assertVariablesDefined(raw, ctx.app.environment.getVariables());
     raw = ctx.app.environment.renderJsonTemplate(raw) as Raw;
     const parsed = parseOptions(raw);
-    const client = plugin.newClient(parsed);
+    const client = services.newClient(parsed);
     await client.fetchFreshToken(); // Company ID and Secret
     await client.getAgent(); // AgentId, and the server's IP where the app has a trusted-IP list
     ctx.body = { ok: true, secret: source, message: ctx.t(ACCEPTED[source!], { ns: NAMESPACE, name: variable }), ...(warning ? { warning } : {}) };

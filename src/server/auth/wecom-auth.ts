@@ -2,13 +2,14 @@
 import { AuthConfig, BaseAuth } from '@nocobase/auth';
 import { Model, Op } from '@nocobase/database';
 import { getAuthCookieName } from '@nocobase/utils';
-import { localize, LoginError, Reason, reasonFromWecom, reasons } from './errors';
-import { parseOptions, WeComOptions } from './options';
-import { normalizePhone, PHONE_FOLDS, storedPhoneForms } from './phone';
-import { PluginAuthWeComServer } from './plugin';
+import { localize, LoginError, Reason, reasonFromWecom, reasons } from '../common/errors';
+import { parseOptions, WeComOptions } from '../common/options';
+import { normalizePhone, PHONE_FOLDS, storedPhoneForms } from '../common/phone';
+import { servicesOf } from '../common/services';
+import { signInServicesOf } from './services';
 import { LoginState } from './state';
-import { CodeIdentity, Member, WecomClient } from './wecom/client';
-import { WecomApiError } from './wecom/errors';
+import { CodeIdentity, Member, WecomClient } from '../wecom/client';
+import { WecomApiError } from '../wecom/errors';
 
 /** WeCom codes are at most 512 bytes of printable ASCII. */
 const CODE_PATTERN = /^[\x21-\x7e]{1,512}$/;
@@ -52,11 +53,10 @@ export class WeComAuth extends BaseAuth {
       // misdirected request uses up nothing of the login it carries.
       if (this.requestedName() !== this.name) throw new LoginError(reasons.unknownAuthenticator());
       if (values.code === undefined && values.state === undefined) throw new LoginError(reasons.badRequest());
-      const plugin = this.plugin;
       // The state is consumed first: whatever else is wrong with the request, it cannot be presented again.
-      const login = await plugin.states.use(values.state, this.ctx, this.name);
+      const login = await signInServicesOf(this.ctx.app).states.use(values.state, this.ctx, this.name);
       if (typeof values.code !== 'string' || !CODE_PATTERN.test(values.code)) throw new LoginError(reasons.badRequest());
-      const client = plugin.clientFor(this.config);
+      const client = servicesOf(this.ctx.app).clientFor(this.config);
       const identity = await client.getUserInfo(values.code);
       if (!identity.userid) throw new LoginError(reasons.notMember());
       const user = await this.resolveUser(identity as CodeIdentity & { userid: string }, login, client);
@@ -73,10 +73,6 @@ export class WeComAuth extends BaseAuth {
     const header = this.ctx.get(manager.options.authKey);
     if (header) return header;
     return this.ctx.cookies?.get(getAuthCookieName('authenticator', this.ctx.app.name)) || manager.options.default || '';
-  }
-
-  private get plugin(): PluginAuthWeComServer {
-    return this.ctx.app.pm.get(PluginAuthWeComServer);
   }
 
   /** A member already linked to this authenticator and corp, or one linked now by mobile number. */
@@ -100,7 +96,7 @@ export class WeComAuth extends BaseAuth {
       if (!(detail && this.config.autoSignup)) throw new LoginError(login.inClient ? reasons.noMobile() : reasons.notLinked());
     }
 
-    return this.plugin.exclusive(`link:${this.name}:${this.config.corpId}:${identity.userid}`, async () => {
+    return servicesOf(this.ctx.app).exclusive(`link:${this.name}:${this.config.corpId}:${identity.userid}`, async () => {
       const winner = await this.findLinkedUser(identity.userid);
       if (winner) return winner;
       let existing: Model | undefined;

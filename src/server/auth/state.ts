@@ -7,7 +7,7 @@
 // accepted once across the cluster.
 import { getAuthCookieOptions } from '@nocobase/utils';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { LoginError, reasons } from './errors';
+import { LoginError, reasons } from '../common/errors';
 import { Sealer } from './seal';
 
 export interface LoginState {

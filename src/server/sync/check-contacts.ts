@@ -4,12 +4,12 @@
 import { Context, Next } from '@nocobase/actions';
 import { AUTH_TYPE, NAMESPACE } from '../../constants';
 import { REMOVE_SECRETS, SAVED_SECRETS } from '../../shared/secrets';
-import { localize, LoginError, reasonFromWecom } from '../errors';
-import { parseOptions } from '../options';
-import { PluginAuthWeComServer } from '../plugin';
-import { SOURCE_TYPE } from '../sync/contacts-sync';
-import { parseSyncOptions, renderSyncOptions, SYNC_SECRET_PATHS, SyncConfigError } from '../sync/options';
-import { describeFailure } from '../sync/report';
+import { localize, LoginError, reasonFromWecom } from '../common/errors';
+import { parseOptions } from '../common/options';
+import { servicesOf } from '../common/services';
+import { SOURCE_TYPE } from './contacts-sync';
+import { parseSyncOptions, renderSyncOptions, SYNC_SECRET_PATHS, SyncConfigError } from './options';
+import { describeFailure } from './report';
 import { CONTACTS_MAX_BODY_BYTES, ContactsCaller } from '../wecom/contacts';
 import { ContactsProbe, ContactsProbeError, probeContacts, secretKind } from '../wecom/contacts-check';
 import { WecomApiError } from '../wecom/errors';
@@ -35,7 +35,7 @@ class CheckFailure extends Error {
 
 export async function checkContacts(ctx: Context, next: Next) {
   const { name, options } = (ctx.action.params.values ?? {}) as Raw;
-  const plugin = ctx.app.pm.get(PluginAuthWeComServer);
+  const services = servicesOf(ctx.app);
   const t: Translate = (key, params) => String(ctx.t(key, { ns: NAMESPACE, interpolation: { escapeValue: false }, ...params }));
   const raw: Raw = isObject(options) ? { ...options } : {};
   delete raw[SAVED_SECRETS];
@@ -69,7 +69,7 @@ export async function checkContacts(ctx: Context, next: Next) {
     const auth = parseOptions(ctx.app.environment.renderJsonTemplate(authenticator.get('options') ?? {}));
 
     const limits = { maxBodyBytes: CONTACTS_MAX_BODY_BYTES };
-    const appClient = plugin.newClient(auth, limits);
+    const appClient = services.newClient(auth, limits);
     await tagged('app', appClient.fetchFreshToken());
     const app = caller('app', appClient);
     const appKind = await secretKind(app, auth.agentId);
@@ -79,7 +79,7 @@ export async function checkContacts(ctx: Context, next: Next) {
     }
     let contacts: ContactsCaller | undefined;
     if (sync.contactsSecret) {
-      const contactsClient = plugin.newClient({ corpId: auth.corpId, agentId: 'contacts', corpSecret: sync.contactsSecret }, limits);
+      const contactsClient = services.newClient({ corpId: auth.corpId, agentId: 'contacts', corpSecret: sync.contactsSecret }, limits);
       await tagged('contacts', contactsClient.fetchFreshToken());
       contacts = caller('contacts', contactsClient);
       if ((await secretKind(contacts, auth.agentId)) !== 'contacts') {

@@ -2,7 +2,7 @@
 // fields. The write-only secrets an admin saves or checks (./secrets.ts) are masked there once the action
 // is done.
 import { Context, Next } from '@nocobase/actions';
-import { RESOURCE } from '../constants';
+import { RESOURCE } from '../../constants';
 import { writeOnlyEntry, WriteOnlyOptions } from './secrets';
 
 const MASK = '[redacted]';

@@ -5,9 +5,9 @@
 import { getModernClientPrefix } from '@nocobase/plugin-auth';
 import { Gateway } from '@nocobase/server';
 import type { ServerResponse } from 'node:http';
-import { CALLBACK_ROUTE } from '../constants';
-import { isCallbackPagePath } from '../shared/app-path';
-import { publicPath } from './public-path';
+import { CALLBACK_ROUTE } from '../../constants';
+import { isCallbackPagePath } from '../../shared/app-path';
+import { publicPath } from '../common/public-path';
 
 /** A code and a state are in the URL: no cache may keep the page, no Referer may carry it away. */
 function callbackPageHeaders(req: { url?: string }, res: ServerResponse): false {

@@ -1,6 +1,6 @@
 // The authenticator's options, checked once: a missing or malformed value is reported by field name.
-import { DEFAULT_REDIRECT_PATH } from '../constants';
-import { safeRedirectPath } from '../shared/redirect';
+import { DEFAULT_REDIRECT_PATH } from '../../constants';
+import { safeRedirectPath } from '../../shared/redirect';
 import { LoginError, reasons } from './errors';
 
 export interface WeComOptions {
