@@ -86,10 +86,16 @@ describe('WeCom authenticator settings (Settings → Authentication)', () => {
     );
     await screenshot(page, 'admin-02-check-failed');
 
+    // A result leaves once a field it checked changes.
     await input(drawer, 'Secret').fill(CORP.secret);
+    await drawer.locator('.ant-alert-error').waitFor({ state: 'detached' });
     await drawer.getByRole('button', { name: 'Check configuration' }).click();
     expect(await visibleText(drawer.locator('.ant-alert-success'))).toBe('WeCom accepted the Company ID, AgentId and the Secret you entered.');
     await screenshot(page, 'admin-03-check-passed');
+    await input(drawer, 'AgentId').fill('1000003');
+    await drawer.locator('.ant-alert-success').waitFor({ state: 'detached' });
+    await input(drawer, 'AgentId').fill(CORP.agentId);
+    expect(await drawer.locator('.ant-alert-success').count()).toBe(0);
 
     await drawer.getByRole('button', { name: 'Submit' }).click();
     await drawer.waitFor({ state: 'hidden' });

@@ -83,6 +83,11 @@ describe('WeCom authenticator settings in the modern client (/v/)', () => {
     await drawer.getByRole('button', { name: 'Check configuration' }).click();
     expect(await visibleText(drawer.locator('.ant-alert-success'))).toBe('WeCom accepted the Company ID, AgentId and the Secret you entered.');
     await screenshot(page, 'v2-admin-02-filled');
+    // A result leaves once a field it checked changes.
+    await input(drawer, 'Company ID').fill('wwother');
+    await drawer.locator('.ant-alert-success').waitFor({ state: 'detached' });
+    await input(drawer, 'Company ID').fill(CORP.corpId);
+    expect(await drawer.locator('.ant-alert-success').count()).toBe(0);
 
     await drawer.getByRole('button', { name: 'Submit' }).click();
     await drawer.waitFor({ state: 'hidden' });

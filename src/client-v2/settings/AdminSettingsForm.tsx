@@ -93,7 +93,7 @@ export default function AdminSettingsForm() {
       <Form.Item>
         <CheckConfigView
           request={(config) => app.apiClient.request(config)}
-          values={() => ({ name: form.getFieldValue('name') as string, options: form.getFieldValue('options') as WeComFormOptions })}
+          values={{ name: form.getFieldValue('name') as string, options: form.getFieldValue('options') as WeComFormOptions }}
         />
       </Form.Item>
     </>

@@ -111,7 +111,7 @@ export default function SyncSourceForm() {
         <CheckConfigView
           action={CHECK_CONTACTS_ACTION}
           request={(config) => app.apiClient.request(config)}
-          values={() => ({ name: savedName, options: form.getFieldValue('options') })}
+          values={{ name: savedName, options: form.getFieldValue('options') }}
         />
       </Form.Item>
     </>

@@ -1,5 +1,5 @@
 import { Alert, Button, Space } from 'antd';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { RESOURCE } from '../../constants';
 import { useT } from '../locale';
 import { apiError } from '../messages';
@@ -21,28 +21,35 @@ type Request = <T>(config: { url: string; method: 'post'; data: unknown; skipNot
 
 /**
  * "Check configuration" of both clients' authenticator and sync source forms: asks the server (`action`,
- * `wecom:checkConfig` by default) to try the drawer's current values against WeCom (the saved secret when
- * its field is empty), and shows the answer here.
+ * `wecom:checkConfig` by default) to try the drawer's current `values` against WeCom (the saved secret when
+ * its field is empty), and shows the answer here until a value it checked changes. The form renders it again
+ * whenever a value changes (v1: through formily's observer, which sees `values` read here).
  */
-export function CheckConfigView({ request, values, action = `${RESOURCE}:checkConfig` }: { request: Request; values: () => CheckValues; action?: string }) {
+export function CheckConfigView({ request, values, action = `${RESOURCE}:checkConfig` }: { request: Request; values: CheckValues; action?: string }) {
   const t = useT();
   const [loading, setLoading] = useState(false);
-  const [result, setResult] = useState<CheckResult>();
+  const current = JSON.stringify({ name: values.name, options: values.options });
+  const [checked, setChecked] = useState<{ values: string; result: CheckResult }>();
+  const result = checked?.values === current ? checked.result : undefined;
+  // Gone for good once a value changes, also when it is changed back.
+  useEffect(() => {
+    if (checked && checked.values !== current) setChecked(undefined);
+  }, [checked, current]);
 
   const check = async () => {
     setLoading(true);
-    setResult(undefined);
+    setChecked(undefined);
+    const sent = current;
     try {
-      const { name, options } = values();
       const response = await request<{ data: CheckResult }>({
         url: action,
         method: 'post',
-        data: { name, options },
+        data: JSON.parse(sent) as CheckValues,
         skipNotify: true,
       });
-      setResult(response.data.data);
+      setChecked({ values: sent, result: response.data.data });
     } catch (error) {
-      setResult({ ok: false, message: apiError(error, t).message });
+      setChecked({ values: sent, result: { ok: false, message: apiError(error, t).message } });
     } finally {
       setLoading(false);
     }

@@ -3,14 +3,16 @@ import { SchemaComponent, useAPIClient, useApp, useCollectionRecordData } from '
 import type { GeneralField } from '@formily/core';
 import type { ISchema } from '@formily/json-schema';
 import { observer, useForm } from '@formily/react';
-import { Typography } from 'antd';
+import { Spin, Typography } from 'antd';
 import { useMemo } from 'react';
 import type { TFunction } from 'react-i18next';
 import { CALLBACK_SECRET_PATHS, CHECK_CONTACTS_ACTION, contactsCallbackUrl, removesCallback } from './contacts';
 import { RemoveCallback } from './RemoveCallback';
+import type { Choice } from '../../shared/authenticator-choice';
 import { hasSavedSecret } from '../../shared/secrets';
+import { useWecomAuthenticatorChoices } from '../authenticator-choices';
 import { useT } from '../locale';
-import { CheckConfigView } from '../settings/CheckConfigView';
+import { ObservedCheckConfigView } from '../settings/CheckConfig';
 import { field } from '../settings/field';
 
 /** The server never sends a saved secret back: an empty field keeps it (docs/architecture.md, write-only secrets). */
@@ -41,23 +43,20 @@ function CheckContacts() {
   const form = useForm<{ id?: unknown; options?: unknown }>();
   const record = useCollectionRecordData<{ name?: string }>();
   return (
-    <CheckConfigView
+    <ObservedCheckConfigView
       action={CHECK_CONTACTS_ACTION}
       request={(config) => api.request(config)}
-      values={() => ({ name: form.values.id != null ? record?.name : undefined, options: form.values.options })}
+      values={{ name: form.values.id != null ? record?.name : undefined, options: form.values.options }}
     />
   );
 }
 
-const schema = (t: TFunction): ISchema => ({
+const schema = (t: TFunction, choices: Choice[]): ISchema => ({
   type: 'object',
   properties: {
-    authenticator: field(t('WeCom authenticator'), 'RemoteSelect', t('Its corp is synced, and members are linked to it for sign-in.'), {
+    authenticator: field(t('WeCom authenticator'), 'Select', t('Its corp is synced, and members are linked to it for sign-in.'), {
       required: true,
-      'x-component-props': {
-        fieldNames: { label: 'title', value: 'name' },
-        service: { resource: 'authenticators', action: 'list', params: { filter: { authType: 'WeCom' } } },
-      },
+      enum: choices,
     }),
     contactsSecret: field(
       t('Contacts-sync Secret'),
@@ -80,7 +79,13 @@ const schema = (t: TFunction): ISchema => ({
 });
 
 export function SyncSourceForm() {
+  const choices = useWecomAuthenticatorChoices(false);
+  // NocoBase's SchemaComponent reads its schema once: it is rendered when the choices are known.
+  return choices ? <Fields choices={choices} /> : <Spin />;
+}
+
+function Fields({ choices }: { choices: Choice[] }) {
   const t = useT();
-  const s = useMemo(() => schema(t), [t]);
+  const s = useMemo(() => schema(t, choices), [t, choices]);
   return <SchemaComponent schema={s} components={{ CallbackUrl, CheckContacts, RemoveCallback }} />;
 }
