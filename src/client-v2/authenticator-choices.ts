@@ -2,16 +2,7 @@
 import { useApp } from '@nocobase/client-v2';
 import { useEffect, useState } from 'react';
 import { AUTH_TYPE } from '../constants';
-
-interface AuthenticatorRow {
-  name: string;
-  title?: string;
-}
-
-export interface Choice {
-  label: string;
-  value: string;
-}
+import { type AuthenticatorRow, authenticatorChoice, type Choice } from '../shared/authenticator-choice';
 
 /** undefined while loading; `enabledOnly` for a channel (it cannot send as a disabled one). */
 export function useWecomAuthenticatorChoices(enabledOnly: boolean): Choice[] | undefined {
@@ -22,7 +13,7 @@ export function useWecomAuthenticatorChoices(enabledOnly: boolean): Choice[] | u
     const filter = encodeURIComponent(JSON.stringify(enabledOnly ? { authType: AUTH_TYPE, enabled: true } : { authType: AUTH_TYPE }));
     app.apiClient
       .request<{ data: AuthenticatorRow[] }>({ url: `authenticators:list?paginate=false&filter=${filter}` })
-      .then(({ data }) => mounted && setChoices(data.data.map((row) => ({ label: row.title || row.name, value: row.name }))))
+      .then(({ data }) => mounted && setChoices(data.data.map(authenticatorChoice)))
       .catch(() => mounted && setChoices([]));
     return () => {
       mounted = false;

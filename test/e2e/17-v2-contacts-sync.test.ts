@@ -123,6 +123,11 @@ describe('WeCom contacts sync (modern client, /v/)', () => {
     await expect.poll(() => checkResult(drawer).textContent()).toBe(ACCEPTED);
     expect(await drawer.locator('.ant-alert-success').count()).toBe(1);
     await screenshot(page, 'v2-sync-02-check-accepted');
+    // A result leaves once a field it checked changes.
+    await input(drawer, 'Contacts-sync Secret').fill('another-contacts-secret');
+    await drawer.locator('.ant-alert-success').waitFor({ state: 'detached' });
+    await input(drawer, 'Contacts-sync Secret').fill(CONTACTS_SECRET);
+    expect(await drawer.locator('.ant-alert-success').count()).toBe(0);
 
     await drawer.getByRole('button', { name: 'Submit' }).click();
     await drawer.waitFor({ state: 'hidden' });
@@ -150,6 +155,8 @@ describe('WeCom contacts sync (modern client, /v/)', () => {
     await row(page, SOURCE).getByText('Configure').click();
     let drawer = openDrawer(page);
     await item(drawer, 'Contacts-sync Secret').waitFor();
+    // The authenticator by its title, with its name: as in the v1 drawer.
+    expect(await visibleText(item(drawer, 'WeCom authenticator').locator('.ant-select-selection-item'))).toBe('WeCom v2 sync (wecom_v2_sync)');
     for (const label of ['Contacts-sync Secret', 'Callback Token', 'Callback EncodingAESKey']) {
       expect(await input(drawer, label).inputValue(), label).toBe('');
       expect(await input(drawer, label).getAttribute('placeholder'), label).toBe(
@@ -200,6 +207,8 @@ describe('WeCom contacts sync (modern client, /v/)', () => {
     let drawer = openDrawer(v1.page);
     await formily(drawer, 'Contacts-sync Secret').waitFor();
     expect(await formily(drawer, 'Contacts-sync Secret').locator('input').inputValue()).toBe('');
+    // The authenticator by its title, with its name: as in the /v/ drawer.
+    expect(await visibleText(formily(drawer, 'WeCom authenticator').locator('.ant-select-selection-item'))).toBe('WeCom v2 sync (wecom_v2_sync)');
     await formily(drawer, 'Source name').locator('input').fill('renamed_in_the_form');
     // The callback URL follows the name field.
     await expect
@@ -208,6 +217,9 @@ describe('WeCom contacts sync (modern client, /v/)', () => {
     await drawer.getByRole('button', { name: 'Check configuration' }).click();
     await expect.poll(() => checkResult(drawer).textContent()).toBe(ACCEPTED);
     await screenshot(v1.page, 'v1-sync-01-check-saved');
+    // A result leaves once a field it checked changes.
+    await formily(drawer, 'Contacts-sync Secret').locator('input').fill('another-contacts-secret');
+    await drawer.locator('.ant-alert-success').waitFor({ state: 'detached' });
     await v1.page.locator('.ant-drawer-open .ant-drawer-close').click();
     await v1.page.locator('.ant-modal-confirm').getByRole('button', { name: 'OK' }).click();
     await expect.poll(() => v1.page.locator('.ant-drawer-open').count()).toBe(0);

@@ -5,36 +5,17 @@ import { SchemaComponent, useAPIClient } from '@nocobase/client';
 import type { ISchema } from '@formily/json-schema';
 import { UserAddition, UserSelect } from '@nocobase/plugin-notification-manager/client';
 import { Spin } from 'antd';
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import type { TFunction } from 'react-i18next';
-import { AUTH_TYPE } from '../../constants';
+import { useWecomAuthenticatorChoices } from '../authenticator-choices';
 import { useT } from '../locale';
 import { useForm } from '@formily/react';
 import { appLink, channelOrigins, contentLinks, maxBytes, maxChars } from './limits';
 
-interface AuthenticatorRow {
-  name: string;
-  title?: string;
-}
-
 /** Channel options: the WeCom authenticator whose app sends, and whose links name the recipients. */
 export function ChannelConfigForm() {
   const t = useT();
-  const api = useAPIClient();
-  const [choices, setChoices] = useState<{ label: string; value: string }[]>();
-
-  useEffect(() => {
-    let mounted = true;
-    const filter = encodeURIComponent(JSON.stringify({ authType: AUTH_TYPE, enabled: true }));
-    api
-      .request<{ data: AuthenticatorRow[] }>({ url: `authenticators:list?paginate=false&filter=${filter}` })
-      .then(({ data }) => mounted && setChoices(data.data.map((row) => ({ label: row.title || row.name, value: row.name }))))
-      .catch(() => mounted && setChoices([]));
-    return () => {
-      mounted = false;
-    };
-  }, [api]);
-
+  const choices = useWecomAuthenticatorChoices(true);
   // NocoBase's SchemaComponent reads its schema once: it is rendered when the choices are known.
   if (!choices) return <Spin />;
   return <AuthenticatorField t={t} choices={choices} />;
