@@ -116,7 +116,7 @@ async function buildAmd({ entry, outfile, amdName, externals = CLIENT_EXTERNALS 
     external: externals,
     define: {
       'process.env.NODE_ENV': '"production"',
-      // requirejs's local require and module of the factory below (src/client/amd.ts).
+      // requirejs's local require and module of the factory below (src/client-common/amd.ts).
       __AMD_REQUIRE__: 'require',
       __AMD_MODULE__: 'module',
     },

@@ -4,9 +4,9 @@
 import { useApp } from '@nocobase/client-v2';
 import { useMemo } from 'react';
 import { safeRedirectPath } from '../shared/redirect';
-import { type CallbackClient, useCallbackFlow } from '../client/callback-flow';
-import { CallbackView } from '../client/CallbackView';
-import { writePending } from '../client/session';
+import { type CallbackClient, useCallbackFlow } from '../client-common/callback-flow';
+import { CallbackView } from '../client-common/CallbackView';
+import { writePending } from '../client-common/session';
 import { beginLogin, defaultRedirect, hrefOf, startUrl } from './start';
 
 export default function CallbackPage() {

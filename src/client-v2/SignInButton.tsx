@@ -1,9 +1,9 @@
 import { useApp } from '@nocobase/client-v2';
 import type { Authenticator } from '@nocobase/plugin-auth/client-v2';
-import { useAutoLogin } from '../client/auto-login';
-import { useT } from '../client/locale';
-import { writePending } from '../client/session';
-import { SignInButtonView } from '../client/SignInButtonView';
+import { useAutoLogin } from '../client-common/auto-login';
+import { useT } from '../client-common/locale';
+import { writePending } from '../client-common/session';
+import { SignInButtonView } from '../client-common/SignInButtonView';
 import { compileText } from './compile';
 import { beginLogin, pageRedirect, startUrl } from './start';
 

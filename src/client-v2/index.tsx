@@ -7,9 +7,9 @@ import { PluginAuthClientV2 } from '@nocobase/plugin-auth/client-v2';
 import { Alert } from 'antd';
 import type { ComponentType } from 'react';
 import { AUTH_TYPE, CALLBACK_ROUTE, CHANNEL_TYPE, NAMESPACE, SYNC_SOURCE_TYPE } from '../constants';
-import { loadOnDemand } from '../client/amd';
-import { useT } from '../client/locale';
-import { watchSignOut } from '../client/sign-out';
+import { loadOnDemand } from '../client-common/amd';
+import { useT } from '../client-common/locale';
+import { watchSignOut } from '../client-common/sign-out';
 import SignInButton from './SignInButton';
 
 type Page = { default: ComponentType };

@@ -3,8 +3,8 @@
 import type { Application } from '@nocobase/client-v2';
 import { appApiBase, appSegment } from '../shared/app-path';
 import { safeRedirectPath } from '../shared/redirect';
-import { type Pending, writePending } from '../client/session';
-import { authorizeAction, type StartOptions } from '../client/start';
+import { type Pending, writePending } from '../client-common/session';
+import { authorizeAction, type StartOptions } from '../client-common/start';
 
 /** Asks the server to send WeCom back to this client's callback route (`/v/wecom/callback`). */
 export const V2_CLIENT = '&client=v2';

@@ -6,9 +6,9 @@ import { useMemo } from 'react';
 import { DEFAULT_REDIRECT_PATH } from '../constants';
 import { hrefInApp } from '../shared/app-path';
 import { safeRedirectPath } from '../shared/redirect';
-import { type CallbackClient, useCallbackFlow } from './callback-flow';
-import { CallbackView } from './CallbackView';
-import { writePending } from './session';
+import { type CallbackClient, useCallbackFlow } from '../client-common/callback-flow';
+import { CallbackView } from '../client-common/CallbackView';
+import { writePending } from '../client-common/session';
 import { beginLogin, startUrl } from './start';
 
 export function CallbackPage() {

@@ -2,8 +2,8 @@
 // bundle and are loaded when first shown, so every visitor of the sign-in page downloads only the button.
 import { Alert, Spin } from 'antd';
 import { type ComponentType, useEffect, useState } from 'react';
-import { loadOnDemand } from './amd';
-import { useT } from './locale';
+import { loadOnDemand } from '../client-common/amd';
+import { useT } from '../client-common/locale';
 
 /**
  * A component standing in for `exportName` of the sibling `file`: a spinner while it loads, the reason

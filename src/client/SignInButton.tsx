@@ -1,9 +1,10 @@
 import { useApp, useCompile } from '@nocobase/client';
 import type { Authenticator } from '@nocobase/plugin-auth/client';
-import { useAutoLogin } from './auto-login';
-import { writePending } from './session';
-import { beginLogin, pageRedirect, startUrl } from './start';
-import { SignInButtonView } from './SignInButtonView';
+import { useAutoLogin } from '../client-common/auto-login';
+import { writePending } from '../client-common/session';
+import { pageRedirect } from '../client-common/start';
+import { beginLogin, startUrl } from './start';
+import { SignInButtonView } from '../client-common/SignInButtonView';
 
 export function SignInButton({ authenticator }: { authenticator: Authenticator }) {
   const compile = useCompile();

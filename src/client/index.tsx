@@ -1,10 +1,10 @@
 import { Plugin } from '@nocobase/client';
 import type AuthPlugin from '@nocobase/plugin-auth/client';
 import { AUTH_TYPE, CALLBACK_ROUTE } from '../constants';
-import { DRAWER_NOT_LOADED } from './messages';
+import { DRAWER_NOT_LOADED } from '../client-common/messages';
 import { registerChannel } from './notification/register';
 import { onDemand } from './OnDemand';
-import { watchSignOut } from './sign-out';
+import { watchSignOut } from '../client-common/sign-out';
 import { registerSyncSource } from './sync/register';
 import { SignInButton } from './SignInButton';
 

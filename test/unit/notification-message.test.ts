@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LoginError } from '../../src/server/common/errors';
-import { linksOffSite } from '../../src/client/notification/limits';
+import { linksOffSite } from '../../src/client-common/notification/limits';
 import { appLink, toWecomMessage } from '../../src/server/notification/message';
 import { linksInMessage } from '../../src/shared/message-links';
 

@@ -1,7 +1,7 @@
 // The entry of dist/client-v2/notification-channel.js: the `wecom` channel's options in the `/v/` channel drawer
 // (a plain antd Form; the drawer saves `options` one level deep over the saved ones).
 import { Form, Select } from 'antd';
-import { useT } from '../../client/locale';
+import { useT } from '../../client-common/locale';
 import { useWecomAuthenticatorChoices } from '../authenticator-choices';
 import { chosen } from '../rules';
 

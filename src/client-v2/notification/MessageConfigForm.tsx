@@ -9,8 +9,8 @@ import { WorkflowVariableInput, WorkflowVariableTextArea } from '@nocobase/plugi
 import { Button, Form, Radio, Space } from 'antd';
 import { useMemo, type ReactNode } from 'react';
 import type { TFunction } from 'react-i18next';
-import { useT } from '../../client/locale';
-import { appLink, channelOrigins, contentLinks, maxBytes, maxChars } from '../../client/notification/limits';
+import { useT } from '../../client-common/locale';
+import { appLink, channelOrigins, contentLinks, maxBytes, maxChars } from '../../client-common/notification/limits';
 import { required, rule } from '../rules';
 
 type Name = (string | number)[];

@@ -5,11 +5,11 @@ import { useApp } from '@nocobase/client-v2';
 import { Checkbox, Form, Input } from 'antd';
 import { DEFAULT_REDIRECT_PATH } from '../../constants';
 import { hasSavedSecret } from '../../shared/secrets';
-import { useT } from '../../client/locale';
-import { originValidator, redirectPathValidator } from '../../client/settings/validators';
-import type { WeComFormOptions } from '../../client/settings/values';
-import { CheckConfigView } from '../../client/settings/CheckConfigView';
-import { SignInSecretWarningView } from '../../client/settings/SignInSecretWarningView';
+import { useT } from '../../client-common/locale';
+import { originValidator, redirectPathValidator } from '../../client-common/settings/validators';
+import type { WeComFormOptions } from '../../client-common/settings/values';
+import { CheckConfigView } from '../../client-common/settings/CheckConfigView';
+import { SignInSecretWarningView } from '../../client-common/settings/SignInSecretWarningView';
 import { required, rule } from '../rules';
 import { Domains, HomepageLink } from './Generated';
 

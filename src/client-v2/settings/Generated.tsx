@@ -1,7 +1,7 @@
 // The drawer's generated values in the modern client: the v1 views, with `/v/` addresses.
 import type { Application } from '@nocobase/client-v2';
-import { DomainsView, HomepageLinkView } from '../../client/settings/GeneratedView';
-import type { WeComFormOptions } from '../../client/settings/values';
+import { DomainsView, HomepageLinkView } from '../../client-common/settings/GeneratedView';
+import type { WeComFormOptions } from '../../client-common/settings/values';
 import { appSegment, modernPathInApp } from '../../shared/app-path';
 import { clientSegment, hrefOf, rootPath } from '../start';
 

@@ -5,9 +5,9 @@ import { useApp } from '@nocobase/client-v2';
 import { Button, Form, Input, Select, Space, Typography } from 'antd';
 import { useState } from 'react';
 import { hasSavedSecret, REMOVE_SECRETS, SAVED_SECRETS } from '../../shared/secrets';
-import { useT } from '../../client/locale';
-import { CheckConfigView } from '../../client/settings/CheckConfigView';
-import { CALLBACK_SECRET_PATHS, CHECK_CONTACTS_ACTION, contactsCallbackUrl, hasSavedCallback, removesCallback } from '../../client/sync/contacts';
+import { useT } from '../../client-common/locale';
+import { CheckConfigView } from '../../client-common/settings/CheckConfigView';
+import { CALLBACK_SECRET_PATHS, CHECK_CONTACTS_ACTION, contactsCallbackUrl, hasSavedCallback, removesCallback } from '../../client-common/sync/contacts';
 import { useWecomAuthenticatorChoices } from '../authenticator-choices';
 import { chosen } from '../rules';
 

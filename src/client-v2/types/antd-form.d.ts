@@ -1,4 +1,4 @@
-// The parts of antd 5 the modern client's forms use, added to ../../client/types/antd.d.ts.
+// The parts of antd 5 the modern client's forms use, added to ../../client-common/types/antd.d.ts.
 import type { CSSProperties, FC, ReactNode } from 'react';
 
 type NamePath = string | number | (string | number)[];

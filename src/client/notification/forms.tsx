@@ -8,9 +8,9 @@ import { Spin } from 'antd';
 import { useMemo } from 'react';
 import type { TFunction } from 'react-i18next';
 import { useWecomAuthenticatorChoices } from '../authenticator-choices';
-import { useT } from '../locale';
+import { useT } from '../../client-common/locale';
 import { useForm } from '@formily/react';
-import { appLink, channelOrigins, contentLinks, maxBytes, maxChars } from './limits';
+import { appLink, channelOrigins, contentLinks, maxBytes, maxChars } from '../../client-common/notification/limits';
 
 /** Channel options: the WeCom authenticator whose app sends, and whose links name the recipients. */
 export function ChannelConfigForm() {

@@ -4,8 +4,8 @@
 import type { Application } from '@nocobase/client';
 import type { ComponentType } from 'react';
 import { CHANNEL_TYPE, NAMESPACE } from '../../constants';
-import { loadOnDemand } from '../amd';
-import { DRAWER_NOT_LOADED } from '../messages';
+import { loadOnDemand } from '../../client-common/amd';
+import { DRAWER_NOT_LOADED } from '../../client-common/messages';
 import { onDemand } from '../OnDemand';
 
 const ChannelConfigForm = onDemand('notification.js', 'ChannelConfigForm', DRAWER_NOT_LOADED);

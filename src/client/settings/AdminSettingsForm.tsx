@@ -7,13 +7,13 @@ import { useMemo } from 'react';
 import type { TFunction } from 'react-i18next';
 import { DEFAULT_REDIRECT_PATH } from '../../constants';
 import { hasSavedSecret } from '../../shared/secrets';
-import { useT } from '../locale';
+import { useT } from '../../client-common/locale';
 import { CheckConfig } from './CheckConfig';
 import { field } from './field';
 import { Domains, HomepageLink } from './Generated';
 import { SignInSecretWarning } from './SignInSecretWarning';
-import { originValidator, redirectPathValidator } from './validators';
-import type { DrawerValues } from './values';
+import { originValidator, redirectPathValidator } from '../../client-common/settings/validators';
+import type { DrawerValues } from '../../client-common/settings/values';
 
 const components = { CheckConfig, Domains, HomepageLink, SignInSecretWarning };
 

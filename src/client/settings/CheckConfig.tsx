@@ -1,7 +1,7 @@
 import { useAPIClient } from '@nocobase/client';
 import { observer, useForm } from '@formily/react';
-import { CheckConfigView } from './CheckConfigView';
-import type { DrawerValues } from './values';
+import { CheckConfigView } from '../../client-common/settings/CheckConfigView';
+import type { DrawerValues } from '../../client-common/settings/values';
 
 /** The view, rendered again when a form value it reads changes: a result then leaves with the values it checked. */
 export const ObservedCheckConfigView = observer(CheckConfigView);

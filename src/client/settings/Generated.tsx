@@ -1,7 +1,7 @@
 import { useApp } from '@nocobase/client';
 import { observer, useForm } from '@formily/react';
-import { DomainsView, HomepageLinkView } from './GeneratedView';
-import type { DrawerValues, WeComFormOptions } from './values';
+import { DomainsView, HomepageLinkView } from '../../client-common/settings/GeneratedView';
+import type { DrawerValues, WeComFormOptions } from '../../client-common/settings/values';
 
 /**
  * The drawer's values, read here: an observer re-renders on the form values read in its own render, and the

@@ -1,5 +1,5 @@
 import { useAPIClient } from '@nocobase/client';
-import { SignInSecretWarningView } from './SignInSecretWarningView';
+import { SignInSecretWarningView } from '../../client-common/settings/SignInSecretWarningView';
 
 /** The shared sign-in secret warning in the v1 drawer (formily). */
 export function SignInSecretWarning() {

@@ -3,8 +3,8 @@
 import { observer, useForm } from '@formily/react';
 import { Button, Space, Typography } from 'antd';
 import { REMOVE_SECRETS } from '../../shared/secrets';
-import { useT } from '../locale';
-import { CALLBACK_SECRET_PATHS, hasSavedCallback, removesCallback } from './contacts';
+import { useT } from '../../client-common/locale';
+import { CALLBACK_SECRET_PATHS, hasSavedCallback, removesCallback } from '../../client-common/sync/contacts';
 
 export const RemoveCallback = observer(function RemoveCallback() {
   const t = useT();

@@ -6,12 +6,12 @@ import { observer, useForm } from '@formily/react';
 import { Spin, Typography } from 'antd';
 import { useMemo } from 'react';
 import type { TFunction } from 'react-i18next';
-import { CALLBACK_SECRET_PATHS, CHECK_CONTACTS_ACTION, contactsCallbackUrl, removesCallback } from './contacts';
+import { CALLBACK_SECRET_PATHS, CHECK_CONTACTS_ACTION, contactsCallbackUrl, removesCallback } from '../../client-common/sync/contacts';
 import { RemoveCallback } from './RemoveCallback';
 import type { Choice } from '../../shared/authenticator-choice';
 import { hasSavedSecret } from '../../shared/secrets';
 import { useWecomAuthenticatorChoices } from '../authenticator-choices';
-import { useT } from '../locale';
+import { useT } from '../../client-common/locale';
 import { ObservedCheckConfigView } from '../settings/CheckConfig';
 import { field } from '../settings/field';
 

@@ -3,7 +3,7 @@
 import type { Application } from '@nocobase/client';
 import type { ComponentType } from 'react';
 import { SYNC_SOURCE_TYPE } from '../../constants';
-import { DRAWER_NOT_LOADED } from '../messages';
+import { DRAWER_NOT_LOADED } from '../../client-common/messages';
 import { onDemand } from '../OnDemand';
 
 const SyncSourceForm = onDemand('sync.js', 'SyncSourceForm', DRAWER_NOT_LOADED);
