@@ -12,7 +12,7 @@ import { newV2Visitor, openDrawer, row } from './v2';
 import { ADMIN_PHONE, CORP } from './world';
 
 const NAME = 'wecom';
-/** The start of the warning of a sub-app that shares the main app's sign-in secret (src/server/sign-in-secret.ts). */
+/** The start of the warning of a sub-app that shares the main app's sign-in secret (src/server/auth/sign-in-secret.ts). */
 const SHARED_SECRET = 'This sub-app shares its sign-in secret with the main app or another app:';
 
 describe('Signing in with WeCom in a sub-app of the multi-app manager', () => {

@@ -6,7 +6,7 @@ type Request = <T>(config: { url: string; method: 'get'; skipNotify: boolean }) 
 
 /**
  * Both clients' authenticator forms: in a sub-app that shares its sign-in secret with the main app, the
- * server's warning (worded in the UI language, with how to fix it; src/server/sign-in-secret.ts). Nothing in
+ * server's warning (worded in the UI language, with how to fix it; src/server/auth/sign-in-secret.ts). Nothing in
  * the main app or in a sub-app with a secret of its own.
  */
 export function SignInSecretWarningView({ request }: { request: Request }) {

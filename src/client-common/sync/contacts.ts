@@ -3,7 +3,7 @@ import { RESOURCE } from '../../constants';
 import { appApiBase } from '../../shared/app-path';
 import { hasSavedSecret, REMOVE_SECRETS } from '../../shared/secrets';
 
-/** `POST { name?, options }`: tries a source's options against WeCom (src/server/actions). */
+/** `POST { name?, options }`: tries a source's options against WeCom (src/server/sync/check-contacts.ts). */
 export const CHECK_CONTACTS_ACTION = `${RESOURCE}:checkContacts`;
 
 /**

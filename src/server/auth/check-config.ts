@@ -1,6 +1,6 @@
 // POST /api/wecom:checkConfig { name?, options }: asks WeCom whether an authenticator's options, saved
 // or not, work, and answers OK or the precise problem, naming the Secret it checked; in a sub-app that shares
-// the main app's sign-in secret, also `warning` (src/server/sign-in-secret.ts). Allowed to whoever may manage
+// the main app's sign-in secret, also `warning` (src/server/auth/sign-in-secret.ts). Allowed to whoever may manage
 // authenticators.
 import { Context, Next } from '@nocobase/actions';
 import { AUTH_TYPE, NAMESPACE } from '../../constants';

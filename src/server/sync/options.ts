@@ -12,7 +12,7 @@ export interface SyncOptions {
   callbackEncodingAESKey?: string;
 }
 
-/** The write-only option paths (src/server/secrets.ts). */
+/** The write-only option paths (src/server/common/secrets.ts). */
 export const SYNC_SECRET_PATHS = ['contactsSecret', 'callbackToken', 'callbackEncodingAESKey'] as const;
 
 /** `message` is an English locale key (namespace auth-wecom); `params.field`, when set, is a label to translate too. */
