@@ -18,7 +18,9 @@ function toFault(value: Record<string, unknown>): Fault {
   if (
     typeof endpoint !== 'string' || !optional(times, 'number') || !optional(errcode, 'number') ||
     !optional(errmsg, 'string') || !optional(status, 'number') || !optional(delayMs, 'number') ||
-    !optional(hangUp, 'boolean') || !(body === undefined || FAULT_BODIES.includes(body as string))
+    !optional(hangUp, 'boolean') || !(body === undefined || FAULT_BODIES.includes(body as string)) ||
+    // `until` holds a call until a promise of the test settles: in-process only.
+    'until' in value
   ) throw new TypeError('invalid fault');
   return value as unknown as Fault;
 }

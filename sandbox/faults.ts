@@ -16,6 +16,10 @@ const BODIES = {
 /** true when the fault answered (or dropped) the request; false to answer normally */
 export async function applyFault(fault: Fault, req: IncomingMessage, res: ServerResponse, ip: string): Promise<boolean> {
   if (fault.delayMs && !(await sleep(fault.delayMs, res))) return true;
+  if (fault.until) {
+    await fault.until.catch(() => undefined);
+    if (res.destroyed || res.writableEnded) return true;
+  }
   if (fault.hangUp) {
     req.socket.destroy();
     return true;

@@ -95,6 +95,11 @@ export interface Fault {
   status?: number;
   body?: 'malformed' | 'html' | 'huge' | 'empty';
   delayMs?: number;
+  /**
+   * In-process only: answer once this settles (a test holds a call as long as it needs, instead of for a fixed
+   * time); the connection is dropped if the client gave up meanwhile
+   */
+  until?: Promise<unknown>;
   /** destroy the socket */
   hangUp?: boolean;
 }

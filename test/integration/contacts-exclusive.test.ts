@@ -8,9 +8,7 @@ import { WecomApp, createWecomApp, testConfig } from '../helpers/wecom-app';
 const SOURCE = 'wecom-contacts';
 const TOKEN = 'cbToken123';
 const AES_KEY = 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR';
-/** The first pull's department/list answers this late: it is running while the test starts another. */
-const HOLD_MS = 30_000;
-/** WeCom calls of this suite's app give up after this: well past HOLD_MS. */
+/** WeCom calls of this suite's app give up after this: well past the time a test holds a pull. */
 const WECOM_TIMEOUT_MS = '90000';
 const RUNNING = /^A pull of this source is already running; started at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\.$/;
 
@@ -32,12 +30,17 @@ describe('contacts sync: one pull at a time', () => {
     }
   };
   const calls = (endpoint: string) => w.sandbox.stats().calls[endpoint] ?? 0;
-  /** Starts a pull whose department/list answers only after HOLD_MS, and resolves once WeCom was asked. */
-  const startHeldPull = async () => {
+  /**
+   * Starts a pull whose department/list is answered only when the test calls the returned release(), and
+   * resolves once WeCom was asked: the pull is running until then.
+   */
+  const startHeldPull = async (): Promise<() => void> => {
     const before = calls('department/list');
-    w.sandbox.inject({ endpoint: 'department/list', delayMs: HOLD_MS });
+    let release!: () => void;
+    w.sandbox.inject({ endpoint: 'department/list', until: new Promise<void>((resolve) => (release = resolve)) });
     await w.admin.post(`userData:pull?name=${SOURCE}`, {});
     await expect.poll(() => calls('department/list'), { timeout: 60_000, interval: 20 }).toBe(before + 1);
+    return release;
   };
 
   beforeAll(async () => {
@@ -58,36 +61,42 @@ describe('contacts sync: one pull at a time', () => {
 
   it('ends a second pull at once while one runs: its task fails saying when the running one started, and WeCom is read once', async () => {
     const listsBefore = calls('department/list');
-    await startHeldPull();
+    const release = await startHeldPull();
     await w.admin.post(`userData:pull?name=${SOURCE}`, {});
     const second = await finished(1);
     expect(second.status).toBe('failed');
     expect(second.message).toMatch(RUNNING);
     // The first is still running when the second has already ended.
     expect((await tasks())[0].status).toBe('processing');
+    release();
     const first = await finished(0);
     expect(first.status).toBe('success');
     expect(calls('department/list') - listsBefore).toBe(1);
   });
 
   it('says it in the language of the admin who started the second pull', async () => {
-    await startHeldPull();
+    const release = await startHeldPull();
     await w.admin.post(`userData:pull?name=${SOURCE}`, {}, { 'x-locale': 'zh-CN' });
     const second = await finished(3);
     expect(second.message).toMatch(/^此同步源已有一次拉取正在运行，开始于 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC。$/);
+    release();
     expect((await finished(2)).status).toBe('success');
   });
 
   it('lets a callback that arrives during a pull wait its turn, and applies it', async () => {
-    await startHeldPull();
+    const release = await startHeldPull();
     // The sandbox waits longer than WeCom's 5 s here: on a busy machine the answer due at 3 s can come later.
     const report = await w.sandbox.changeContact(
       { changeType: 'create_user', user: { userid: 'late', name: 'Late Comer', department: [3], mobile: '13800000099' } },
       { timeoutMs: 15_000 },
     );
-    // Answered in time for WeCom (the change finishes after the pull), not refused.
+    // Answered in time for WeCom (the change waits for the pull), not refused.
     expect(report.attempts).toHaveLength(1);
     expect(report.attempts[0].status).toBe(200);
+    // The pull still holds the source: the change has not been applied yet.
+    expect((await tasks())[4].status).toBe('processing');
+    expect(await db().getRepository('usersAuthenticators').count({ filter: { authenticator: 'wecom', uuid: 'late' } })).toBe(0);
+    release();
     expect((await finished(4)).status).toBe('success');
     await expect
       .poll(async () => (await db().getRepository('usersAuthenticators').findOne({ filter: { authenticator: 'wecom', uuid: 'late' } }))?.get('uuid'), { timeout: 60_000 })
