@@ -236,6 +236,8 @@ describe('contacts sync (pull)', () => {
     ['a callback EncodingAESKey that is not 43 characters', { authenticator: 'wecom', callbackToken: 'abc', callbackEncodingAESKey: 'short' }, 'The callback EncodingAESKey must be the 43 English letters and digits set in WeCom.'],
     ['a callback Token with a space', { authenticator: 'wecom', callbackToken: 'ab c', callbackEncodingAESKey: CALLBACK.callbackEncodingAESKey }, 'The callback Token must be 3 to 32 English letters or digits, as set in WeCom.'],
     ['a Token without its EncodingAESKey', { authenticator: 'wecom', callbackToken: 'abc' }, 'The callback needs both the Token and the EncodingAESKey.'],
+    ['a removal limit that is no number', { authenticator: 'wecom', maxRemovals: 'ten' }, 'Maximum removals must be a number of users (like 50) or a percentage of the members (like 10%).'],
+    ['a removal limit over 100%', { authenticator: 'wecom', maxRemovals: '150%' }, 'Maximum removals must be a number of users (like 50) or a percentage of the members (like 10%).'],
   ])('refuses to save a source with %s, naming the problem, and saves nothing', async (_, options, message) => {
     const name = `bad-${Math.random().toString(36).slice(2, 8)}`;
     await expect(w.admin.post('userDataSyncSources:create', { name, sourceType: 'wecom', enabled: true, options })).rejects.toMatchObject({
@@ -334,6 +336,32 @@ describe('contacts sync (pull)', () => {
     const lines = w.t.logs().split('\n').filter((line) => !line.includes('environmentVariables'));
     expect(lines.filter((line) => line.includes(value))).toEqual([]);
   });
+  it('stops a pull that would remove more users than Maximum removals before it writes anything, and runs it once the limit is raised', async () => {
+    const corp = w.sandbox.config.corps[0];
+    const setLimit = (maxRemovals: string | null) =>
+      w.admin.post(`userDataSyncSources:update?filterByTk=${sourceId}`, { options: { authenticator: 'wecom', maxRemovals } });
+    await setLimit('2');
+    try {
+      corp.members = corp.members.filter((m) => !['fullwidth', 'dashed', 'spaced'].includes(m.userid));
+      corp.members.push({ userid: 'joiner', name: 'Joiner', department: [1], mobile: '13900008804' });
+      const before = await snapshot();
+      const stopped = await pull();
+      expect(stopped).toMatchObject({
+        status: 'failed',
+        message:
+          'Nothing written: this pull would remove 3 of 5 users, over the limit of 2. If they left WeCom, raise Maximum removals and sync again; if not, check the visible range and the Secret.',
+      });
+      expect(await snapshot()).toEqual(before);
+      await setLimit('3');
+      const task = await pull();
+      expect(task.status).toBe('success');
+      expect(task.message).toContain('Users: 1 written, 2 unchanged, 3 removed.');
+      expect(await user({ nickname: 'Full Width' })).toBeUndefined();
+    } finally {
+      await setLimit(null);
+    }
+  });
+
   // Last: it removes every synced member.
   it('removes every synced member when all of them left the company and others joined', async () => {
     const corp = w.sandbox.config.corps[0];
@@ -341,7 +369,7 @@ describe('contacts sync (pull)', () => {
     const task = await pull();
     expect(task).toMatchObject({ status: 'success' });
     // The users the sync created are removed with their members; Zhao (local), linked by phone, stays unlinked.
-    expect(task.message).toContain('Users: 1 written, 0 unchanged, 4 removed.');
+    expect(task.message).toContain('Users: 1 written, 0 unchanged, 2 removed.');
     expect(task.message).toContain('1 who left WeCom kept their user (not created by the sync); only the link was removed.');
     expect(await user({ username: 'zhaoliu_local' })).toMatchObject({ nickname: 'Zhao (local)', mainDepartmentId: null });
     expect(await db().getRepository('usersAuthenticators').count({ filter: { authenticator: 'wecom', uuid: 'zhaoliu' } })).toBe(0);

@@ -100,6 +100,13 @@ export default function SyncSourceForm() {
           )}
         </Form.Item>
       )}
+      <Form.Item
+        name={['options', 'maxRemovals']}
+        label={t('Maximum removals')}
+        extra={t('The most users one pull may remove or unlink: a number (like 50) or a share of the members (like 10%, the default; never fewer than 5). A pull over it writes nothing and says so.')}
+      >
+        <Input placeholder="10%" />
+      </Form.Item>
       <Form.Item label={t('Callback URL')} extra={t("Enter it in WeCom's admin console with the Token and EncodingAESKey.")}>
         {name ? (
           <Typography.Text copyable>{contactsCallbackUrl(app, name)}</Typography.Text>

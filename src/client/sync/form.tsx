@@ -73,6 +73,12 @@ const schema = (t: TFunction, choices: Choice[]): ISchema => ({
       'x-reactions': writeOnly(t, 'callbackEncodingAESKey'),
     }),
     removeCallback: { type: 'void', 'x-component': 'RemoveCallback' },
+    maxRemovals: field(
+      t('Maximum removals'),
+      'Input',
+      t('The most users one pull may remove or unlink: a number (like 50) or a share of the members (like 10%, the default; never fewer than 5). A pull over it writes nothing and says so.'),
+      { 'x-component-props': { placeholder: '10%' } },
+    ),
     callbackUrl: field(t('Callback URL'), 'CallbackUrl', t("Enter it in WeCom's admin console with the Token and EncodingAESKey."), { type: 'void' }),
     check: { type: 'void', 'x-component': 'CheckContacts' },
   },

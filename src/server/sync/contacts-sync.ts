@@ -17,7 +17,7 @@ import { WecomClient } from '../wecom/client';
 import { departmentRecord, departmentRecords, DepartmentRecord, sameRecord, siblingRanks, userRecord, UserRecord } from './records';
 import type { AssertHeld } from './exclusive';
 import { Contacts, isCurrentLink, keepOwnContacts, LinkMeta, MemberMatcher, rootUserIds } from './member-matching';
-import { parseSyncOptions, renderSyncOptions, SyncConfigError, SyncOptions } from './options';
+import { parseSyncOptions, removalLimit, renderSyncOptions, SyncConfigError, SyncOptions } from './options';
 import { OriginRecord, resourcePk } from './origin-records';
 import { emptyReport, SyncReport } from './report';
 
@@ -26,6 +26,8 @@ const EMPTY_READ =
   'WeCom returned no members for this corp, so nothing was removed. Check the app\'s visible range and the contacts-sync Secret.';
 const CORP_CHANGED =
   'Nothing written: this source synced the company {{previous}}, but its authenticator now reads {{corpId}}. Set the Company ID back, or sync {{corpId}} with a new source of another name.';
+const TOO_MANY_REMOVALS =
+  'Nothing written: this pull would remove {{count}} of {{members}} users, over the limit of {{limit}}. If they left WeCom, raise Maximum removals and sync again; if not, check the visible range and the Secret.';
 /** The corp a source's records belong to: one record of this data type, `sourceUk` = the Company ID. */
 const CORP_MARK = 'wecom-corp';
 export const SOURCE_TYPE = 'wecom';
@@ -124,6 +126,15 @@ export class WeComContactsSync {
       throw new SyncConfigError('contactsSecret', EMPTY_READ);
     }
     await this.checkCorp([...userOrigins.values()]);
+    // The guard counts before anything is written: members leaving by the thousand are a wrong Secret, visible
+    // range or Company ID more often than a company shrinking. Users kept and only unlinked count too (they lose
+    // their WeCom sign-in).
+    const leaving = goneUsers.length + linkedGone.length;
+    const synced = [...userOrigins.values()].filter((o) => !o.metaData.isDeleted).length + linkedGone.length;
+    const limit = removalLimit(this.options.maxRemovals, synced);
+    if (leaving > limit) {
+      throw new SyncConfigError('maxRemovals', TOO_MANY_REMOVALS, { count: String(leaving), members: String(synced), limit: String(limit) });
+    }
     await this.writeDepartments(departments, report);
     await this.writeUsers([...members, ...goneUsers, ...linkedGone.map((uid): UserRecord => ({ uid, isDeleted: true }))], report, userOrigins);
 

@@ -10,6 +10,30 @@ export interface SyncOptions {
   /** Token and EncodingAESKey of the contacts callback; both or neither. */
   callbackToken?: string;
   callbackEncodingAESKey?: string;
+  /** The most users one pull may remove or unlink: a count, or a share of the source's members (`10%`, the default). */
+  maxRemovals: RemovalLimit;
+}
+
+export type RemovalLimit = { count: number } | { percent: number };
+
+export const DEFAULT_MAX_REMOVALS = '10%';
+/** A percentage never allows fewer removals than this: a small company's ordinary departures pass. */
+export const MIN_PERCENT_REMOVALS = 5;
+
+/** How many of `members` (the users the source has, linked or written) one pull may remove. */
+export function removalLimit(limit: RemovalLimit, members: number): number {
+  if ('count' in limit) return limit.count;
+  return Math.max(MIN_PERCENT_REMOVALS, Math.floor((members * limit.percent) / 100));
+}
+
+/** `10%`, `25 %`, `100`, `0`, 100 (a number): what an admin writes in the form. */
+export function parseRemovalLimit(value: unknown): RemovalLimit {
+  if (value === undefined || value === null || value === '') return parseRemovalLimit(DEFAULT_MAX_REMOVALS);
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+  const percent = /^(\d{1,3}(?:\.\d+)?)\s*%$/.exec(text);
+  if (percent && Number(percent[1]) <= 100) return { percent: Number(percent[1]) };
+  if (/^\d{1,9}$/.test(text)) return { count: Number(text) };
+  throw new SyncConfigError('maxRemovals', 'Maximum removals must be a number of users (like 50) or a percentage of the members (like 10%).');
 }
 
 /** The write-only option paths (src/server/common/secrets.ts). */
@@ -58,6 +82,7 @@ export function parseSyncOptions(input: unknown, { unrendered = false } = {}): S
   if (hasVariable(authenticator)) throw new SyncConfigError('authenticator', NAME_IS_VARIABLE);
   const options: SyncOptions = {
     authenticator: authenticator.trim(),
+    maxRemovals: { percent: 10 },
     contactsSecret: optional(raw, 'contactsSecret', /^\S{1,256}$/, { message: '{{field}} is not valid.', params: { field: 'Contacts-sync Secret' } }, unrendered),
     // WeCom's admin console: a Token of 3 to 32 English letters or digits, an EncodingAESKey of 43 (it generates
     // letters and digits only; "+" and "/", base64's other two, are let through as the crypto takes them).
@@ -70,6 +95,7 @@ export function parseSyncOptions(input: unknown, { unrendered = false } = {}): S
       unrendered,
     ),
   };
+  options.maxRemovals = parseRemovalLimit(raw.maxRemovals);
   if (Boolean(options.callbackToken) !== Boolean(options.callbackEncodingAESKey)) {
     throw new SyncConfigError(options.callbackToken ? 'callbackEncodingAESKey' : 'callbackToken', 'The callback needs both the Token and the EncodingAESKey.');
   }
