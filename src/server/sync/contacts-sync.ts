@@ -32,6 +32,9 @@ const TOO_MANY_REMOVALS =
 const CORP_MARK = 'wecom-corp';
 export const SOURCE_TYPE = 'wecom';
 const CHUNK = 500;
+/** Records per push inside a chunk: a pull's progress moves every few seconds (about 0.1–0.2 s per member). */
+const PIECE = 50;
+const QUIET: Logger = { info: () => undefined, warn: () => undefined };
 
 /** The part of user-data-sync this file uses. */
 interface UserDataSync {
@@ -54,6 +57,59 @@ export interface Logger {
 
 /** `limits`: what the address book needs of the client (a larger body: user/list answers a whole department). */
 export type ClientFactory = (options: Pick<WeComOptions, 'corpId' | 'agentId' | 'corpSecret'>, limits?: { maxBodyBytes?: number }) => WecomClient;
+
+/** How far a pull is: reading WeCom (departments listed, or members read one by one), then writing. */
+export type PullProgress =
+  | { phase: 'read'; done: number; total: number; unit: 'departments' | 'members' }
+  | { phase: 'departments' | 'users'; done: number; total: number };
+export type PullProgressListener = (progress: PullProgress) => void;
+
+/** A member or department in a plan: its WeCom id and name, and the NocoBase user concerned (its id and how the report names it). */
+export interface PlanEntry {
+  uid: string;
+  name?: string;
+  userId?: number;
+  user?: string;
+}
+
+export interface DepartmentPlan {
+  /** The records to push, parents first. */
+  changed: DepartmentRecord[];
+  created: PlanEntry[];
+  updated: PlanEntry[];
+}
+
+export interface UserPlan {
+  changed: UserRecord[];
+  forgotten: UserRecord[];
+  unlinked: UserRecord[];
+  claims: { record: UserRecord; userId: number }[];
+  fresh: Set<string>;
+  kept: { userid: string; fields: string[] }[];
+  userIds: Map<string, number>;
+  users: Map<number, Contacts>;
+  origins: Map<string, OriginRecord>;
+  /** What becomes of the members, by group (unchanged ones are only counted, in the report). */
+  groups: { created: PlanEntry[]; linked: PlanEntry[]; updated: PlanEntry[]; removed: PlanEntry[]; unlinked: PlanEntry[] };
+  /** Members left out, with why and the member's name. */
+  skipped: (SyncReport['skipped'][number] & { name?: string })[];
+}
+
+/** What one pull would do (WeComContactsSync.plan); `report` holds its counts. */
+export interface PullPlan {
+  report: SyncReport;
+  /** Members and departments read from WeCom. */
+  members: number;
+  departmentsRead: number;
+  departments: DepartmentPlan;
+  users: UserPlan;
+  /** Departments WeCom no longer has, children before parents. */
+  goneDepartments: PlanEntry[];
+  /** Set when the pull would stop before writing (Maximum removals). */
+  refusal?: SyncConfigError;
+  /** Writes the source's corp mark (before the pull's first write). */
+  markCorp(): Promise<void>;
+}
 
 /** Options with `{{$env.X}}` resolved (not in the authenticator's name), the authenticator found and checked. */
 export async function resolveSource(app: Application, rawOptions: unknown): Promise<{ options: SyncOptions; auth: WeComOptions }> {
@@ -101,11 +157,32 @@ export class WeComContactsSync {
     return this.app.db.getRepository(name);
   }
 
-  /** The whole address book: write what changed, remove what WeCom no longer has. */
-  async pull(assertHeld?: AssertHeld): Promise<SyncReport> {
-    this.recreated = new Set();
+  /**
+   * The whole address book: write what changed, remove what WeCom no longer has. What it writes is the plan a
+   * preview answers (plan()), so a preview followed by a pull does what the preview said.
+   */
+  async pull(assertHeld?: AssertHeld, progress?: PullProgressListener): Promise<SyncReport> {
     if (assertHeld) this.assertHeld = assertHeld;
-    const directory = await this.reader.readAll();
+    const plan = await this.plan(progress);
+    if (plan.refusal) throw plan.refusal;
+    await plan.markCorp();
+    await this.applyDepartments(plan.departments, (done) => progress?.({ phase: 'departments', done, total: plan.departments.changed.length }));
+    await this.applyUsers(plan.users, (done) => progress?.({ phase: 'users', done, total: plan.users.changed.length }));
+    // Departments go last: their members are moved out first. Children before parents.
+    if (plan.goneDepartments.length) {
+      await this.push('department', plan.goneDepartments.map((d): DepartmentRecord => ({ uid: d.uid, isDeleted: true })));
+    }
+    return plan.report;
+  }
+
+  /**
+   * What a pull would do now, writing nothing: it reads WeCom and the source's records and decides every member
+   * and department as the pull does. Throws (SyncConfigError) when the pull would be refused before deciding
+   * anything (an empty read, another corp); a pull over Maximum removals is decided in full, with `refusal` set.
+   */
+  async plan(progress?: PullProgressListener, { dry = false } = {}): Promise<PullPlan> {
+    this.recreated = new Set();
+    const directory = await this.reader.readAll(progress && ((done, total, unit) => progress({ phase: 'read', done, total, unit })));
     const report = emptyReport(directory.recipe);
     const departments = departmentRecords(directory.departments);
     const known = new Set(departments.map((d) => d.uid));
@@ -125,25 +202,32 @@ export class WeComContactsSync {
     if (members.length === 0 && goneUsers.length > 0) {
       throw new SyncConfigError('contactsSecret', EMPTY_READ);
     }
-    await this.checkCorp([...userOrigins.values()]);
+    const markCorp = await this.corpMark([...userOrigins.values()]);
     // The guard counts before anything is written: members leaving by the thousand are a wrong Secret, visible
     // range or Company ID more often than a company shrinking. Users kept and only unlinked count too (they lose
     // their WeCom sign-in).
     const leaving = goneUsers.length + linkedGone.length;
     const synced = [...userOrigins.values()].filter((o) => !o.metaData.isDeleted).length + linkedGone.length;
     const limit = removalLimit(this.options.maxRemovals, synced);
-    if (leaving > limit) {
-      throw new SyncConfigError('maxRemovals', TOO_MANY_REMOVALS, { count: String(leaving), members: String(synced), limit: String(limit) });
-    }
-    await this.writeDepartments(departments, report);
-    await this.writeUsers([...members, ...goneUsers, ...linkedGone.map((uid): UserRecord => ({ uid, isDeleted: true }))], report, userOrigins);
-
-    // Departments go last: their members are moved out first. Children before parents.
-    if (goneDepartments.length) {
-      await this.push('department', goneDepartments.reverse().map((o): DepartmentRecord => ({ uid: o.sourceUk, isDeleted: true })));
-      report.departments.removed += goneDepartments.length;
-    }
-    return report;
+    const refusal =
+      leaving > limit
+        ? new SyncConfigError('maxRemovals', TOO_MANY_REMOVALS, { count: String(leaving), members: String(synced), limit: String(limit) })
+        : undefined;
+    const departmentPlan = await this.planDepartments(departments, report);
+    const users = await this.planUsers([...members, ...goneUsers, ...linkedGone.map((uid): UserRecord => ({ uid, isDeleted: true }))], report, userOrigins, dry);
+    // Children before parents.
+    const gone = goneDepartments.reverse().map((o) => ({ uid: o.sourceUk, name: typeof o.metaData.title === 'string' ? o.metaData.title : undefined }));
+    report.departments.removed += gone.length;
+    return {
+      report,
+      members: directory.members.length,
+      departmentsRead: directory.departments.length,
+      departments: departmentPlan,
+      users,
+      goneDepartments: gone,
+      refusal,
+      markCorp,
+    };
   }
 
   /** One change_contact event: read what WeCom has now and write it. */
@@ -199,10 +283,15 @@ export class WeComContactsSync {
    * `userOrigins`: the source's user records, when the caller has read them.
    */
   private async checkCorp(userOrigins?: OriginRecord[]) {
+    await (await this.corpMark(userOrigins))();
+  }
+
+  /** checkCorp's check, writing nothing: answers the write of the corp mark that goes with the source's first write. */
+  private async corpMark(userOrigins?: OriginRecord[]): Promise<() => Promise<void>> {
     const records = this.repo('userDataSyncRecords').model;
     const mark = await records.findOne({ where: { sourceName: this.sourceName, dataType: CORP_MARK }, attributes: ['id', 'sourceUk'] });
     let previous = mark?.get('sourceUk') as string | undefined;
-    if (previous === this.corpId) return;
+    if (previous === this.corpId) return async () => undefined;
     const live = (userOrigins ?? (await this.origins('user'))).filter((o) => !o.metaData.isDeleted);
     const departments = (await this.origins('department')).some((o) => !o.metaData.isDeleted);
     if (!previous && live.length) {
@@ -213,9 +302,11 @@ export class WeComContactsSync {
     if (previous && (live.length || departments)) {
       throw new SyncConfigError('authenticator', CORP_CHANGED, { previous, corpId: this.corpId });
     }
-    this.assertHeld();
-    if (mark) await records.update({ sourceUk: this.corpId }, { where: { id: mark.get('id') } });
-    else await records.create({ sourceName: this.sourceName, dataType: CORP_MARK, sourceUk: this.corpId, metaData: {} });
+    return async () => {
+      this.assertHeld();
+      if (mark) await records.update({ sourceUk: this.corpId }, { where: { id: mark.get('id') } });
+      else await records.create({ sourceName: this.sourceName, dataType: CORP_MARK, sourceUk: this.corpId, metaData: {} });
+    };
   }
 
   /** A department written again (an admin had deleted it in NocoBase) gets its members back, as on a pull. */
@@ -252,26 +343,47 @@ export class WeComContactsSync {
   }
 
   private async writeDepartments(records: DepartmentRecord[], report: SyncReport) {
+    await this.applyDepartments(await this.planDepartments(records, report));
+  }
+
+  /** Which departments are written (created or updated) and which are unchanged: reads only. */
+  private async planDepartments(records: DepartmentRecord[], report: SyncReport): Promise<DepartmentPlan> {
     const origins = new Map((await this.origins('department', records.map((r) => r.uid))).map((o) => [o.sourceUk, o]));
     const pks = [...origins.values()].map((o) => resourcePk(o, 'departments')).filter((pk): pk is number => pk !== undefined);
     const existing = await this.existingIds('departments', pks);
+    const plan: DepartmentPlan = { changed: [], created: [], updated: [] };
     // Parents come first: a department whose parent is written again is written too, to find its parent.
-    const changed = records.filter((r) => {
+    for (const r of records) {
       const origin = origins.get(r.uid);
       const pk = resourcePk(origin, 'departments');
       // Deleted in NocoBase while WeCom still has it: written again (user-data-sync creates it anew).
       if (pk !== undefined && !existing.has(pk)) this.recreated.add(r.uid);
       const moved = r.parentUid !== undefined && this.recreated.has(r.parentUid);
-      return !(origin && pk !== undefined && existing.has(pk) && !moved && sameRecord(origin.metaData, r));
-    });
-    report.departments.unchanged += records.length - changed.length;
-    if (!changed.length) return;
-    await this.push('department', changed);
-    report.departments.written += changed.length;
+      const alive = origin && !origin.metaData.isDeleted && pk !== undefined && existing.has(pk);
+      if (alive && !moved && sameRecord(origin.metaData, r)) continue;
+      plan.changed.push(r);
+      (alive ? plan.updated : plan.created).push({ uid: r.uid, name: r.title });
+    }
+    report.departments.unchanged += records.length - plan.changed.length;
+    report.departments.written += plan.changed.length;
+    return plan;
+  }
+
+  private async applyDepartments(plan: DepartmentPlan, pushed?: (done: number) => void) {
+    if (plan.changed.length) await this.push('department', plan.changed, pushed);
   }
 
   /** `known`: every user record of the source, when the caller has read them already (a pull). */
   private async writeUsers(records: UserRecord[], report: SyncReport, known?: Map<string, OriginRecord>) {
+    await this.applyUsers(await this.planUsers(records, report, known));
+  }
+
+  /**
+   * What becomes of each member: created, linked to an existing user, updated, removed, unlinked, unchanged or left
+   * out (report.skipped), and the records as they will be pushed. Reads only. `dry`: a preview (nothing logged).
+   */
+  private async planUsers(records: UserRecord[], report: SyncReport, known?: Map<string, OriginRecord>, dry = false): Promise<UserPlan> {
+    const log = dry ? QUIET : this.log;
     const roots = await rootUserIds(this.app.db);
     const matcher = new MemberMatcher({
       db: this.app.db,
@@ -279,7 +391,7 @@ export class WeComContactsSync {
       corpId: this.corpId,
       sourceName: this.sourceName,
       roots,
-      log: this.log,
+      log,
       userOrigins: () => this.origins('user'),
       known: known?.values(),
     });
@@ -303,6 +415,9 @@ export class WeComContactsSync {
     /** Members whose user the push creates. */
     const fresh = new Set<string>();
     const kept: { userid: string; fields: string[] }[] = [];
+    const groups: UserPlan['groups'] = { created: [], linked: [], updated: [], removed: [], unlinked: [] };
+    const nameOf = (record: UserRecord) => record.nickname ?? (origins.get(record.uid)?.metaData.nickname as string | undefined);
+    const entry = (record: UserRecord, userId?: number): PlanEntry => ({ uid: record.uid, name: nameOf(record), ...(userId !== undefined ? { userId } : {}) });
     for (let record of records) {
       const origin = origins.get(record.uid);
       const userId = userIds.get(record.uid);
@@ -311,6 +426,7 @@ export class WeComContactsSync {
         if (!origin || origin.metaData.isDeleted) {
           if (links.users.has(record.uid)) {
             unlinked.push(record);
+            groups.unlinked.push(entry(record, links.users.get(record.uid)));
             report.users.unlinked += 1;
           } else report.users.unchanged += 1;
           continue;
@@ -319,17 +435,23 @@ export class WeComContactsSync {
         // or by a sign-in) keeps its account and loses the link.
         if (alive && links.created.has(userId) && !roots.has(userId)) {
           changed.push(record);
+          groups.removed.push(entry(record, userId));
           report.users.removed += 1;
         } else {
           forgotten.push(record);
-          if (alive) report.users.unlinked += 1;
-          else report.users.removed += 1;
+          if (alive) {
+            groups.unlinked.push(entry(record, userId));
+            report.users.unlinked += 1;
+          } else {
+            groups.removed.push(entry(record));
+            report.users.removed += 1;
+          }
         }
         continue;
       }
       if (alive && roots.has(userId)) {
         report.skipped.push({ userid: record.uid, reason: 'root', userId });
-        this.log.warn('wecom member not written', { source: this.sourceName, userid: record.uid, reason: 'root' });
+        log.warn('wecom member not written', { source: this.sourceName, userid: record.uid, reason: 'root' });
         continue;
       }
       if (alive) {
@@ -341,26 +463,32 @@ export class WeComContactsSync {
           continue;
         }
         if (own.kept.length) kept.push({ userid: record.uid, fields: own.kept });
+        groups.updated.push(entry(record, userId));
       } else {
         // New to this source (or its user was deleted in NocoBase): find the user it is, if any.
         const match = await matcher.match(record, links.users.get(record.uid), report);
         if (match === 'skip') continue;
-        if (match === undefined) fresh.add(record.uid);
-        else {
+        if (match === undefined) {
+          fresh.add(record.uid);
+          groups.created.push(entry(record));
+        } else {
           claims.push({ record, userId: match });
           userIds.set(record.uid, match);
+          groups.linked.push(entry(record, match));
           await matcher.markClaimed(match);
         }
       }
       changed.push(record);
       report.users.written += 1;
     }
-    await this.nameSkippedUsers(report);
-    if (unlinked.length) {
-      this.assertHeld();
-      await this.updateLinks(unlinked, fresh);
-    }
-    if (!changed.length && !forgotten.length) return;
+    const names = await this.userNames([
+      ...report.skipped.filter((s) => s.userId !== undefined && s.user === undefined).map((s) => s.userId as number),
+      ...Object.values(groups).flatMap((g) => g.map((e) => e.userId).filter((id): id is number => id !== undefined)),
+    ]);
+    for (const s of report.skipped) if (s.userId !== undefined && s.user === undefined) s.user = names.get(s.userId) ?? `#${s.userId}`;
+    for (const g of Object.values(groups)) for (const e of g) if (e.userId !== undefined) e.user = names.get(e.userId) ?? `#${e.userId}`;
+    const skippedNames = new Map(records.map((r) => [r.uid, nameOf(r)]));
+    const skipped = report.skipped.map((s) => ({ ...s, name: skippedNames.get(s.userid) }));
 
     // A user matched now keeps the email and phone it has (see keepOwnContacts).
     if (claims.length) {
@@ -371,22 +499,37 @@ export class WeComContactsSync {
         if (own.kept.length) kept.push({ userid: claim.record.uid, fields: own.kept });
       }
     }
+    await this.dropTakenContacts(changed, userIds);
+    return { changed, forgotten, unlinked, claims, fresh, kept, userIds, users, origins, groups, skipped };
+  }
+
+  /** Writes what planUsers decided, chunk by chunk. `pushed`: how many of `plan.changed` are written so far. */
+  private async applyUsers(plan: UserPlan, pushed?: (done: number) => void) {
+    const { changed, forgotten, unlinked, claims, fresh, kept, userIds, users, origins } = plan;
+    if (unlinked.length) {
+      this.assertHeld();
+      await this.updateLinks(unlinked, fresh);
+    }
+    if (!changed.length && !forgotten.length) return;
     if (kept.length) this.log.info('wecom contacts: existing users keep their own email or phone', { source: this.sourceName, kept });
 
-    await this.dropTakenContacts(changed, userIds);
     const wecomDepartments = await this.wecomDepartmentIds();
     // Chunk by chunk, each one whole: a write stopped by a lost lease (assertHeld) stops between two chunks,
     // never between a claim and its push (a claimed record would look unchanged to the next pull) or between
     // a push and what repairs it (the memberships plugin-departments replaces, the links).
+    let done = 0;
     for (const part of chunks(changed)) {
       this.assertHeld();
       const inPart = new Set(part);
       await this.claim(claims.filter((c) => inPart.has(c.record)), origins);
       const ids = part.map((r) => userIds.get(r.uid)).filter((id): id is number => id !== undefined);
       const hand = await this.handMemberships(ids, wecomDepartments);
-      await this.push('user', part);
+      // Progress within the chunk as its pieces are pushed; the chunk's last piece once the chunk is whole.
+      await this.push('user', part, (n) => n < part.length && pushed?.(done + n));
       await this.restoreMemberships(hand);
       await this.updateLinks(part, fresh);
+      done += part.length;
+      pushed?.(done);
     }
     if (forgotten.length) {
       this.assertHeld();
@@ -424,18 +567,16 @@ export class WeComContactsSync {
     for (const part of chunks(ids)) await this.repo('userDataSyncRecordsResources').model.destroy({ where: { recordId: part } });
   }
 
-  /** The report names the user each left-out member concerns (username, else email, else nickname, with its id). */
-  private async nameSkippedUsers(report: SyncReport) {
-    const unnamed = report.skipped.filter((s) => s.userId !== undefined && s.user === undefined);
-    if (!unnamed.length) return;
+  /** How the report names users: username, else email, else nickname, with the id. */
+  private async userNames(ids: number[]): Promise<Map<number, string>> {
     const names = new Map<number, string>();
-    for (const part of chunks([...new Set(unnamed.map((s) => s.userId as number))])) {
+    for (const part of chunks([...new Set(ids)])) {
       const rows = await this.repo('users').model.findAll({ where: { id: part }, attributes: ['id', 'username', 'email', 'nickname'], raw: true });
       for (const r of rows as unknown as { id: number; username?: string; email?: string; nickname?: string }[]) {
         names.set(Number(r.id), `${r.username || r.email || r.nickname || ''} (#${r.id})`.trim());
       }
     }
-    for (const s of unnamed) s.user = names.get(s.userId as number) ?? `#${s.userId}`;
+    return names;
   }
 
   /** Nickname, phone and email of those of `ids` that exist. */
@@ -652,10 +793,18 @@ export class WeComContactsSync {
     return [...corps].sort();
   }
 
-  private async push(dataType: 'user' | 'department', records: (UserRecord | DepartmentRecord)[]) {
+  /**
+   * Pushes `records` a chunk at a time (the lease is checked before each), each chunk in pieces of PIECE records
+   * so that a pull's progress moves every few seconds. `pushed`: how many are written so far.
+   */
+  private async push(dataType: 'user' | 'department', records: (UserRecord | DepartmentRecord)[], pushed?: (done: number) => void) {
     for (let i = 0; i < records.length; i += CHUNK) {
       this.assertHeld();
-      await this.uds.syncService.push({ dataType, records: records.slice(i, i + CHUNK), sourceName: this.sourceName });
+      const chunk = records.slice(i, i + CHUNK);
+      for (let j = 0; j < chunk.length; j += PIECE) {
+        await this.uds.syncService.push({ dataType, records: chunk.slice(j, j + PIECE), sourceName: this.sourceName });
+        pushed?.(i + Math.min(j + PIECE, chunk.length));
+      }
     }
   }
 }

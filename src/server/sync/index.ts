@@ -7,6 +7,7 @@ import { contactsCallback } from './callback-action';
 import { checkContacts } from './check-contacts';
 import { SOURCE_TYPE } from './contacts-sync';
 import { SYNC_SECRET_PATHS } from './options';
+import { previewSync } from './preview';
 import { WeComSyncSource } from './source';
 import { checkSyncSourceOnSave } from './source-rule';
 
@@ -21,6 +22,8 @@ export const contactsSync: Feature = {
     contactsCallback: { handler: contactsCallback, access: { public: true } },
     // Whoever may manage user data sync (plugin-user-data-sync's snippet) may check a sync source.
     checkContacts: { handler: checkContacts, access: { snippet: 'pm.user-data-sync' } },
+    // What a pull would do, writing nothing: for the same admins as Sync.
+    previewSync: { handler: previewSync, access: { snippet: 'pm.user-data-sync' } },
   },
   // The contacts-sync Secret and the callback Token / EncodingAESKey.
   secrets: [{ collection: 'userDataSyncSources', typeField: 'sourceType', type: SOURCE_TYPE, paths: SYNC_SECRET_PATHS }],

@@ -6,6 +6,7 @@ import { servicesOf } from '../common/services';
 import { NAMESPACE } from '../../constants';
 import { resolveSource, WeComContactsSync } from './contacts-sync';
 import { LeaseLost, LeaseStoreUnavailable, PullAlreadyRunning, sourceExclusion, startedAtText } from './exclusive';
+import { TaskProgress, describeProgress } from './progress';
 import { describeFailure, describeReport, SyncReport } from './report';
 
 type EndTaskParams = Parameters<SyncSource['endTask']>[0];
@@ -13,10 +14,34 @@ type EndTaskParams = Parameters<SyncSource['endTask']>[0];
 /** The whole corp, written as it is read. Writes go through user-data-sync's service (`push`), so pull() returns nothing left to write. */
 export class WeComSyncSource extends SyncSource {
   private report?: SyncReport;
+  /** The task this pull runs as (set when user-data-sync begins or retries it). */
+  private taskId?: unknown;
 
   /** The pull request's translations (its X-Locale). */
   private get t() {
     return (key: string, options?: Record<string, unknown>) => String(this.ctx.t(key, options));
+  }
+
+  async beginTask(taskId: Parameters<SyncSource['beginTask']>[0]): Promise<void> {
+    await super.beginTask(taskId);
+    this.taskId = taskId;
+  }
+
+  async retryTask(taskId: Parameters<SyncSource['retryTask']>[0]) {
+    const task = await super.retryTask(taskId);
+    this.taskId = taskId;
+    return task;
+  }
+
+  /** The running task's message says how far the pull is (progress.ts). */
+  private progress(app: Application): TaskProgress | undefined {
+    const id = this.taskId;
+    const tasks = app.db.getModel('userDataSyncTasks');
+    if (id === undefined || !tasks) return undefined;
+    const write = async (message: string) => {
+      await tasks.update({ message }, { where: { id, status: 'processing' } });
+    };
+    return new TaskProgress(write, (p) => describeProgress(p, this.t), app.log).start();
   }
 
   async pull(): Promise<UserData[]> {
@@ -28,7 +53,12 @@ export class WeComSyncSource extends SyncSource {
       this.report = await sourceExclusion({ cache: services.tokenCache, log: app.log }).pull(name, async (assertHeld) => {
         const { options, auth } = await resolveSource(app, this.options);
         const sync = new WeComContactsSync(app, name, options, auth, (o, limits) => services.clientFor(o, limits), app.log);
-        return sync.pull(assertHeld);
+        const progress = this.progress(app);
+        try {
+          return await sync.pull(assertHeld, progress?.update);
+        } finally {
+          await progress?.stop();
+        }
       });
     } catch (error) {
       // user-data-sync writes the message into the task: the admin who started the pull reads it.

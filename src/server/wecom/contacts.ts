@@ -58,6 +58,9 @@ const DETAILS_BLOCKED = 48009;
 const NO_PRIVILEGE = 60011;
 const NOT_FOUND = new Set([60111, 46004, 60003, 60123]);
 const LIST_ID_PAGE = 10_000;
+/** How much of the address book was read: `done` of `total` departments (or members, read one by one). */
+export type ReadProgress = (done: number, total: number, unit: 'departments' | 'members') => void;
+
 /**
  * user/list has no paging: one answer holds every member of the department (about 0.5–1 KB each with all
  * fields), so a department of more than ~2,000 members exceeds the client's default 1 MiB.
@@ -112,12 +115,12 @@ export class ContactsReader {
     this.clients = { app: patient(clients.app, busyWaitsMs), contacts: clients.contacts && patient(clients.contacts, busyWaitsMs) };
   }
 
-  /** The whole address book. */
-  async readAll(): Promise<Directory> {
+  /** The whole address book. `progress`: departments listed so far (or members, when read one by one). */
+  async readAll(progress?: ReadProgress): Promise<Directory> {
     const { contacts, app } = this.clients;
     if (contacts && !this.detailsBlocked) {
       try {
-        return await this.readWith(contacts, 'A-contacts');
+        return await this.readWith(contacts, 'A-contacts', progress);
       } catch (error) {
         if (!isErrcode(error, DETAILS_BLOCKED)) throw error;
         this.detailsBlocked = true;
@@ -126,13 +129,13 @@ export class ContactsReader {
     if (contacts) {
       // The sync secret can list the ids from any IP; whether the app reads the details decides.
       try {
-        return await this.readWith(app, 'A-app');
+        return await this.readWith(app, 'A-app', progress);
       } catch (error) {
         if (!isErrcode(error, NO_PRIVILEGE)) throw error;
-        return this.readB(contacts, app);
+        return this.readB(contacts, app, progress);
       }
     }
-    return this.readWith(app, 'A-app');
+    return this.readWith(app, 'A-app', progress);
   }
 
   /** One member as user/get sees it now; undefined when WeCom no longer has it. */
@@ -180,12 +183,15 @@ export class ContactsReader {
     return fn(app);
   }
 
-  private async readWith(client: ContactsCaller, recipe: Recipe): Promise<Directory> {
+  private async readWith(client: ContactsCaller, recipe: Recipe, progress?: ReadProgress): Promise<Directory> {
     const list = await client.call('department/list', 'GET');
     const departments = array(list.department).map(parseDepartment).filter((d): d is WecomDepartment => d !== undefined);
-    const pages = await mapLimit(departments, this.concurrency, (d) =>
-      client.call('user/list', 'GET', { params: { department_id: String(d.id) } }),
-    );
+    let read = 0;
+    const pages = await mapLimit(departments, this.concurrency, async (d) => {
+      const page = await client.call('user/list', 'GET', { params: { department_id: String(d.id) } });
+      progress?.((read += 1), departments.length, 'departments');
+      return page;
+    });
     const members = new Map<string, WecomMember>();
     for (const page of pages) {
       for (const raw of array(page.userlist)) {
@@ -197,7 +203,7 @@ export class ContactsReader {
     return { recipe, departments, members: [...members.values()] };
   }
 
-  private async readB(contacts: ContactsCaller, app: ContactsCaller): Promise<Directory> {
+  private async readB(contacts: ContactsCaller, app: ContactsCaller, progress?: ReadProgress): Promise<Directory> {
     const simple = await contacts.call('department/simplelist', 'GET');
     const ids = array(simple.department_id).map((d) => num(d.id));
     const userids = new Set<string>();
@@ -210,9 +216,12 @@ export class ContactsReader {
     const departments = await mapLimit(ids, this.concurrency, async (id) =>
       parseDepartment((await app.call('department/get', 'GET', { params: { id: String(id) } })).department),
     );
-    const members = await mapLimit([...userids], this.concurrency, async (userid) =>
-      parseMember(await app.call('user/get', 'GET', { params: { userid } })),
-    );
+    let read = 0;
+    const members = await mapLimit([...userids], this.concurrency, async (userid) => {
+      const member = parseMember(await app.call('user/get', 'GET', { params: { userid } }));
+      progress?.((read += 1), userids.size, 'members');
+      return member;
+    });
     return {
       recipe: 'B',
       departments: departments.filter((d): d is WecomDepartment => d !== undefined),
