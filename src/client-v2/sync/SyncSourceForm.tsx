@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { hasSavedSecret, REMOVE_SECRETS, SAVED_SECRETS } from '../../shared/secrets';
 import { useT } from '../../client-common/locale';
 import { CheckConfigView } from '../../client-common/settings/CheckConfigView';
+import { SyncPreviewView } from '../../client-common/sync/SyncPreviewView';
 import { CALLBACK_SECRET_PATHS, CHECK_CONTACTS_ACTION, contactsCallbackUrl, hasSavedCallback, removesCallback } from '../../client-common/sync/contacts';
 import { useWecomAuthenticatorChoices } from '../authenticator-choices';
 import { chosen } from '../rules';
@@ -40,6 +41,8 @@ export default function SyncSourceForm() {
     const read = form.getFieldValue(['options', SAVED_SECRETS]);
     return Array.isArray(read) && read.length ? (form.getFieldValue('name') as string | undefined) : undefined;
   });
+  // A saved source (it has an id) may hold no secret: the preview names it as it was opened.
+  const [openedAs] = useState(() => (form.getFieldValue('id') != null ? (form.getFieldValue('name') as string | undefined) : undefined));
   const choices = useWecomAuthenticatorChoices(false);
 
   const removing = removesCallback(options);
@@ -120,6 +123,9 @@ export default function SyncSourceForm() {
           request={(config) => app.apiClient.request(config)}
           values={{ name: savedName, options: form.getFieldValue('options') }}
         />
+      </Form.Item>
+      <Form.Item>
+        <SyncPreviewView request={(config) => app.apiClient.request(config)} source={savedName ?? openedAs} />
       </Form.Item>
     </>
   );

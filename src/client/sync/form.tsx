@@ -13,6 +13,7 @@ import { hasSavedSecret } from '../../shared/secrets';
 import { useWecomAuthenticatorChoices } from '../authenticator-choices';
 import { useT } from '../../client-common/locale';
 import { ObservedCheckConfigView } from '../settings/CheckConfig';
+import { SyncPreviewView } from '../../client-common/sync/SyncPreviewView';
 import { field } from '../settings/field';
 
 /** The server never sends a saved secret back: an empty field keeps it (docs/architecture.md, write-only secrets). */
@@ -51,6 +52,14 @@ function CheckContacts() {
   );
 }
 
+/** "Preview": what Sync would do with the saved source (none before it is saved). */
+const PreviewSync = observer(function PreviewSync() {
+  const api = useAPIClient();
+  const form = useForm<{ id?: unknown }>();
+  const record = useCollectionRecordData<{ name?: string }>();
+  return <SyncPreviewView request={(config) => api.request(config)} source={form.values.id != null ? record?.name : undefined} />;
+});
+
 const schema = (t: TFunction, choices: Choice[]): ISchema => ({
   type: 'object',
   properties: {
@@ -81,6 +90,7 @@ const schema = (t: TFunction, choices: Choice[]): ISchema => ({
     ),
     callbackUrl: field(t('Callback URL'), 'CallbackUrl', t("Enter it in WeCom's admin console with the Token and EncodingAESKey."), { type: 'void' }),
     check: { type: 'void', 'x-component': 'CheckContacts' },
+    preview: { type: 'void', 'x-component': 'PreviewSync' },
   },
 });
 
@@ -93,5 +103,5 @@ export function SyncSourceForm() {
 function Fields({ choices }: { choices: Choice[] }) {
   const t = useT();
   const s = useMemo(() => schema(t, choices), [t, choices]);
-  return <SchemaComponent schema={s} components={{ CallbackUrl, CheckContacts, RemoveCallback }} />;
+  return <SchemaComponent schema={s} components={{ CallbackUrl, CheckContacts, PreviewSync, RemoveCallback }} />;
 }
