@@ -44,7 +44,8 @@ describe('contacts sync: one pull at a time', () => {
   };
 
   beforeAll(async () => {
-    w = await createWecomApp(testConfig(), { WECOM_TIMEOUT_MS }, ['user-data-sync', 'departments']);
+    // Schedules are looked at every second (every minute in production).
+    w = await createWecomApp(testConfig(), { WECOM_TIMEOUT_MS, WECOM_SYNC_SCHEDULE_TICK: '* * * * * *' }, ['user-data-sync', 'departments']);
     await w.addAuthenticator('wecom');
     const created = await w.admin.post<Row>('userDataSyncSources:create', {
       name: SOURCE,
@@ -107,5 +108,34 @@ describe('contacts sync: one pull at a time', () => {
     await w.admin.post(`userData:pull?name=${SOURCE}`, {});
     const task = await finished(5);
     expect(task.status).toBe('success');
+  });
+
+  // Last: it lets the schedule run.
+  it('pulls a source with a schedule by itself, listed with its tasks, and once in each minute it is due though the instance looks every second', async () => {
+    const setSchedule = (schedule: string | null) => w.admin.post(`userDataSyncSources:update?filterByTk=${sourceId}`, { options: { authenticator: 'wecom', schedule } });
+    const minutes = () =>
+      w.t
+        .logs()
+        .split('\n')
+        .filter((line) => line.includes('"wecom contacts scheduled pull"'))
+        .map((line) => /"minute":"([^"]+)"/.exec(line)?.[1]);
+    await setSchedule('* * * * *');
+    try {
+      const scheduledTask = await finished(6);
+      expect(scheduledTask.status).toBe('success');
+      // The instance goes on looking (every second here) after that pull: NocoBase's cron job fires again.
+      const tick = [...(w.t.app.cronJobManager.jobs as Set<{ cronTime?: { source?: unknown }; lastDate(): Date | undefined }>)].find(
+        (job) => job.cronTime?.source === '* * * * * *',
+      );
+      const after = Date.now();
+      await expect.poll(() => tick?.lastDate()?.getTime() ?? 0, { timeout: 30_000, interval: 100 }).toBeGreaterThan(after + 2_000);
+    } finally {
+      await setSchedule(null);
+    }
+    const ran = minutes();
+    expect(ran.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(ran).size).toBe(ran.length);
+    for (let i = 6; i < 6 + ran.length; i++) expect((await finished(i)).status).toBe('success');
+    expect((await tasks()).length).toBe(6 + ran.length);
   });
 });

@@ -19,7 +19,7 @@ function sources(dir: string): string[] {
 /** Keys the client passes to its translation functions: t('...'), tval('...'), '{{t("...")}}'. */
 function clientKeys(): Set<string> {
   const keys = new Set<string>();
-  for (const text of [...sources('src/client'), ...sources('src/client-common'), ...sources('src/client-v2')]) {
+  for (const text of [...sources('src/client'), ...sources('src/client-common'), ...sources('src/client-v2'), ...sources('src/shared')]) {
     for (const match of text.matchAll(/\b(?:t|tval|translate)\(\s*(['"`])((?:(?!\1)[^\\]|\\.)+)\1/g)) keys.add(match[2].replace(/\\(.)/g, '$1'));
     for (const match of text.matchAll(/\{\{\s*t\(\s*\\?["']((?:[^"'\\]|\\.)+)\\?["']/g)) keys.add(match[1]);
   }
@@ -81,7 +81,7 @@ describe('locales', () => {
   });
 
   it('carry no key that nothing uses', () => {
-    const text = [...sources('src/server'), ...sources('src/client'), ...sources('src/client-common'), ...sources('src/client-v2')].join('\n');
+    const text = [...sources('src/server'), ...sources('src/client'), ...sources('src/client-common'), ...sources('src/client-v2'), ...sources('src/shared')].join('\n');
     const literal = (key: string) =>
       [`'${key.replace(/'/g, "\\'")}'`, `"${key.replace(/"/g, '\\"')}"`, `\`${key}\``].some((quoted) => text.includes(quoted));
     for (const key of Object.keys(locales['en-US'])) expect(literal(key), key).toBe(true);

@@ -9,6 +9,7 @@ import { useT } from '../../client-common/locale';
 import { CheckConfigView } from '../../client-common/settings/CheckConfigView';
 import { SyncPreviewView } from '../../client-common/sync/SyncPreviewView';
 import { CALLBACK_SECRET_PATHS, CHECK_CONTACTS_ACTION, contactsCallbackUrl, hasSavedCallback, removesCallback } from '../../client-common/sync/contacts';
+import { describeSchedule } from '../../shared/cron';
 import { useWecomAuthenticatorChoices } from '../authenticator-choices';
 import { chosen } from '../rules';
 
@@ -22,6 +23,14 @@ function Secret({ path, label, extra, saved }: { path: string; label: string; ex
       />
     </Form.Item>
   );
+}
+
+/** What the schedule field says, in words ("Every day at 02:00"). */
+function SchedulePreview({ schedule }: { schedule: unknown }) {
+  const t = useT();
+  if (typeof schedule !== 'string' || !schedule.trim()) return <Typography.Text type="secondary">{t('Pulled only with the Sync button.')}</Typography.Text>;
+  const text = describeSchedule(schedule, (key, options) => t(key, options));
+  return text ? <Typography.Text>{text}</Typography.Text> : <Typography.Text type="danger">{t('Not a valid schedule.')}</Typography.Text>;
 }
 
 /** A form control without a view: holds `options.removeSecrets`. */
@@ -103,6 +112,16 @@ export default function SyncSourceForm() {
           )}
         </Form.Item>
       )}
+      <Form.Item
+        name={['options', 'schedule']}
+        label={t('Schedule')}
+        extra={t("When the source is pulled by itself: a cron expression (minute, hour, day of month, month, day of week) in the server's time zone, like 0 2 * * * for every day at 02:00. Empty: only with the Sync button.")}
+      >
+        <Input placeholder="0 2 * * *" />
+      </Form.Item>
+      <Form.Item>
+        <SchedulePreview schedule={options?.schedule} />
+      </Form.Item>
       <Form.Item
         name={['options', 'maxRemovals']}
         label={t('Maximum removals')}

@@ -15,6 +15,7 @@ import { useT } from '../../client-common/locale';
 import { ObservedCheckConfigView } from '../settings/CheckConfig';
 import { SyncPreviewView } from '../../client-common/sync/SyncPreviewView';
 import { field } from '../settings/field';
+import { describeSchedule } from '../../shared/cron';
 
 /** The server never sends a saved secret back: an empty field keeps it (docs/architecture.md, write-only secrets). */
 const writeOnly = (t: TFunction, path: string) => (f: GeneralField) => {
@@ -23,6 +24,16 @@ const writeOnly = (t: TFunction, path: string) => (f: GeneralField) => {
   const saved = hasSavedSecret(values.options, path) && !(CALLBACK_SECRET_PATHS.includes(path) && removesCallback(values.options));
   f.setComponentProps({ placeholder: saved ? t('A value is saved. Leave this empty to keep it, or enter a new one to replace it.') : undefined });
 };
+
+/** What the schedule field says, in words ("Every day at 02:00"); an observer, as the field is typed. */
+const SchedulePreview = observer(function SchedulePreview() {
+  const t = useT();
+  const form = useForm<{ options?: { schedule?: string } }>();
+  const schedule = form.values.options?.schedule;
+  if (!schedule || !String(schedule).trim()) return <Typography.Text type="secondary">{t('Pulled only with the Sync button.')}</Typography.Text>;
+  const text = describeSchedule(schedule, (key, options) => t(key, options));
+  return text ? <Typography.Text>{text}</Typography.Text> : <Typography.Text type="danger">{t('Not a valid schedule.')}</Typography.Text>;
+});
 
 /** The URL to enter in WeCom's console (管理工具 → 通讯录同步 → 设置接收事件服务器). */
 // An observer: it follows the name field as it is typed.
@@ -82,6 +93,13 @@ const schema = (t: TFunction, choices: Choice[]): ISchema => ({
       'x-reactions': writeOnly(t, 'callbackEncodingAESKey'),
     }),
     removeCallback: { type: 'void', 'x-component': 'RemoveCallback' },
+    schedule: field(
+      t('Schedule'),
+      'Input',
+      t("When the source is pulled by itself: a cron expression (minute, hour, day of month, month, day of week) in the server's time zone, like 0 2 * * * for every day at 02:00. Empty: only with the Sync button."),
+      { 'x-component-props': { placeholder: '0 2 * * *' } },
+    ),
+    schedulePreview: { type: 'void', 'x-component': 'SchedulePreview' },
     maxRemovals: field(
       t('Maximum removals'),
       'Input',
@@ -103,5 +121,5 @@ export function SyncSourceForm() {
 function Fields({ choices }: { choices: Choice[] }) {
   const t = useT();
   const s = useMemo(() => schema(t, choices), [t, choices]);
-  return <SchemaComponent schema={s} components={{ CallbackUrl, CheckContacts, PreviewSync, RemoveCallback }} />;
+  return <SchemaComponent schema={s} components={{ CallbackUrl, CheckContacts, PreviewSync, RemoveCallback, SchedulePreview }} />;
 }

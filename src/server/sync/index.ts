@@ -8,6 +8,7 @@ import { checkContacts } from './check-contacts';
 import { SOURCE_TYPE } from './contacts-sync';
 import { SYNC_SECRET_PATHS } from './options';
 import { previewSync } from './preview';
+import { scheduleSourcePulls } from './schedule';
 import { WeComSyncSource } from './source';
 import { checkSyncSourceOnSave } from './source-rule';
 
@@ -34,6 +35,8 @@ export const contactsSync: Feature = {
     uds.sourceManager.registerType(SOURCE_TYPE, { syncSource: WeComSyncSource, title: tval('WeCom', { ns: NAMESPACE }) });
     // A `wecom` sync source is saved only with options a pull can use.
     use(checkSyncSourceOnSave, { tag: 'auth-wecom-sync-source', after: 'acl' });
+    // Sources with a schedule pull by themselves.
+    scheduleSourcePulls(app);
   },
 };
 

@@ -1,4 +1,5 @@
 // A `wecom` sync source's options, checked once: a missing or malformed value is named.
+import { parseSchedule } from '../../shared/cron';
 import { hasVariable, NAME_IS_VARIABLE } from '../common/options';
 
 /** The source's settings (`userDataSyncSources.options`). */
@@ -10,6 +11,8 @@ export interface SyncOptions {
   /** Token and EncodingAESKey of the contacts callback; both or neither. */
   callbackToken?: string;
   callbackEncodingAESKey?: string;
+  /** A cron expression (five fields, the server's time zone): when the source is pulled by itself; none: only by hand. */
+  schedule?: string;
   /** The most users one pull may remove or unlink: a count, or a share of the source's members (`10%`, the default). */
   maxRemovals: RemovalLimit;
 }
@@ -96,6 +99,13 @@ export function parseSyncOptions(input: unknown, { unrendered = false } = {}): S
     ),
   };
   options.maxRemovals = parseRemovalLimit(raw.maxRemovals);
+  const schedule = raw.schedule;
+  if (schedule !== undefined && schedule !== null && schedule !== '') {
+    if (!parseSchedule(schedule)) {
+      throw new SyncConfigError('schedule', 'The schedule must be a cron expression of five fields (minute, hour, day of month, month, day of week), like 0 2 * * * for every day at 02:00.');
+    }
+    options.schedule = String(schedule).trim().split(/\s+/).join(' ');
+  }
   if (Boolean(options.callbackToken) !== Boolean(options.callbackEncodingAESKey)) {
     throw new SyncConfigError(options.callbackToken ? 'callbackEncodingAESKey' : 'callbackToken', 'The callback needs both the Token and the EncodingAESKey.');
   }
