@@ -2,24 +2,11 @@
 // (../client/CallbackPage.tsx) and the modern client's (../client-v2/CallbackPage.tsx) differ only in their
 // addresses, which they pass in as a CallbackClient.
 import { useEffect, useRef, useState } from 'react';
+import type { RequestConfig } from './request';
 import { AUTH_TYPE } from '../constants';
 import { useT } from './locale';
 import { apiError, FAILED, isEnabledWeCom, mayRetry, startError, UNKNOWN_AUTHENTICATOR } from './messages';
 import { forgetPending, type Pending, readPending, rememberError, rememberSignIn } from './session';
-
-/** A request as both clients' API clients take it (NocoBase's own keys included). */
-export interface RequestConfig {
-  url: string;
-  method?: 'get' | 'post';
-  data?: unknown;
-  headers?: Record<string, string>;
-  /** NocoBase: do not show the error notification of a failed request. */
-  skipNotify?: boolean;
-  /** NocoBase: a 401 of this request does not send the page to the sign-in page. */
-  skipAuth?: boolean;
-  /** This plugin: an `auth:signOut` that is not the person's (./sign-out.ts). */
-  keepAutoLogin?: boolean;
-}
 
 export interface CallbackClient {
   request<T>(config: RequestConfig): Promise<{ data: T }>;

@@ -4,18 +4,9 @@
 import type { ISchema } from '@formily/json-schema';
 import type { ComponentType } from 'react';
 
-export interface RequestConfig {
-  url: string;
-  method?: 'get' | 'post';
-  data?: unknown;
-  headers?: Record<string, string>;
-  /** NocoBase: do not show the error notification of a failed request. */
-  skipNotify?: boolean;
-  /** NocoBase: a 401 of this request does not send the page to the sign-in page. */
-  skipAuth?: boolean;
-  /** This plugin: an `auth:signOut` that is not the person's (./sign-out.ts). */
-  keepAutoLogin?: boolean;
-}
+// The request shape this plugin sends through NocoBase's API client (src/client-common/request.ts).
+import type { RequestConfig } from '../../client-common/request';
+export type { RequestConfig };
 
 /** What an axios interceptor gets: the request's config (with NocoBase's and this plugin's own keys). */
 export interface AxiosResponseLike {
