@@ -168,6 +168,13 @@ describe('WeCom contacts sync (modern client, /v/)', () => {
     await drawer.getByRole('button', { name: 'Check configuration' }).click();
     await expect.poll(() => checkResult(drawer).textContent()).toBe(ACCEPTED);
     await screenshot(page, 'v2-sync-03-reopened');
+    // Preview: what Sync would do with the saved source, before anything was synced.
+    await drawer.getByRole('button', { name: 'Preview' }).click();
+    const preview = drawer.getByTestId('wecom-sync-preview');
+    await expect.poll(() => preview.textContent(), { timeout: 60_000 }).toContain('Read 4 members in 3 departments from WeCom.');
+    const created = preview.locator('tr').filter({ hasText: 'To create' }).first();
+    expect(await created.textContent()).toContain('Zhang San (zhangsan)');
+    await screenshot(page, 'v2-sync-03b-preview');
     await input(drawer, 'Source name').fill(SOURCE);
     // Saving unchanged keeps every secret.
     await drawer.getByRole('button', { name: 'Submit' }).click();
@@ -217,6 +224,13 @@ describe('WeCom contacts sync (modern client, /v/)', () => {
     await drawer.getByRole('button', { name: 'Check configuration' }).click();
     await expect.poll(() => checkResult(drawer).textContent()).toBe(ACCEPTED);
     await screenshot(v1.page, 'v1-sync-01-check-saved');
+    // Preview of the saved source, synced by now: nothing to do.
+    await drawer.getByRole('button', { name: 'Preview' }).click();
+    const preview = drawer.getByTestId('wecom-sync-preview');
+    await expect.poll(() => preview.textContent(), { timeout: 60_000 }).toContain('Read 4 members in 3 departments from WeCom.');
+    expect((await preview.locator('tr').filter({ hasText: 'Unchanged' }).first().locator('td').allTextContents()).slice(0, 2)).toEqual(['Unchanged', '4']);
+    expect((await preview.locator('tr').filter({ hasText: 'To create' }).first().locator('td').allTextContents()).slice(0, 2)).toEqual(['To create', '0']);
+    await screenshot(v1.page, 'v1-sync-01b-preview');
     // A result leaves once a field it checked changes.
     await formily(drawer, 'Contacts-sync Secret').locator('input').fill('another-contacts-secret');
     await drawer.locator('.ant-alert-success').waitFor({ state: 'detached' });
