@@ -256,6 +256,29 @@ describe('contacts sync preview', () => {
     }
   });
 
+  it("says when the pull would stop because the authenticator's Company ID changed, and writes nothing", async () => {
+    const other = structuredClone(corp());
+    other.corpId = 'wwother000000002';
+    w.sandbox.config.corps.push(other);
+    const authenticator = await db().getRepository('authenticators').findOne({ filter: { name: 'wecom' } });
+    const options = authenticator?.get('options') as Row;
+    await w.admin.post(`authenticators:update?filterByTk=${authenticator?.get('id')}`, { enabled: true, options: { ...options, corpId: 'wwother000000002' } });
+    try {
+      const before = await snapshot();
+      expect(await preview()).toEqual({
+        ok: false,
+        code: 'WECOM_CONFIG',
+        field: 'authenticator',
+        message:
+          'Nothing written: this source synced the company wwdemo0000000001, but its authenticator now reads wwother000000002. Set the Company ID back, or sync wwother000000002 with a new source of another name.',
+      });
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      await w.admin.post(`authenticators:update?filterByTk=${authenticator?.get('id')}`, { enabled: true, options });
+      w.sandbox.config.corps.pop();
+    }
+  });
+
   it('is refused to a user who may not manage user data sync (HTTP 403), without reading WeCom', async () => {
     await w.admin.post('users:create', { email: 'member@example.com', password: 'member-pass-123', nickname: 'Member', roles: ['member'] });
     const member = await Api.signIn(w.t.url, 'member@example.com', 'member-pass-123');
