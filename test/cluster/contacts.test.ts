@@ -10,7 +10,9 @@ import { redisClientOf } from '../../src/server/common/shared-cache';
 import { LeaseStoreUnavailable, SourceExclusion } from '../../src/server/sync/exclusive';
 import { CallbackCrypto } from '../../src/server/wecom/callback-crypto';
 import { callsDuring, CORP_ID } from '../helpers/wecom-app';
-import { addAuthenticator, Cluster, startCluster } from './cluster';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { addAuthenticator, Cluster, LOG_DIR, startCluster } from './cluster';
 
 const SOURCE = 'wecom-contacts';
 const TOKEN = 'cbToken123';
@@ -99,7 +101,8 @@ describe('WeCom contacts sync on a two-instance cluster (PostgreSQL + Redis)', (
       });
       sourceId = Number(created.id);
       // A lease of 6 s, renewed every second: a lease lost while a pull runs is noticed within its reads.
-    }, ['departments'], { WECOM_CONTACTS_LEASE_MS: '6000' });
+      // Both instances look for due schedules every second (every minute in production).
+    }, ['departments'], { WECOM_CONTACTS_LEASE_MS: '6000', WECOM_SYNC_SCHEDULE_TICK: '* * * * * *' });
     const entry = await balancer.start();
     c.sandbox.config.corps[0].contacts!.callback = { url: `${entry}/api/wecom:contactsCallback?source=${SOURCE}`, token: TOKEN, encodingAESKey: AES_KEY };
     // The first pull (on A) brings the departments the callbacks' members belong to.
@@ -255,5 +258,30 @@ describe('WeCom contacts sync on a two-instance cluster (PostgreSQL + Redis)', (
     } finally {
       await manager.close();
     }
+  });
+
+  // Last: it lets the schedule run.
+  it('starts a scheduled pull on one instance only, once in each minute it is due, though both look every second', async () => {
+    const known = (await tasks()).length;
+    const scheduledMinutes = () =>
+      ['a.log', 'b.log'].flatMap((file) =>
+        readFileSync(join(LOG_DIR, file), 'utf8')
+          .split('\n')
+          .filter((line) => line.includes('wecom contacts scheduled pull'))
+          .map((line) => /(\d{4}-\d\d-\d\dT\d\d:\d\d):00\.000Z/.exec(line)?.[1]),
+      );
+    await c.admin.post(`userDataSyncSources:update?filterByTk=${sourceId}`, { options: { authenticator: 'wecom', schedule: '* * * * *' } });
+    try {
+      // Two due minutes: through the whole first one, both instances looked 60 times each.
+      const [first, second] = await finishedTasks(known, 2);
+      expect(first.status).toBe('success');
+      expect(second.status).toBe('success');
+    } finally {
+      await c.admin.post(`userDataSyncSources:update?filterByTk=${sourceId}`, { options: { authenticator: 'wecom', schedule: null } });
+    }
+    const minutes = scheduledMinutes();
+    expect(minutes.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(minutes).size).toBe(minutes.length);
+    expect((await tasks()).length).toBe(known + minutes.length);
   });
 });
