@@ -45,6 +45,8 @@ export interface WecomApp {
   admin: Api;
   /** Creates an enabled WeCom authenticator through the admin API; `options` overrides the defaults. */
   addAuthenticator(name: string, options?: Record<string, unknown>, extra?: Record<string, unknown>): Promise<void>;
+  /** Creates an enabled WeCom contacts-sync source through the admin API; answers its id. */
+  addSyncSource(name: string, options: Record<string, unknown>): Promise<number>;
   destroy(): Promise<void>;
 }
 
@@ -90,6 +92,10 @@ export async function createWecomApp(
           public: { autoSignup: false, autoLogin: false, ...pub },
         },
       });
+    },
+    async addSyncSource(name, options) {
+      const created = await admin.post<{ id: number }>('userDataSyncSources:create', { name, sourceType: 'wecom', enabled: true, options });
+      return Number(created.id);
     },
     async destroy() {
       await t.destroy();

@@ -47,13 +47,7 @@ describe('contacts sync: one pull at a time', () => {
     // Schedules are looked at every second (every minute in production).
     w = await createWecomApp(testConfig(), { WECOM_TIMEOUT_MS, WECOM_SYNC_SCHEDULE_TICK: '* * * * * *' }, ['user-data-sync', 'departments']);
     await w.addAuthenticator('wecom');
-    const created = await w.admin.post<Row>('userDataSyncSources:create', {
-      name: SOURCE,
-      sourceType: 'wecom',
-      enabled: true,
-      options: { authenticator: 'wecom', contactsSecret: 'demo-contacts-secret-0123456789abcdef', callbackToken: TOKEN, callbackEncodingAESKey: AES_KEY },
-    });
-    sourceId = Number(created.id);
+    sourceId = await w.addSyncSource(SOURCE, { authenticator: 'wecom', contactsSecret: 'demo-contacts-secret-0123456789abcdef', callbackToken: TOKEN, callbackEncodingAESKey: AES_KEY });
     w.sandbox.config.corps[0].contacts!.callback = { url: `${w.t.url}/api/wecom:contactsCallback?source=${SOURCE}`, token: TOKEN, encodingAESKey: AES_KEY };
   });
   afterAll(async () => {

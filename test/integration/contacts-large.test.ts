@@ -53,13 +53,7 @@ describe('contacts sync of a large department', () => {
   beforeAll(async () => {
     w = await createWecomApp(largeConfig(), {}, ['user-data-sync', 'departments']);
     await w.addAuthenticator('wecom');
-    const created = await w.admin.post<Row>('userDataSyncSources:create', {
-      name: SOURCE,
-      sourceType: 'wecom',
-      enabled: true,
-      options: { authenticator: 'wecom', contactsSecret: CONTACTS_SECRET },
-    });
-    sourceId = Number(created.id);
+    sourceId = await w.addSyncSource(SOURCE, { authenticator: 'wecom', contactsSecret: CONTACTS_SECRET });
   }, 300_000);
   afterAll(async () => {
     await w?.destroy();

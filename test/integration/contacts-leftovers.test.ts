@@ -49,13 +49,7 @@ describe('contacts sync and what NocoBase already has or lost', () => {
     // Li Si's email, another phone (an email is no proof); Zhao Liu's phone, no email.
     await w.admin.post('users:create', { nickname: 'Li (local)', username: 'lisi_local', email: 'lisi@demo.example', phone: '13700000002' });
     await w.admin.post('users:create', { nickname: 'Zhao (local)', username: 'zhaoliu_local', phone: '13800000004' });
-    const created = await w.admin.post<Row>('userDataSyncSources:create', {
-      name: SOURCE,
-      sourceType: 'wecom',
-      enabled: true,
-      options: { authenticator: 'wecom', contactsSecret: CONTACTS_SECRET, ...CALLBACK },
-    });
-    sourceId = Number(created.id);
+    sourceId = await w.addSyncSource(SOURCE, { authenticator: 'wecom', contactsSecret: CONTACTS_SECRET, ...CALLBACK });
     corp().contacts!.callback = { url: `${w.t.url}/api/wecom:contactsCallback?source=${SOURCE}`, token: CALLBACK.callbackToken, encodingAESKey: CALLBACK.callbackEncodingAESKey };
   });
   afterAll(async () => {

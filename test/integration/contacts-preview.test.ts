@@ -82,13 +82,7 @@ describe('contacts sync preview', () => {
       const index = corp().members.findIndex((m) => m.userid === userid);
       later.set(userid, corp().members.splice(index, 1)[0]);
     }
-    const created = await w.admin.post<Row>('userDataSyncSources:create', {
-      name: SOURCE,
-      sourceType: 'wecom',
-      enabled: true,
-      options: { authenticator: 'wecom', contactsSecret: CONTACTS_SECRET },
-    });
-    sourceId = Number(created.id);
+    sourceId = await w.addSyncSource(SOURCE, { authenticator: 'wecom', contactsSecret: CONTACTS_SECRET });
     expect((await pull()).status).toBe('success');
 
     // What changed since: Zhang San joins WeCom and has a user with his mobile number (linked), Zhao Liu joins and

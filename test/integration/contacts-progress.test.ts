@@ -44,13 +44,7 @@ describe('contacts pull progress', () => {
     // WeCom calls give up after this: well past the time a test holds one.
     w = await createWecomApp(config, { WECOM_TIMEOUT_MS: '90000' }, ['user-data-sync', 'departments']);
     await w.addAuthenticator('wecom');
-    const created = await w.admin.post<Row>('userDataSyncSources:create', {
-      name: SOURCE,
-      sourceType: 'wecom',
-      enabled: true,
-      options: { authenticator: 'wecom', contactsSecret: CONTACTS_SECRET },
-    });
-    sourceId = Number(created.id);
+    sourceId = await w.addSyncSource(SOURCE, { authenticator: 'wecom', contactsSecret: CONTACTS_SECRET });
   }, 300_000);
   afterAll(async () => {
     await w?.destroy();

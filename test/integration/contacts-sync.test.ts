@@ -53,13 +53,7 @@ describe('contacts sync (pull)', () => {
     const hand = await db().getRepository('departments').create({ values: { title: 'Hand-made' } });
     const zhao = await user({ username: 'zhaoliu_local' });
     await db().getRepository('departmentsUsers').create({ values: { userId: zhao?.id, departmentId: hand.get('id'), isOwner: true } });
-    const created = await w.admin.post<Row>('userDataSyncSources:create', {
-      name: SOURCE,
-      sourceType: 'wecom',
-      enabled: true,
-      options: { authenticator: 'wecom', contactsSecret: CONTACTS_SECRET, ...CALLBACK },
-    });
-    sourceId = Number(created.id);
+    sourceId = await w.addSyncSource(SOURCE, { authenticator: 'wecom', contactsSecret: CONTACTS_SECRET, ...CALLBACK });
   });
   afterAll(async () => {
     await w?.destroy();
