@@ -264,6 +264,25 @@ describe('contacts sync and what NocoBase already has or lost', () => {
     expect((await user({ id: yang }))?.email).toBeNull();
   });
 
+  it('leaves a user the sync created alone once it has the root role, also when its member leaves: no rewrite, same departments', async () => {
+    corp().members.push({ userid: 'chief', name: 'Chief', mobile: '13800000123', department: [1, 2], main_department: 2 });
+    await pull();
+    const chief = await user({ nickname: 'Chief' });
+    expect(await linkOf('chief')).toMatchObject({ userId: chief?.id, meta: { syncCreated: true } });
+    // NocoBase's own hooks refuse to hand out the root role: as a database administrator would.
+    await db().getModel('rolesUsers').bulkCreate([{ userId: chief?.id, roleName: 'root' }], { hooks: false });
+    const memberships = async () => (await db().getRepository('departmentsUsers').find({ filter: { userId: chief?.id as number }, sort: ['departmentId'] })).map((m: Model) => m.toJSON());
+    const before = { user: await user({ id: chief?.id }), memberships: await memberships() };
+    expect(before.memberships).toHaveLength(2);
+    member('chief').name = 'Chief (renamed in WeCom)';
+    await pull();
+    expect({ user: await user({ id: chief?.id }), memberships: await memberships() }).toEqual(before);
+    corp().members = corp().members.filter((m) => m.userid !== 'chief');
+    await pull();
+    expect({ user: await user({ id: chief?.id }), memberships: await memberships() }).toEqual(before);
+    expect(await linkOf('chief')).toBeUndefined();
+  });
+
   // Last: members leave.
   it('only unlinks a user the sync did not create when its member leaves WeCom, root included; removes one it created', async () => {
     const zhou = await user({ username: 'zhoujiu_local' });

@@ -356,6 +356,40 @@ describe('contacts sync (pull)', () => {
     }
   });
 
+  it('counts members WeCom still lists as disabled against Maximum removals, before writing anything', async () => {
+    const corp = w.sandbox.config.corps[0];
+    const joiner = corp.members.find((m) => m.userid === 'joiner')!;
+    await w.admin.post(`userDataSyncSources:update?filterByTk=${sourceId}`, { options: { authenticator: 'wecom', maxRemovals: '0' } });
+    joiner.status = 2;
+    try {
+      const before = await snapshot();
+      const task = await pull();
+      expect(task).toMatchObject({ status: 'failed' });
+      expect(task.message).toContain('Nothing written: this pull would remove 1 of 3 users, over the limit of 0.');
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      delete joiner.status;
+      await w.admin.post(`userDataSyncSources:update?filterByTk=${sourceId}`, { options: { authenticator: 'wecom', maxRemovals: null } });
+    }
+  });
+
+  it("drops the saved secrets of an authenticator or a source whose type is changed to another plugin's, so no answer shows them", async () => {
+    await w.addAuthenticator('retyped');
+    const authenticator = await db().getRepository('authenticators').findOne({ filter: { name: 'retyped' } });
+    await w.admin.post(`authenticators:update?filterByTk=${authenticator?.get('id')}`, { enabled: true, authType: 'Email/Password' });
+    const shown = await w.admin.get<Row>('authenticators:get', { filterByTk: String(authenticator?.get('id')) });
+    expect(shown.authType).toBe('Email/Password');
+    expect(JSON.stringify(shown)).not.toContain('demo-secret-0123456789abcdef');
+    expect((await db().getRepository('authenticators').findOne({ filter: { name: 'retyped' } }))?.get('options')).not.toHaveProperty('corpSecret');
+
+    const id = await w.addSyncSource('retyped-source', { authenticator: 'wecom', contactsSecret: CONTACTS_SECRET, ...CALLBACK });
+    await w.admin.post(`userDataSyncSources:update?filterByTk=${id}`, { sourceType: 'api' });
+    const source = await w.admin.get<Row>('userDataSyncSources:get', { filterByTk: String(id) });
+    expect(JSON.stringify(source)).not.toContain(CONTACTS_SECRET);
+    expect(JSON.stringify(source)).not.toContain(CALLBACK.callbackEncodingAESKey);
+    expect(source.options).toEqual({ authenticator: 'wecom' });
+  });
+
   // Last: it removes every synced member.
   it('removes every synced member when all of them left the company and others joined', async () => {
     const corp = w.sandbox.config.corps[0];

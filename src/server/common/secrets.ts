@@ -79,6 +79,20 @@ export function keepSecrets(entry: WriteOnlyOptions, next: unknown, previous: un
 export function keepSecretsOnSave(db: Database) {
   for (const entry of WRITE_ONLY) {
     db.on(`${entry.collection}.beforeSave`, (model: Model) => {
+      // A record of this plugin's type turned into another type: nothing would hide its secrets any more (answers
+      // hide them only on records of this type), so they go with the change.
+      const was = model.isNewRecord ? undefined : model.previous(entry.typeField);
+      if (was === entry.type && model.get(entry.typeField) !== entry.type) {
+        const options = parsed(model.get(OPTIONS));
+        if (isObject(options)) {
+          const stripped = structuredClone(options);
+          for (const path of entry.paths) deletePath(stripped, path);
+          delete stripped[SAVED_SECRETS];
+          delete stripped[REMOVE_SECRETS];
+          model.set(OPTIONS, stripped);
+        }
+        return;
+      }
       if (model.get(entry.typeField) !== entry.type || !model.changed(OPTIONS)) return;
       const previous = model.isNewRecord ? undefined : parsed(model.previous(OPTIONS));
       model.set(OPTIONS, keepSecrets(entry, model.get(OPTIONS), previous));

@@ -10,6 +10,7 @@
 // - every synced member is linked to the authenticator (uuid = userid, meta.corpId), so a first login can be a QR scan;
 // - what WeCom no longer has is removed, and a record that did not change is not written again.
 import type { Application } from '@nocobase/server';
+import { Op } from '@nocobase/database';
 import type { Model } from '@nocobase/database';
 import { parseOptions, WeComOptions } from '../common/options';
 import { CONTACTS_MAX_BODY_BYTES, ContactsReader, WecomMember } from '../wecom/contacts';
@@ -196,25 +197,26 @@ export class WeComContactsSync {
       .map((o): UserRecord => ({ uid: o.sourceUk, isDeleted: true }));
     // Members linked by a sign-in whom the sync never wrote (a root user, ...) lose their link when they leave:
     // WeCom may give their userid to someone else later.
-    const linkedGone = (await this.linkedUserids()).filter((uid) => !present.has(uid) && !userOrigins.has(uid));
+    const others = await this.heldByOtherSources();
+    const linkedGone = (await this.linkedUserids()).filter((uid) => !present.has(uid) && !userOrigins.has(uid) && !others.has(uid));
     // An empty read (the app's visible range narrowed, a Secret that sees nobody) is not a company whose
     // members all left: removing every synced user on it would be unrecoverable.
-    if (members.length === 0 && goneUsers.length > 0) {
+    if (members.length === 0 && goneUsers.length + linkedGone.length > 0) {
       throw new SyncConfigError('contactsSecret', EMPTY_READ);
     }
     const markCorp = await this.corpMark([...userOrigins.values()]);
-    // The guard counts before anything is written: members leaving by the thousand are a wrong Secret, visible
-    // range or Company ID more often than a company shrinking. Users kept and only unlinked count too (they lose
-    // their WeCom sign-in).
-    const leaving = goneUsers.length + linkedGone.length;
+    const departmentPlan = await this.planDepartments(departments, report);
+    const users = await this.planUsers([...members, ...goneUsers, ...linkedGone.map((uid): UserRecord => ({ uid, isDeleted: true }))], report, userOrigins, dry);
+    // The guard counts what the plan would remove before anything is written: members leaving by the thousand are
+    // a wrong Secret, visible range or Company ID more often than a company shrinking. Members WeCom still lists
+    // as disabled or left count, and users kept and only unlinked too (they lose their WeCom sign-in).
+    const leaving = users.groups.removed.length + users.groups.unlinked.length;
     const synced = [...userOrigins.values()].filter((o) => !o.metaData.isDeleted).length + linkedGone.length;
     const limit = removalLimit(this.options.maxRemovals, synced);
     const refusal =
       leaving > limit
         ? new SyncConfigError('maxRemovals', TOO_MANY_REMOVALS, { count: String(leaving), members: String(synced), limit: String(limit) })
         : undefined;
-    const departmentPlan = await this.planDepartments(departments, report);
-    const users = await this.planUsers([...members, ...goneUsers, ...linkedGone.map((uid): UserRecord => ({ uid, isDeleted: true }))], report, userOrigins, dry);
     // Children before parents.
     const gone = goneDepartments.reverse().map((o) => ({ uid: o.sourceUk, name: typeof o.metaData.title === 'string' ? o.metaData.title : undefined }));
     report.departments.removed += gone.length;
@@ -518,8 +520,18 @@ export class WeComContactsSync {
     // never between a claim and its push (a claimed record would look unchanged to the next pull) or between
     // a push and what repairs it (the memberships plugin-departments replaces, the links).
     let done = 0;
-    for (const part of chunks(changed)) {
+    for (let part of chunks(changed)) {
       this.assertHeld();
+      // A user given the root role while this pull ran is left alone from now on, as the plan leaves root users.
+      const partIds = part.map((r) => userIds.get(r.uid) ?? claims.find((c) => c.record === r)?.userId).filter((id): id is number => id !== undefined);
+      const newRoots = await rootUserIds(this.app.db, partIds);
+      if (newRoots.size) {
+        part = part.filter((r) => {
+          const id = userIds.get(r.uid) ?? claims.find((c) => c.record === r)?.userId;
+          return id === undefined || !newRoots.has(id);
+        });
+        this.log.warn('wecom members not written: their user became a root user during the pull', { source: this.sourceName, users: [...newRoots] });
+      }
       const inPart = new Set(part);
       await this.claim(claims.filter((c) => inPart.has(c.record)), origins);
       const ids = part.map((r) => userIds.get(r.uid)).filter((id): id is number => id !== undefined);
@@ -534,8 +546,10 @@ export class WeComContactsSync {
     if (forgotten.length) {
       this.assertHeld();
       // Users kept while their member left: out of WeCom's departments, as a removed member would be.
-      const kept = forgotten.map((r) => userIds.get(r.uid)).filter((id): id is number => id !== undefined && users.has(id));
-      await this.leaveDepartments(kept, wecomDepartments);
+      // A root user is never moved (not even out of WeCom's departments).
+      const ids = forgotten.map((r) => userIds.get(r.uid)).filter((id): id is number => id !== undefined && users.has(id));
+      const roots = await rootUserIds(this.app.db, ids);
+      await this.leaveDepartments(ids.filter((id) => !roots.has(id)), wecomDepartments);
       await this.forget(forgotten, origins);
       await this.updateLinks(forgotten, fresh);
     }
@@ -771,6 +785,15 @@ export class WeComContactsSync {
     const out: OriginRecord[] = [];
     for (const part of chunks(uids)) out.push(...(await read({ sourceUk: part })));
     return out;
+  }
+
+  /** Members another source (a `wecom` one, of any name) still writes: their links are that source's business. */
+  private async heldByOtherSources(): Promise<Set<string>> {
+    const rows = await this.repo('userDataSyncRecords').model.findAll({
+      where: { dataType: 'user', sourceName: { [Op.ne]: this.sourceName } },
+      attributes: ['sourceUk', 'metaData'],
+    });
+    return new Set(rows.filter((r) => !(r.get('metaData') as { isDeleted?: unknown } | null)?.isDeleted).map((r) => r.get('sourceUk') as string));
   }
 
   /** The userids linked to a user under this authenticator and corp. */

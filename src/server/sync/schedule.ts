@@ -38,11 +38,16 @@ async function tick(app: Application, now: Date): Promise<void> {
     const name = source.get('name') as string;
     const schedule = parseSchedule((source.get('options') as { schedule?: unknown } | null)?.schedule);
     if (!schedule || !scheduleMatches(schedule, minute)) continue;
-    // One instance of the cluster per due minute; the key outlives the minute.
-    const cache = new SharedCache(servicesOf(app).tokenCache);
-    if (!(await cache.claim(`contacts-schedule:${name}:${minute.toISOString()}`, 120_000))) continue;
-    app.log.info('wecom contacts scheduled pull', { source: name, minute: minute.toISOString() });
-    await uds.syncService.pull(name, scheduledContext(app));
+    // Each source on its own: one that cannot start does not keep the others from theirs.
+    try {
+      // One instance of the cluster per due minute; the key outlives the minute.
+      const cache = new SharedCache(servicesOf(app).tokenCache);
+      if (!(await cache.claim(`contacts-schedule:${name}:${minute.toISOString()}`, 120_000))) continue;
+      app.log.info('wecom contacts scheduled pull', { source: name, minute: minute.toISOString() });
+      await uds.syncService.pull(name, scheduledContext(app));
+    } catch (error) {
+      app.log.error('wecom contacts scheduled pull failed to start', { source: name, error: (error as Error)?.message });
+    }
   }
 }
 
