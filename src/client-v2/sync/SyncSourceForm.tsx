@@ -113,6 +113,13 @@ export default function SyncSourceForm() {
         </Form.Item>
       )}
       <Form.Item
+        name={['options', 'departments']}
+        label={t('Departments')}
+        extra={t("WeCom department IDs whose subtrees this source syncs, separated by commas (like 2, 15). Empty: every department the Secret may read. Members outside them are not this source's.")}
+      >
+        <Input placeholder="2, 15" />
+      </Form.Item>
+      <Form.Item
         name={['options', 'schedule']}
         label={t('Schedule')}
         extra={t("When the source is pulled by itself: a cron expression (minute, hour, day of month, month, day of week) in the server's time zone, like 0 2 * * * for every day at 02:00. Empty: only with the Sync button.")}

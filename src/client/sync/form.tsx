@@ -93,6 +93,12 @@ const schema = (t: TFunction, choices: Choice[]): ISchema => ({
       'x-reactions': writeOnly(t, 'callbackEncodingAESKey'),
     }),
     removeCallback: { type: 'void', 'x-component': 'RemoveCallback' },
+    departments: field(
+      t('Departments'),
+      'Input',
+      t("WeCom department IDs whose subtrees this source syncs, separated by commas (like 2, 15). Empty: every department the Secret may read. Members outside them are not this source's."),
+      { 'x-component-props': { placeholder: '2, 15' } },
+    ),
     schedule: field(
       t('Schedule'),
       'Input',

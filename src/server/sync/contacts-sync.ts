@@ -15,7 +15,7 @@ import type { Model } from '@nocobase/database';
 import { parseOptions, WeComOptions } from '../common/options';
 import { CONTACTS_MAX_BODY_BYTES, ContactsReader, WecomMember } from '../wecom/contacts';
 import { WecomClient } from '../wecom/client';
-import { departmentRecord, departmentRecords, DepartmentRecord, sameRecord, siblingRanks, userRecord, UserRecord } from './records';
+import { departmentRecord, departmentRecords, DepartmentRecord, sameRecord, scopedDepartment, scopedMember, siblingRanks, subtrees, userRecord, UserRecord } from './records';
 import type { AssertHeld } from './exclusive';
 import { Contacts, isCurrentLink, keepOwnContacts, LinkMeta, MemberMatcher, rootUserIds } from './member-matching';
 import { parseSyncOptions, removalLimit, renderSyncOptions, SyncConfigError, SyncOptions } from './options';
@@ -183,7 +183,17 @@ export class WeComContactsSync {
    */
   async plan(progress?: PullProgressListener, { dry = false } = {}): Promise<PullPlan> {
     this.recreated = new Set();
-    const directory = await this.reader.readAll(progress && ((done, total, unit) => progress({ phase: 'read', done, total, unit })));
+    const read = await this.reader.readAll(progress && ((done, total, unit) => progress({ phase: 'read', done, total, unit })));
+    // Only the chosen subtrees (option `departments`): a member outside them is not this source's, as if WeCom
+    // had not returned it (removed within Maximum removals).
+    const scope = this.options.departments ? subtrees(read.departments, this.options.departments) : undefined;
+    const directory = scope
+      ? {
+          ...read,
+          departments: read.departments.filter((d) => scope.has(d.id)).map((d) => scopedDepartment(d, scope)),
+          members: read.members.map((m) => scopedMember(m, scope)).filter((m): m is WecomMember => m !== undefined),
+        }
+      : read;
     const report = emptyReport(directory.recipe);
     const departments = departmentRecords(directory.departments);
     const known = new Set(departments.map((d) => d.uid));
@@ -243,7 +253,10 @@ export class WeComContactsSync {
       case 'update_user': {
         if (event.newUserId && event.newUserId !== event.userId) await this.rename(event.userId, event.newUserId);
         const userid = event.newUserId || event.userId;
-        const member = await this.reader.member(userid);
+        const read = await this.reader.member(userid);
+        // With chosen departments, a member in none of the source's departments is not this source's.
+        const scope = await this.callbackScope();
+        const member = read && scope ? scopedMember(read, scope) : read;
         await this.writeUsers([member ? userRecord(member) : { uid: userid, isDeleted: true }], report);
         break;
       }
@@ -252,7 +265,14 @@ export class WeComContactsSync {
         break;
       case 'create_party':
       case 'update_party': {
-        const department = await this.reader.department(event.id);
+        const read = await this.reader.department(event.id);
+        const scope = await this.callbackScope();
+        // With chosen departments: one under them is the source's (its parent is); a chosen one becomes a root.
+        if (read && scope && !scope.has(read.id) && !scope.has(read.parentid)) {
+          if (await this.isSourceDepartment(read.id)) await this.removeDepartment(event.id, report);
+          break;
+        }
+        const department = read && scope ? scopedDepartment(read, new Set([...scope, read.id])) : read;
         if (!department) {
           await this.removeDepartment(event.id, report);
           break;
@@ -309,6 +329,21 @@ export class WeComContactsSync {
       if (mark) await records.update({ sourceUk: this.corpId }, { where: { id: mark.get('id') } });
       else await records.create({ sourceName: this.sourceName, dataType: CORP_MARK, sourceUk: this.corpId, metaData: {} });
     };
+  }
+
+  /**
+   * The departments a change callback may write, when the source syncs chosen departments: the chosen ones and
+   * those the last pull wrote under them. Undefined: every department.
+   */
+  private async callbackScope(): Promise<Set<number> | undefined> {
+    if (!this.options.departments) return undefined;
+    const written = (await this.origins('department')).filter((o) => !o.metaData.isDeleted).map((o) => Number(o.sourceUk));
+    return new Set([...this.options.departments, ...written]);
+  }
+
+  private async isSourceDepartment(id: number): Promise<boolean> {
+    const [origin] = await this.origins('department', [String(id)]);
+    return Boolean(origin && !origin.metaData.isDeleted);
   }
 
   /** A department written again (an admin had deleted it in NocoBase) gets its members back, as on a pull. */

@@ -13,6 +13,8 @@ export interface SyncOptions {
   callbackEncodingAESKey?: string;
   /** A cron expression (five fields, the server's time zone): when the source is pulled by itself; none: only by hand. */
   schedule?: string;
+  /** WeCom department ids whose subtrees are synced; none: every department the Secret may read. */
+  departments?: number[];
   /** The most users one pull may remove or unlink: a count, or a share of the source's members (`10%`, the default). */
   maxRemovals: RemovalLimit;
 }
@@ -27,6 +29,17 @@ export const MIN_PERCENT_REMOVALS = 5;
 export function removalLimit(limit: RemovalLimit, members: number): number {
   if ('count' in limit) return limit.count;
   return Math.max(MIN_PERCENT_REMOVALS, Math.floor((members * limit.percent) / 100));
+}
+
+/** `2, 15`, `[2, 15]`, `2`: WeCom department ids (positive whole numbers). */
+export function parseDepartmentIds(value: unknown): number[] {
+  if (value === undefined || value === null || value === '') return [];
+  const items = Array.isArray(value) ? value : typeof value === 'number' ? [value] : typeof value === 'string' ? value.split(/[\s,，]+/).filter(Boolean) : [undefined];
+  const ids = items.map((item) => (typeof item === 'number' ? String(item) : item));
+  if (!ids.every((id) => typeof id === 'string' && /^[1-9]\d{0,9}$/.test(id))) {
+    throw new SyncConfigError('departments', 'Departments must be WeCom department IDs (whole numbers, like 2, 15), separated by commas.');
+  }
+  return [...new Set(ids.map(Number))];
 }
 
 /** `10%`, `25 %`, `100`, `0`, 100 (a number): what an admin writes in the form. */
@@ -99,6 +112,8 @@ export function parseSyncOptions(input: unknown, { unrendered = false } = {}): S
     ),
   };
   options.maxRemovals = parseRemovalLimit(raw.maxRemovals);
+  const departments = parseDepartmentIds(raw.departments);
+  if (departments.length) options.departments = departments;
   const schedule = raw.schedule;
   if (schedule !== undefined && schedule !== null && schedule !== '') {
     if (!parseSchedule(schedule)) {

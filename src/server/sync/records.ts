@@ -89,3 +89,33 @@ function stable(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+
+/** The ids of the departments in the subtrees of `roots` (those WeCom returned). */
+export function subtrees(departments: readonly Pick<WecomDepartment, 'id' | 'parentid'>[], roots: readonly number[]): Set<number> {
+  const children = new Map<number, number[]>();
+  for (const d of departments) children.set(d.parentid, [...(children.get(d.parentid) ?? []), d.id]);
+  const known = new Set(departments.map((d) => d.id));
+  const scope = new Set<number>();
+  const queue = roots.filter((id) => known.has(id));
+  while (queue.length) {
+    const id = queue.shift() as number;
+    if (scope.has(id)) continue;
+    scope.add(id);
+    queue.push(...(children.get(id) ?? []));
+  }
+  return scope;
+}
+
+/** A department of the scope: one whose parent is outside it becomes a root (its parent is not synced). */
+export function scopedDepartment<D extends Pick<WecomDepartment, 'parentid'>>(d: D, scope: ReadonlySet<number>): D {
+  return d.parentid && !scope.has(d.parentid) ? { ...d, parentid: 0 } : d;
+}
+
+/** The member with only its departments in the scope, or undefined when it has none there (not this source's). */
+export function scopedMember(m: WecomMember, scope: ReadonlySet<number>): WecomMember | undefined {
+  const kept = m.department.map((id, i) => [id, i] as const).filter(([id]) => scope.has(id));
+  if (!kept.length) return undefined;
+  const department = kept.map(([id]) => id);
+  const main = m.main_department !== undefined && scope.has(m.main_department) ? m.main_department : department[0];
+  return { ...m, department, is_leader_in_dept: kept.map(([, i]) => m.is_leader_in_dept[i] ?? 0), main_department: main };
+}
