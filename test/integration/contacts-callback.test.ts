@@ -111,6 +111,22 @@ describe('contacts callback', () => {
     expect((await memberships(before!.id)).map((r) => r.departmentId)).toEqual([(await department('Engineering'))?.id]);
   });
 
+  it("takes a userid over from a departed member's leftovers when a member is renamed to it: no second record, no stale link", async () => {
+    // A link and a record left under `old.ops` by a member who left (say a delete that never arrived).
+    const departed = await w.admin.post<Row>('users:create', { nickname: 'Departed', username: 'departed_local' });
+    await db().getRepository('usersAuthenticators').model.create({ authenticator: 'wecom', userId: departed.id, uuid: 'old.ops', meta: { corpId: CORP, userid: 'old.ops' } });
+    await db().getRepository('userDataSyncRecords').model.create({ sourceName: SOURCE, dataType: 'user', sourceUk: 'old.ops', metaData: { uid: 'old.ops', nickname: 'Departed' } });
+    const sun = await user({ nickname: 'Sun Qi (Ops)' });
+    await w.sandbox.changeContact({ changeType: 'update_user', user: { userid: 'sun.qi' }, newUserId: 'old.ops' });
+    const links = (await db().getRepository('usersAuthenticators').find({ filter: { authenticator: 'wecom', uuid: 'old.ops' } })).map((l: Model) => l.get('userId'));
+    expect(links).toEqual([sun!.id]);
+    expect(await db().getRepository('userDataSyncRecords').count({ filter: { sourceName: SOURCE, dataType: 'user', sourceUk: 'old.ops' } })).toBe(1);
+    expect(await user({ id: departed.id })).toMatchObject({ nickname: 'Departed' });
+    // Back, for the tests after this one.
+    await w.sandbox.changeContact({ changeType: 'update_user', user: { userid: 'old.ops' }, newUserId: 'sun.qi' });
+    expect(await link('sun.qi')).toMatchObject({ userId: sun!.id });
+  });
+
   it('removes a member (delete_user)', async () => {
     const sun = await user({ nickname: 'Sun Qi (Ops)' });
     await w.sandbox.changeContact({ changeType: 'delete_user', user: { userid: 'sun.qi' } });

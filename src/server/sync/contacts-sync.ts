@@ -251,9 +251,10 @@ export class WeComContactsSync {
     switch (event.changeType) {
       case 'create_user':
       case 'update_user': {
-        if (event.newUserId && event.newUserId !== event.userId) await this.rename(event.userId, event.newUserId);
         const userid = event.newUserId || event.userId;
+        // WeCom first: a failed read writes nothing, the rename included.
         const read = await this.reader.member(userid);
+        if (event.newUserId && event.newUserId !== event.userId) await this.rename(event.userId, event.newUserId);
         // With chosen departments, a member in none of the source's departments is not this source's.
         const scope = await this.callbackScope();
         const member = read && scope ? scopedMember(read, scope) : read;
@@ -365,13 +366,23 @@ export class WeComContactsSync {
   /** A userid WeCom changed (NewUserID): the source's record and the link follow, the user stays. */
   private async rename(from: string, to: string) {
     this.assertHeld();
+    const [renamed] = await this.origins('user', [from]);
+    const links = (await this.repo('usersAuthenticators').find({ filter: { authenticator: this.options.authenticator, uuid: from } })).filter((l: Model) => this.isCurrent(l));
+    // Nothing under `from` (renamed already, or never synced): nothing to move, and nothing under `to` to clear.
+    if (!renamed && !links.length) return;
+    // WeCom gives a userid to one member at a time: a record or a link still under `to` is a departed member's,
+    // and would otherwise sit beside the renamed one (the next sign-in of `to` could find that member's user).
+    const stale = (await this.origins('user', [to])).map((o) => o.id);
+    if (stale.length) {
+      await this.repo('userDataSyncRecordsResources').model.destroy({ where: { recordId: stale } });
+      await this.repo('userDataSyncRecords').model.destroy({ where: { id: stale } });
+    }
+    await this.repo('usersAuthenticators').model.destroy({ where: { authenticator: this.options.authenticator, uuid: to } });
     await this.repo('userDataSyncRecords').update({
       filter: { sourceName: this.sourceName, dataType: 'user', sourceUk: from },
       values: { sourceUk: to },
     });
-    const links = await this.repo('usersAuthenticators').find({ filter: { authenticator: this.options.authenticator, uuid: from } });
     for (const link of links) {
-      if (!this.isCurrent(link)) continue;
       await this.repo('usersAuthenticators').model.update(
         { uuid: to, meta: { ...(link.get('meta') as object), corpId: this.corpId, userid: to } },
         { where: { authenticator: this.options.authenticator, uuid: from, userId: link.get('userId') } },
