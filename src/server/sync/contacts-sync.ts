@@ -566,14 +566,15 @@ export class WeComContactsSync {
     // never between a claim and its push (a claimed record would look unchanged to the next pull) or between
     // a push and what repairs it (the memberships plugin-departments replaces, the links).
     let done = 0;
+    // Matched members are in `userIds` too (planUsers records each claim there).
+    const userOf = (r: UserRecord) => userIds.get(r.uid);
     for (let part of chunks(changed)) {
       this.assertHeld();
       // A user given the root role while this pull ran is left alone from now on, as the plan leaves root users.
-      const partIds = part.map((r) => userIds.get(r.uid) ?? claims.find((c) => c.record === r)?.userId).filter((id): id is number => id !== undefined);
-      const newRoots = await rootUserIds(this.app.db, partIds);
+      const newRoots = await rootUserIds(this.app.db, part.map(userOf).filter((id): id is number => id !== undefined));
       if (newRoots.size) {
         part = part.filter((r) => {
-          const id = userIds.get(r.uid) ?? claims.find((c) => c.record === r)?.userId;
+          const id = userOf(r);
           return id === undefined || !newRoots.has(id);
         });
         this.log.warn('wecom members not written: their user became a root user during the pull', { source: this.sourceName, users: [...newRoots] });
