@@ -93,7 +93,11 @@ describe('WeCom notification channel', () => {
     await (w.t.app.pm.get('@nocobase/plugin-auth-wecom') as unknown as { services: { tokenCache: { reset(): Promise<void> } } }).services.tokenCache.reset();
   });
 
-  it('delivers a text card over a channel created through the API, its path made absolute from the Origin', async () => {
+  /** The signed-in link of a page of the app (src/server/common/signed-in-links.ts), written out. */
+  const signedIn = (redirect: string, v2 = false) =>
+    `${w.t.url}/api/wecom:authorize?authenticator=wecom&prompt=none${v2 ? '&client=v2' : ''}&fallback=page&redirect=${redirect}`;
+
+  it('delivers a text card over a channel created through the API, its path made a signed-in link on the Origin', async () => {
     await createChannel('acceptance', 'wecom');
     const { result: log, calls } = await callsDuring(w.sandbox, () =>
       send({
@@ -107,7 +111,7 @@ describe('WeCom notification channel', () => {
     const [message] = await inbox('zhangsan');
     expect(message.msgtype).toBe('textcard');
     expect(message.agentId).toBe(AGENT_ID);
-    expect(message.content).toEqual({ title: 'Leave approved', description: 'Your leave on 2 Dec was approved.', url: `${w.t.url}/admin/leaves/7`, btntxt: 'Open' });
+    expect(message.content).toEqual({ title: 'Leave approved', description: 'Your leave on 2 Dec was approved.', url: signedIn('/admin/leaves/7'), btntxt: 'Open' });
   });
 
   it('delivers a text message', async () => {
@@ -124,7 +128,7 @@ describe('WeCom notification channel', () => {
     expect(message).toMatchObject({ msgtype: 'markdown', content: { content: '# Weekly report\n**3** tasks open' } });
   });
 
-  it('delivers text and markdown whose links lead into the app: paths made absolute, addresses on the Origin as written', async () => {
+  it('delivers text and markdown whose links lead into the app, each made a signed-in link', async () => {
     const text = await send({
       message: { msgtype: 'text', content: `Approved: <a href="/admin/leaves/7">leave #7</a>, or ${w.t.url}/v/admin/leaves` },
       receivers: to('zhangsan'),
@@ -133,8 +137,8 @@ describe('WeCom notification channel', () => {
     const markdown = await send({ message: { msgtype: 'markdown', content: `[Open](/admin/leaves/7) or [v2](${w.t.url}/v/admin)` }, receivers: to('zhangsan') });
     expect(markdown).toMatchObject({ status: 'success', reason: null });
     expect((await inbox('zhangsan')).map((m) => m.content.content)).toEqual([
-      `Approved: <a href="${w.t.url}/admin/leaves/7">leave #7</a>, or ${w.t.url}/v/admin/leaves`,
-      `[Open](${w.t.url}/admin/leaves/7) or [v2](${w.t.url}/v/admin)`,
+      `Approved: <a href="${signedIn('/admin/leaves/7').replace(/&/g, '&amp;')}">leave #7</a>, or ${signedIn('/v/admin/leaves', true)}`,
+      `[Open](${signedIn('/admin/leaves/7')}) or [v2](${signedIn('/v/admin', true)})`,
     ]);
   });
 
@@ -153,7 +157,7 @@ describe('WeCom notification channel', () => {
       card_type: 'text_notice',
       main_title: { title: 'Purchase request', desc: 'Needs your approval' },
       sub_title_text: '3 laptops',
-      card_action: { type: 1, url: `${w.t.url}/admin/approvals` },
+      card_action: { type: 1, url: signedIn('/admin/approvals') },
     });
   });
 

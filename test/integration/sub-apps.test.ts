@@ -343,19 +343,23 @@ describe('WeCom sign-in in sub-apps of the multi-app manager', () => {
       for (const api of [main, crm]) await api.post('notificationChannels:create', { name: 'wecom', title: 'WeCom', notificationType: 'wecom', options: { authenticator: 'wecom' } });
     }, 120_000);
 
-    it("sends a text card from a sub-app's channel with the sub-app's absolute link: a path of its pages, not doubled when it already has /apps/<name>/", async () => {
+    /** The signed-in link of a page (src/server/common/signed-in-links.ts): the start URL of `app` with prompt=none. */
+    const signedIn = (app: string | undefined, redirect: string, v2 = false) =>
+      `${w.t.url}/api/${app ? `__app/${app}/` : ''}wecom:authorize?authenticator=wecom&prompt=none${v2 ? '&client=v2' : ''}&fallback=page&redirect=${redirect}`;
+
+    it("sends a text card from a sub-app's channel with the sub-app's signed-in link: a path of its pages, not doubled when it already has /apps/<name>/", async () => {
       const log = await send(crm, { msgtype: 'textcard', title: 'Order 7 (CRM)', description: 'Needs your approval', url: '/admin/orders/7' });
       expect(log).toMatchObject({ status: 'success' });
       const [card] = await received(CORP_B, 'zhangsan', 'Order 7 (CRM)');
-      expect(card.content.url).toBe(`${w.t.url}/apps/${CRM}/admin/orders/7`);
+      expect(card.content.url).toBe(signedIn(CRM, `/apps/${CRM}/admin/orders/7`));
 
       expect((await send(crm, { msgtype: 'textcard', title: 'Order 8 (CRM)', description: 'D', url: `/apps/${CRM}/admin/orders/8` })).status).toBe('success');
-      expect((await received(CORP_B, 'zhangsan', 'Order 8 (CRM)'))[0].content.url).toBe(`${w.t.url}/apps/${CRM}/admin/orders/8`);
+      expect((await received(CORP_B, 'zhangsan', 'Order 8 (CRM)'))[0].content.url).toBe(signedIn(CRM, `/apps/${CRM}/admin/orders/8`));
     });
 
     it("leads a sub-app's text card without a link to the sub-app's home, and a template card's modern and absolute links into it", async () => {
       expect((await send(crm, { msgtype: 'textcard', title: 'Home (CRM)', description: 'D' })).status).toBe('success');
-      expect((await received(CORP_B, 'zhangsan', 'Home (CRM)'))[0].content.url).toBe(`${w.t.url}/apps/${CRM}/admin`);
+      expect((await received(CORP_B, 'zhangsan', 'Home (CRM)'))[0].content.url).toBe(signedIn(CRM, `/apps/${CRM}/admin`));
 
       const log = await send(crm, {
         msgtype: 'template_card',
@@ -370,11 +374,33 @@ describe('WeCom sign-in in sub-apps of the multi-app manager', () => {
       });
       expect(log.status).toBe('success');
       const [card] = await received(CORP_B, 'zhangsan', 'Weekly (CRM)');
-      expect(card.content.card_action).toEqual({ type: 1, url: `${w.t.url}/v/apps/${CRM}/admin/reports` });
+      expect(card.content.card_action).toEqual({ type: 1, url: signedIn(CRM, `/v/apps/${CRM}/admin/reports`, true) });
       expect(card.content.jump_list).toEqual([
-        { type: 1, title: 'v2, already in the app', url: `${w.t.url}/v/apps/${CRM}/admin/x` },
-        { type: 1, title: 'an address on the Origin', url: `${w.t.url}/apps/${CRM}/admin/y` },
+        { type: 1, title: 'v2, already in the app', url: signedIn(CRM, `/v/apps/${CRM}/admin/x`, true) },
+        { type: 1, title: 'an address on the Origin', url: signedIn(CRM, `/apps/${CRM}/admin/y`) },
       ]);
+    });
+
+    it("opens a sub-app's links signed in in the WeCom client (v1 and /v/ pages of the sub-app), and outside it goes to the page", async () => {
+      const v1 = (await received(CORP_B, 'zhangsan', 'Order 7 (CRM)'))[0].content.url as string;
+      const v2 = ((await received(CORP_B, 'zhangsan', 'Weekly (CRM)'))[0].content.card_action as { url: string }).url;
+      for (const [link, callback, page] of [
+        [v1, `/apps/${CRM}/wecom/callback`, `/apps/${CRM}/admin/orders/7`],
+        [v2, `/v/apps/${CRM}/wecom/callback`, `/v/apps/${CRM}/admin/reports`],
+      ]) {
+        const phone = new WecomUser(w.t.url, WECOM_UA, CRM);
+        const query = Object.fromEntries(new URL(link).searchParams);
+        const back = await phone.inClientLogin(query.authenticator, 'zhangsan', query);
+        expect(back.url.pathname).toBe(callback);
+        const signedIn = await answer(await phone.signIn(query.authenticator, { code: back.code, state: back.state }));
+        expect(signedIn.status).toBe(200);
+        expect(signedIn.body.data!.redirect).toBe(page);
+        const check = await fetch(`${w.t.url}/api/auth:check`, { headers: { 'x-app': CRM, authorization: `Bearer ${signedIn.body.data!.token}` } });
+        expect(((await check.json()) as { data: { phone: string } }).data.phone).toBe('13800000091');
+
+        const desktop = await fetch(link, { redirect: 'manual', headers: { 'user-agent': DESKTOP_UA } });
+        expect([desktop.status, desktop.headers.get('location')]).toEqual([302, page]);
+      }
     });
 
     it("refuses in a sub-app a link off the site, and sends nothing", async () => {
@@ -384,11 +410,11 @@ describe('WeCom sign-in in sub-apps of the multi-app manager', () => {
       expect(await received(CORP_B, 'zhangsan', 'Elsewhere (CRM)')).toEqual([]);
     });
 
-    it("leaves the main app's links as they were: a path from the site's root", async () => {
+    it("leads the main app's links to its own start URL: a path from the site's root", async () => {
       expect((await send(main, { msgtype: 'textcard', title: 'Order 7 (main)', description: 'D', url: '/admin/orders/7' })).status).toBe('success');
-      expect((await received(CORP_ID, 'zhangsan', 'Order 7 (main)'))[0].content.url).toBe(`${w.t.url}/admin/orders/7`);
+      expect((await received(CORP_ID, 'zhangsan', 'Order 7 (main)'))[0].content.url).toBe(signedIn(undefined, '/admin/orders/7'));
       expect((await send(main, { msgtype: 'textcard', title: 'Home (main)', description: 'D' })).status).toBe('success');
-      expect((await received(CORP_ID, 'zhangsan', 'Home (main)'))[0].content.url).toBe(`${w.t.url}/admin`);
+      expect((await received(CORP_ID, 'zhangsan', 'Home (main)'))[0].content.url).toBe(signedIn(undefined, '/admin'));
     });
   });
 

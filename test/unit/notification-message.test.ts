@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { LoginError } from '../../src/server/common/errors';
 import { linksOffSite } from '../../src/client-common/notification/limits';
-import { appLink, toWecomMessage } from '../../src/server/notification/message';
+import { LinkTarget, signedInLink } from '../../src/server/common/signed-in-links';
+import { toWecomMessage } from '../../src/server/notification/message';
 import { linksInMessage } from '../../src/shared/message-links';
 
 const ORIGIN = 'https://nocobase.example.com';
-const context = { origin: ORIGIN, defaultPath: '/admin' };
+const target: LinkTarget = { origin: ORIGIN, authenticator: 'wecom', pages: { publicPath: '/', modern: 'v' }, apiBase: '/api/' };
+const context = { target, defaultPath: '/admin' };
+/** The signed-in link of a page, written out. */
+const start = (redirect: string, app = '') =>
+  `https://nocobase.example.com/api/${app ? `__app/${app}/` : ''}wecom:authorize?authenticator=wecom&prompt=none&fallback=page&redirect=${redirect}`;
+const startV2 = (redirect: string, app = '') =>
+  `https://nocobase.example.com/api/${app ? `__app/${app}/` : ''}wecom:authorize?authenticator=wecom&prompt=none&client=v2&fallback=page&redirect=${redirect}`;
 
 function reasonOf(fn: () => unknown): string {
   try {
@@ -19,11 +26,11 @@ function reasonOf(fn: () => unknown): string {
 
 describe('links in a message', () => {
   it.each([
-    ['/admin/approvals/7?tab=1#top', 'https://nocobase.example.com/admin/approvals/7?tab=1#top'],
-    ['https://nocobase.example.com/m/page', 'https://nocobase.example.com/m/page'],
-    ['  /admin  ', 'https://nocobase.example.com/admin'],
-  ])('makes %s a link into the app', (value, expected) => {
-    expect(appLink(value, ORIGIN, 'url')).toBe(expected);
+    ['/admin/approvals/7?tab=1#top', start('/admin/approvals/7%3Ftab%3D1%23top')],
+    ['https://nocobase.example.com/m/page', start('/m/page')],
+    ['  /admin  ', start('/admin')],
+  ])('makes %s a signed-in link into the app', (value, expected) => {
+    expect(signedInLink(value, target, 'Link')).toBe(expected);
   });
 
   it.each([
@@ -37,7 +44,7 @@ describe('links in a message', () => {
     'http://nocobase.example.com/admin',
     'admin/page',
   ])('refuses %s, naming the field by its label', (value) => {
-    expect(reasonOf(() => appLink(value, ORIGIN, 'url'))).toBe(
+    expect(reasonOf(() => signedInLink(value, target, 'Link'))).toBe(
       '{{field}} must be a path of this app (like /admin) or an address on {{origin}}. {"field":"Link","origin":"https://nocobase.example.com"}',
     );
   });
@@ -78,18 +85,21 @@ describe('links in text and markdown messages', () => {
     expect(reasonOf(() => toWecomMessage({ msgtype: 'markdown', content }, context))).toBe(refusedLink(link));
   });
 
-  it('makes the paths of <a href> absolute, and keeps the addresses on the Origin and the plain text as written', () => {
-    const content = 'Approved: <a href="/admin/leaves/7?tab=1&x=2">leave #7</a>, see https://nocobase.example.com/m/page. Path /admin stays text.';
+  it('makes the links of <a href> and the bare addresses of pages signed-in links, and keeps files and the plain text as written', () => {
+    const content =
+      'Approved: <a href="/admin/leaves/7?tab=1&x=2">leave #7</a>, see https://nocobase.example.com/m/page. File https://nocobase.example.com/storage/uploads/a.pdf. Path /admin stays text.';
     expect(toWecomMessage({ msgtype: 'text', content }, context).content).toEqual({
-      content:
-        'Approved: <a href="https://nocobase.example.com/admin/leaves/7?tab=1&amp;x=2">leave #7</a>, see https://nocobase.example.com/m/page. Path /admin stays text.',
+      content: `Approved: <a href="${start('/admin/leaves/7%3Ftab%3D1%26x%3D2').replace(/&/g, '&amp;')}">leave #7</a>, see ${start(
+        '/m/page',
+      )}. File https://nocobase.example.com/storage/uploads/a.pdf. Path /admin stays text.`,
     });
   });
 
-  it('makes the paths of markdown links absolute, in a sub-app under the main domain', () => {
+  it('makes the links of markdown signed-in links, in a sub-app under the main domain', () => {
     const content = '# Report\n[Open](/admin/r/1 "title") and [v2](</v/admin>)\n\n[ref]: /admin/x';
-    expect(toWecomMessage({ msgtype: 'markdown', content }, { ...context, pages: { publicPath: '/', modern: 'v', app: 'hr' } }).content).toEqual({
-      content: '# Report\n[Open](https://nocobase.example.com/apps/hr/admin/r/1 "title") and [v2](<https://nocobase.example.com/v/apps/hr/admin>)\n\n[ref]: https://nocobase.example.com/apps/hr/admin/x',
+    const sub = { ...context, target: { ...target, pages: { publicPath: '/', modern: 'v', app: 'hr' } } };
+    expect(toWecomMessage({ msgtype: 'markdown', content }, sub).content).toEqual({
+      content: `# Report\n[Open](${start('/apps/hr/admin/r/1', 'hr')} "title") and [v2](<${startV2('/v/apps/hr/admin', 'hr')}>)\n\n[ref]: ${start('/apps/hr/admin/x', 'hr')}`,
     });
   });
 
@@ -133,7 +143,7 @@ describe('messages', () => {
   it('gives a text card without a link the redirect link, and leaves out an empty button text', () => {
     expect(toWecomMessage({ msgtype: 'textcard', title: 'T', description: 'D', btntxt: '' }, context)).toEqual({
       msgtype: 'textcard',
-      content: { title: 'T', description: 'D', url: 'https://nocobase.example.com/admin' },
+      content: { title: 'T', description: 'D', url: start('/admin') },
     });
   });
 
@@ -144,7 +154,7 @@ describe('messages', () => {
     );
   });
 
-  it('completes a text_notice card: card_type, action type 1, links made absolute; more than 3 jumps refused', () => {
+  it('completes a text_notice card: card_type, action type 1, signed-in links; more than 3 jumps refused', () => {
     const card = toWecomMessage(
       { msgtype: 'template_card', template_card: { main_title: { title: 'T' }, card_action: { url: '/a' }, jump_list: [{ type: 1, title: 'j', url: '/b' }] } },
       context,
@@ -152,8 +162,8 @@ describe('messages', () => {
     expect(card.content).toEqual({
       card_type: 'text_notice',
       main_title: { title: 'T' },
-      card_action: { type: 1, url: 'https://nocobase.example.com/a' },
-      jump_list: [{ type: 1, title: 'j', url: 'https://nocobase.example.com/b' }],
+      card_action: { type: 1, url: start('/a') },
+      jump_list: [{ type: 1, title: 'j', url: start('/b') }],
     });
     const jumps = Array.from({ length: 4 }, () => ({ type: 1, title: 'j', url: '/b' }));
     expect(reasonOf(() => toWecomMessage({ msgtype: 'template_card', template_card: { main_title: { title: 'T' }, card_action: { url: '/a' }, jump_list: jumps } }, context))).toBe(

@@ -1,10 +1,12 @@
-// GET /api/wecom:authorize?authenticator=NAME[&redirect=PATH][&prompt=none][&locale=LANG]: starts a login
-// and sends the browser to WeCom. Whatever fails is shown by the app's own callback page, never off-site;
-// too many starts from one client get a small page of their own (429).
+// GET /api/wecom:authorize?authenticator=NAME[&redirect=PATH][&prompt=none][&locale=LANG][&client=v2]
+// [&fallback=page]: starts a login and sends the browser to WeCom. Whatever fails is shown by the app's own
+// callback page, never off-site; too many starts from one client get a small page of their own (429).
+// `fallback=page` is a link of a message (src/server/common/signed-in-links.ts): outside the WeCom client it
+// opens the page itself, which signs in as usual, instead of WeCom's web login.
 import { Context, Next } from '@nocobase/actions';
 import { getModernClientPrefix, resolveSubAppSegment } from '@nocobase/plugin-auth';
-import { CALLBACK_ROUTE, NAMESPACE } from '../../constants';
-import { callbackPagePath } from '../../shared/app-path';
+import { CALLBACK_ROUTE, DEFAULT_REDIRECT_PATH, NAMESPACE } from '../../constants';
+import { appSegment, callbackPagePath, hrefInApp } from '../../shared/app-path';
 import { safeRedirectPath } from '../../shared/redirect';
 import { localize, LoginError, reasons } from '../common/errors';
 import { publicPath } from '../common/public-path';
@@ -22,7 +24,7 @@ export async function authorize(ctx: Context, next: Next) {
   ctx.set('Cache-Control', 'no-store');
   ctx.set('Referrer-Policy', 'no-referrer');
   ctx.withoutDataWrapping = true;
-  const { authenticator: name, redirect, prompt, locale, client } = ctx.action.params as Record<string, unknown>;
+  const { authenticator: name, redirect, prompt, locale, client, fallback } = ctx.action.params as Record<string, unknown>;
   const plugin = signInServicesOf(ctx.app);
   const language = requestLocale(ctx, locale);
 
@@ -35,7 +37,12 @@ export async function authorize(ctx: Context, next: Next) {
     return next();
   }
 
-  const page = callbackPath(client, await pathAppOf(ctx));
+  const pageApp = await pathAppOf(ctx);
+  const page = callbackPath(client, pageApp);
+  if (fallback === 'page' && !isWecomClient(ctx.get('user-agent'))) {
+    ctx.redirect(await linkedPage(ctx, name, redirect, client, pageApp));
+    return next();
+  }
   try {
     const auth = await findWeComAuth(ctx, name);
     const options = auth.config;
@@ -79,6 +86,27 @@ export async function findWeComAuth(ctx: Context, name: unknown): Promise<WeComA
   }
   if (!(auth instanceof WeComAuth) || auth.name !== name) throw new LoginError(reasons.unknownAuthenticator());
   return auth;
+}
+
+/**
+ * Where a message's link leads outside the WeCom client: the page, as the callback page would land on it after
+ * a sign-in (the v1 page takes a path of the app's pages or a site path, the `/v/` page a path after the public
+ * path). Nobody is signed in or out here: a browser with a session opens the page as that user, one without
+ * meets the app's sign-in page, which returns to the page. A redirect that could leave the site is replaced by
+ * the authenticator's Redirect path (or `/admin` when the name is no usable authenticator: the same answer).
+ */
+async function linkedPage(ctx: Context, name: unknown, redirect: unknown, client: unknown, app: string | undefined): Promise<string> {
+  let path = safeRedirectPath(redirect);
+  if (!path) {
+    try {
+      path = (await findWeComAuth(ctx, name)).config.redirectPath;
+    } catch (error) {
+      if (!(error instanceof LoginError)) throw error;
+    }
+  }
+  path = safeRedirectPath(path) ?? DEFAULT_REDIRECT_PATH;
+  if (client === 'v2') return publicPath() + path.slice(1);
+  return hrefInApp(publicPath() + appSegment(app), path);
 }
 
 /**

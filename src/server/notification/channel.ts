@@ -1,14 +1,12 @@
 // The `wecom` notification channel: sends as a WeCom authenticator's app, to the NocoBase users linked to
 // it. Whatever goes wrong ends in the send log as a localized reason; nothing here throws at NocoBase.
 import { Model } from '@nocobase/database';
-import { getModernClientPrefix, resolveSubAppSegment } from '@nocobase/plugin-auth';
 import { BaseNotificationChannel } from '@nocobase/plugin-notification-manager';
 import { Application } from '@nocobase/server';
-import type { IncomingMessage } from 'node:http';
-import { publicPath } from '../common/public-path';
 import { NAMESPACE } from '../../constants';
 import { localize, LoginError, Reason, reasonFromWecom } from '../common/errors';
 import { servicesOf } from '../common/services';
+import { linkTargetOf } from '../common/signed-in-links';
 import { MAX_RECIPIENTS, WecomClient } from '../wecom/client';
 import { WecomApiError } from '../wecom/errors';
 import { channelAuthenticator } from './authenticator';
@@ -44,8 +42,8 @@ export class WeComChannel extends BaseNotificationChannel {
     const t = await translator(this.app);
     try {
       const { name, options } = await channelAuthenticator(this.app, channel.options?.authenticator);
-      const pages = { publicPath: publicPath(), modern: getModernClientPrefix(), app: await pagesApp(this.app, options.origin) };
-      const wecomMessage = toWecomMessage(message, { origin: options.origin, defaultPath: options.redirectPath, pages });
+      const target = await linkTargetOf(this.app, { name, origin: options.origin });
+      const wecomMessage = toWecomMessage(message, { target, defaultPath: options.redirectPath });
       const userIds = await userIdsOf(this.app.db, receivers, message);
       const recipients = await resolveRecipients(this.app.db, name, options.corpId, userIds);
       const why = new Map<number, Why>(recipients.unreached);
@@ -123,16 +121,6 @@ export class WeComChannel extends BaseNotificationChannel {
 function markUser(byLowercase: Map<string, number>, userid: string, cause: Why, why: Map<number, Why>) {
   const userId = byLowercase.get(userid.toLowerCase());
   if (userId !== undefined) why.set(userId, cause);
-}
-
-/**
- * The sub-app whose pages carry `/apps/<name>/` at the authenticator's Origin. A message is sent outside
- * any request: NocoBase decides as it would for a request to the Origin's host (a sub-app reached by a
- * domain of its own has no segment).
- */
-async function pagesApp(app: Application, origin: string): Promise<string | undefined> {
-  const request = { headers: { 'x-hostname': new URL(origin).hostname } } as unknown as IncomingMessage;
-  return (await resolveSubAppSegment(request, app.name)) ? app.name : undefined;
 }
 
 /** The send log is read later by whoever looks: it speaks the app's language. */

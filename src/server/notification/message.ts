@@ -1,9 +1,8 @@
 // A notification message as the channel receives it (after NocoBase filled in the variables) becomes the
 // body of WeCom's message/send [90236], or a reason naming what is wrong. Nothing is cut: WeCom would
 // truncate a long text silently, the channel refuses it instead.
-import { AppPages, pageInApp } from '../../shared/app-path';
-import { AppLink, linkIntoApp, linksInMessage } from '../../shared/message-links';
 import { LoginError, Reason } from '../common/errors';
+import { LinkTarget, signedInContent, signedInLink } from '../common/signed-in-links';
 
 export const MSGTYPES = ['text', 'textcard', 'markdown', 'template_card'] as const;
 export type Msgtype = (typeof MSGTYPES)[number];
@@ -34,9 +33,6 @@ const invalid = (message: string, params?: Record<string, string | number>): Log
 
 export const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
-/** The main app at the site's root: a path is the address's path as it is. */
-const ROOT_PAGES: AppPages = { publicPath: '/', modern: 'v' };
-
 /**
  * The labels of the message form's fields (English locale keys), by WeCom's names: a refusal names a field as
  * the person who wrote the message sees it.
@@ -60,64 +56,18 @@ const LABELS: Record<string, string> = {
 
 const label = (field: string): string => LABELS[field] ?? field;
 
-const offSite = (field: string, origin: string): LoginError =>
-  invalid('{{field}} must be a path of this app (like /admin) or an address on {{origin}}.', { field: label(field), origin });
-
-/**
- * Links rule (linkIntoApp, shared with the message forms): a link in a message must lead into this app. A
- * path (`/admin/...`) is a page of the app, made absolute from the authenticator's Origin (in a sub-app:
- * `/apps/<name>/admin/...`, see pageInApp); an absolute address is accepted only on that Origin, as it is.
- */
-export function appLink(value: string, origin: string, field: string, pages: AppPages = ROOT_PAGES): string {
-  const link = linkIntoApp(value, origin);
-  if (!link) throw offSite(field, origin);
-  return absolute(link, origin, field, pages);
-}
-
-function absolute(link: AppLink, origin: string, field: string, pages: AppPages): string {
-  const result = origin + (link.kind === 'path' ? pageInApp(link.path, pages) : link.path);
-  if (bytes(result) > LIMITS.url) throw invalid('{{field}} is longer than WeCom allows ({{max}} bytes).', { field: label(field), max: LIMITS.url });
-  return result;
-}
-
-/** A link shown in a refusal: enough to find it in the message. */
-const shown = (raw: string): string => ([...raw].length > 100 ? `${[...raw].slice(0, 100).join('')}…` : raw);
-
-/**
- * The content of a `text` or `markdown` message with every link checked (linksInMessage): a link that does
- * not lead into this app refuses the message; a path in an `<a href>` or a markdown link becomes the
- * absolute address of the page; an address on the Origin and a bare address stay as written.
- */
-function contentWithAppLinks(content: string, msgtype: 'text' | 'markdown', origin: string, pages: AppPages): string {
-  let result = '';
-  let from = 0;
-  for (const found of linksInMessage(content, msgtype)) {
-    const link = found.value === undefined ? undefined : linkIntoApp(found.value, origin);
-    if (!link) {
-      throw invalid('The link {{link}} in {{field}} must be a path of this app (like /admin) or an address on {{origin}}.', {
-        link: shown(found.raw),
-        field: label('content'),
-        origin,
-      });
-    }
-    if (link.kind !== 'path' || found.place === 'bare') continue;
-    const address = absolute(link, origin, 'content', pages);
-    result += content.slice(from, found.start) + (found.place === 'html' ? address.replace(/&/g, '&amp;').replace(/"/g, '%22').replace(/'/g, '%27') : address);
-    from = found.end;
-  }
-  return result + content.slice(from);
-}
-
 type Link = (value: string, field: string) => string;
 
 /**
- * `message` as WeCom's message/send wants it; `defaultPath` is where a text card without a link leads;
- * `pages` where the app's pages are (the main app at the site's root unless said).
+ * `message` as WeCom's message/send wants it; `defaultPath` is where a text card without a link leads. Every
+ * link must lead into the app (a path or an address on the authenticator's Origin); a link to a page becomes
+ * its signed-in link (src/server/common/signed-in-links.ts), so that a tap in the WeCom client opens the page
+ * signed in as the member who tapped.
  */
-export function toWecomMessage(message: unknown, context: { origin: string; defaultPath: string; pages?: AppPages }): WecomMessage {
+export function toWecomMessage(message: unknown, context: { target: LinkTarget; defaultPath: string }): WecomMessage {
   const raw: Raw = isObject(message) ? message : {};
-  const pages = context.pages ?? ROOT_PAGES;
-  const link: Link = (value, field) => appLink(value, context.origin, field, pages);
+  const { target } = context;
+  const link: Link = (value, field) => signedInLink(value, target, label(field), LIMITS.url);
   const msgtype = raw.msgtype ?? 'text';
   if (typeof msgtype !== 'string' || !(MSGTYPES as readonly string[]).includes(msgtype)) {
     throw invalid('The message type must be text, textcard, markdown or template_card.');
@@ -126,13 +76,13 @@ export function toWecomMessage(message: unknown, context: { origin: string; defa
     case 'text':
     case 'markdown': {
       const kind = msgtype as 'text' | 'markdown';
-      // A path made absolute is longer than written: the limit holds for what is sent.
-      const content = contentWithAppLinks(text(raw, 'content', LIMITS.content), kind, context.origin, pages);
+      // A link rewritten is longer than written: the limit holds for what is sent.
+      const content = signedInContent(text(raw, 'content', LIMITS.content), kind, target, label('content'));
       if (bytes(content) > LIMITS.content) throw invalid('{{field}} is longer than WeCom allows ({{max}} bytes).', { field: label('content'), max: LIMITS.content });
       return { msgtype: kind, content: { content } };
     }
     case 'textcard': {
-      const url = optional(raw.url) ? link(String(raw.url), 'url') : context.origin + pageInApp(context.defaultPath, pages);
+      const url = link(optional(raw.url) ? String(raw.url) : context.defaultPath, 'url');
       const btntxt = optional(raw.btntxt) ? String(raw.btntxt).trim() : '';
       if ([...btntxt].length > LIMITS.btntxt) throw invalid('{{field}} is longer than WeCom allows ({{max}} characters).', { field: label('btntxt'), max: LIMITS.btntxt });
       return {
