@@ -6,6 +6,7 @@ import { clientIp, readBody, sendJson } from './http';
 import { CODE_TTL_MS, TICKET_TTL_MS, type SandboxState } from './state';
 import { CONTACTS_AGENT, CONTACTS_HANDLERS, contactsToken } from './contacts';
 import { messageSend } from './message';
+import { webhookSend } from './robot';
 import type { SandboxApp, SandboxConfig, SandboxCorp } from './types';
 
 export interface Context {
@@ -32,6 +33,7 @@ const HANDLERS = new Map<string, (call: Call) => Json>([
   ['agent/get', agentGet],
   ...CONTACTS_HANDLERS,
   ['message/send', messageSend],
+  ['webhook/send', webhookSend],
 ]);
 
 export async function handleApi(ctx: Context, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

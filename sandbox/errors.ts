@@ -35,6 +35,9 @@ const MESSAGES: Record<number, string> = {
   81013: 'user & party & tag all invalid',
   82001: 'all touser & toparty & totag invalid',
   301002: 'not allow to operate another agent',
+  93000: 'invalid webhook url',
+  93004: 'robot is disabled',
+  93008: 'robot is not in the chat',
 };
 
 export class WeComError extends Error {

@@ -6,6 +6,7 @@ import { handleControl } from './control';
 import { change, handleContactsControl, verifyUrl } from './contacts-events';
 import { sendJson } from './http';
 import { handleInbox } from './message';
+import { handleGroups } from './robot';
 import { handlePage } from './pages';
 import { StateFile } from './persist';
 import { SandboxState } from './state';
@@ -43,6 +44,7 @@ export async function startSandbox(config: SandboxConfig = defaultConfig, option
       return verifyUrl(ctx, corp, options);
     },
     inbox: (userid) => state.inbox.of(userid),
+    groupMessages: (group) => state.robots.of(group),
   };
   const remote = { ...control, now: () => state.now() };
 
@@ -50,6 +52,7 @@ export async function startSandbox(config: SandboxConfig = defaultConfig, option
     const url = new URL(req.url ?? '/', 'http://sandbox');
     if (url.pathname.startsWith('/cgi-bin/')) return handleApi(ctx, req, res, url);
     if (handleInbox(ctx, req, res, url)) return;
+    if (handleGroups(ctx, req, res, url)) return;
     if (await handleContactsControl(ctx, req, res, url)) return;
     if (url.pathname.startsWith('/__sandbox/')) return handleControl(remote, req, res, url);
     if (await handlePage(ctx, req, res, url)) return;

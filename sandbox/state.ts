@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Inbox } from './message';
+import { RobotGroups } from './robot';
 import type { Fault } from './types';
 
 export const TOKEN_TTL_MS = 7200_000;
@@ -51,6 +52,7 @@ export class SandboxState {
   private tickets = new Map<string, TicketRecord>();
   private rate = new Map<string, number[]>();
   readonly inbox = new Inbox();
+  readonly robots = new RobotGroups();
 
   constructor() {
     this.reset();
@@ -66,6 +68,7 @@ export class SandboxState {
     this.tickets.clear();
     this.rate.clear();
     this.inbox.reset();
+    this.robots.reset();
   }
 
   now(): number {

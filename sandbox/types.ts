@@ -78,8 +78,22 @@ export interface SandboxCorp {
   contacts?: SandboxContacts;
 }
 
+/** A group robot (消息推送): its webhook key, name and the group it posts to. */
+export interface SandboxRobot {
+  key: string;
+  name: string;
+  /** The group chat's name: its page is /groups/<group>. */
+  group: string;
+  /** absent: working; `removed` answers 93000 (like a wrong key), `disabled` 93004, `notInGroup` 93008 */
+  status?: 'removed' | 'disabled' | 'notInGroup';
+}
+
 export interface SandboxConfig {
   corps: SandboxCorp[];
+  /** Group robots (webhook/send); absent: none. */
+  robots?: SandboxRobot[];
+  /** Messages per robot per window (WeCom: 20 a minute); 45009 beyond. Shorter for tests. */
+  robotLimit?: { perWindow: number; windowMs: number };
   /** per corp per endpoint per minute; 45009 beyond */
   rateLimit?: { perMinute: number };
 }
@@ -105,6 +119,8 @@ export interface Fault {
 }
 
 export type { InboxMessage } from './message';
+export type { GroupMessage } from './robot';
+import type { GroupMessage } from './robot';
 import type { InboxMessage } from './message';
 
 import type { CallbackOptions, ContactChange, DeliveryReport } from './contacts-events';
@@ -130,6 +146,8 @@ export interface Sandbox {
   verifyContactsCallback(corpId?: string, options?: CallbackOptions): Promise<{ ok: boolean; status?: number; body?: string; error?: string }>;
   /** What message/send delivered to the member, oldest first (also `GET /__sandbox/inbox/<userid>`). */
   inbox(userid: string): InboxMessage[];
+  /** What the group robots posted to `group`, oldest first (also `GET /__sandbox/groups/<group>`). */
+  groupMessages(group: string): GroupMessage[];
   close(): Promise<void>;
 }
 

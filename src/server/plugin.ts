@@ -12,9 +12,10 @@ import { hideSecretsInResponses, keepSecretsOnSave, refuseRawSecretReads, regist
 import { redisClientOf } from './common/shared-cache';
 import { provideServices, WeComServices } from './common/services';
 import { notification } from './notification';
+import { robot } from './robot';
 import { contactsSync } from './sync';
 
-const FEATURES: readonly Feature[] = [signIn, notification, contactsSync];
+const FEATURES: readonly Feature[] = [signIn, notification, robot, contactsSync];
 
 export class PluginAuthWeComServer extends Plugin {
   /** WeCom API clients and the token cache, shared by every feature. */

@@ -45,23 +45,23 @@ export class SharedCache {
 
   /**
    * Writes `key` unless it exists, and tells whether this call wrote it: on Redis with SET NX, so that of
-   * several instances exactly one gets it.
+   * several instances exactly one gets it. `value` is what `get` then reads (JSON, as NocoBase's stores keep it).
    */
-  async claim(key: string, ttlMs: number): Promise<boolean> {
+  async claim(key: string, ttlMs: number, value: unknown = 1): Promise<boolean> {
     const client = redisClientOf(this.cache.store);
     if (client?.set) {
       const set = client.set.bind(client);
       const ttl = Math.max(1, Math.ceil(ttlMs));
-      return (await this.run(() => set(this.cache.key(key), '1', { NX: true, PX: ttl }))) === 'OK';
+      return (await this.run(() => set(this.cache.key(key), JSON.stringify(value), { NX: true, PX: ttl }))) === 'OK';
     }
     // The memory store lives in this process only: whoever started claiming a key first gets it. (Not a
     // lock per key: NocoBase's local lock manager keeps every key's mutex for ever.)
     if (this.claiming.has(key)) return false;
     this.claiming.add(key);
     try {
-      const value = await this.get(key);
-      if (value !== undefined && value !== null) return false;
-      await this.set(key, 1, ttlMs);
+      const held = await this.get(key);
+      if (held !== undefined && held !== null) return false;
+      await this.set(key, value, ttlMs);
       return true;
     } finally {
       this.claiming.delete(key);

@@ -2,7 +2,7 @@
 import { Context, Next } from '@nocobase/actions';
 import { CHANNEL_TYPE } from '../../constants';
 import { localize, LoginError } from '../common/errors';
-import { channelAuthenticator } from './authenticator';
+import { channelAuthenticator } from '../common/channel-authenticator';
 
 type Raw = Record<string, unknown>;
 

@@ -4,14 +4,15 @@ import { Model } from '@nocobase/database';
 import { BaseNotificationChannel } from '@nocobase/plugin-notification-manager';
 import { Application } from '@nocobase/server';
 import { NAMESPACE } from '../../constants';
+import { appTranslator } from '../common/app-language';
 import { localize, LoginError, Reason, reasonFromWecom } from '../common/errors';
 import { servicesOf } from '../common/services';
 import { linkTargetOf } from '../common/signed-in-links';
 import { MAX_RECIPIENTS, WecomClient } from '../wecom/client';
 import { WecomApiError } from '../wecom/errors';
-import { channelAuthenticator } from './authenticator';
+import { channelAuthenticator } from '../common/channel-authenticator';
 import { toWecomMessage, WecomMessage } from './message';
-import { resolveRecipients, Unreached, userIdsOf } from './recipients';
+import { resolveRecipients, Unreached, userIdsOf } from '../common/recipients';
 
 type Translate = (key: string, options?: Record<string, unknown>) => string;
 type SendParams = Parameters<BaseNotificationChannel['send']>[0];
@@ -39,7 +40,7 @@ export class WeComChannel extends BaseNotificationChannel {
   }
 
   async send({ channel, message, receivers }: SendParams): Promise<SendResult> {
-    const t = await translator(this.app);
+    const t = await appTranslator(this.app);
     try {
       const { name, options } = await channelAuthenticator(this.app, channel.options?.authenticator);
       const target = await linkTargetOf(this.app, { name, origin: options.origin });
@@ -121,15 +122,4 @@ export class WeComChannel extends BaseNotificationChannel {
 function markUser(byLowercase: Map<string, number>, userid: string, cause: Why, why: Map<number, Why>) {
   const userId = byLowercase.get(userid.toLowerCase());
   if (userId !== undefined) why.set(userId, cause);
-}
-
-/** The send log is read later by whoever looks: it speaks the app's language. */
-async function translator(app: Application): Promise<Translate> {
-  const settings = app.db.getCollection('systemSettings') ? await app.db.getRepository('systemSettings').findOne() : undefined;
-  const lang = String(settings?.get('appLang') || app.i18n.language || 'en-US');
-  const i18n = await app.localeManager.getI18nInstance(lang);
-  await i18n.changeLanguage(lang);
-  await app.localeManager.loadResourcesByLang(lang);
-  // Plain text, not HTML: i18next would otherwise write an Origin as http:&#x2F;&#x2F;...
-  return (key, options) => i18n.t(key, { ...options, interpolation: { escapeValue: false } }) as string;
 }

@@ -1,8 +1,8 @@
 // The WeCom authenticator a channel sends as: its app (Company ID, AgentId, Secret) and its Origin.
 import { Application } from '@nocobase/server';
 import { AUTH_TYPE } from '../../constants';
-import { LoginError, reasons } from '../common/errors';
-import { assertVariablesDefined, hasVariable, NAME_IS_VARIABLE, parseOptions, WeComOptions } from '../common/options';
+import { LoginError, reasons } from './errors';
+import { assertVariablesDefined, hasVariable, NAME_IS_VARIABLE, parseOptions, WeComOptions } from './options';
 
 export interface ChannelAuthenticator {
   name: string;

@@ -1,8 +1,9 @@
-// NocoBase users become WeCom userids through their links to the channel's authenticator: a link made
-// when the member first signed in (uuid = userid, meta.corpId = the corp it was made under).
+// NocoBase users become WeCom userids through their links to a channel's authenticator: a link made
+// when the member first signed in (uuid = userid, meta.corpId = the corp it was made under). Used by the
+// app-message channel (notification/) and the group-robot channel's mentions (robot/).
 import { Database, Op } from '@nocobase/database';
 import { parseUserSelectionConfig } from '@nocobase/plugin-notification-manager';
-import { LoginError } from '../common/errors';
+import { LoginError } from './errors';
 
 export type Unreached = 'notLinked' | 'otherCorp';
 
@@ -24,25 +25,27 @@ const QUERY_CHUNK = 10_000;
  * The user ids of a send: `receivers` (`messages:send`, `sendToUsers`) or, when a workflow's
  * notification node sends, its user selection in `message.receivers`.
  */
-export async function userIdsOf(db: Database, receivers: unknown, message: unknown): Promise<number[]> {
+export async function userIdsOf(db: Database, receivers: unknown, message: unknown, options: { allowNone?: boolean } = {}): Promise<number[]> {
   if (receivers !== undefined && receivers !== null) {
     const { type, value } = receivers as { type?: unknown; value?: unknown };
     if (type !== 'userId' || !Array.isArray(value)) throw wrongShape();
-    return ids(value);
+    return ids(value, options.allowNone);
   }
   const selection = (message as { receivers?: unknown } | undefined)?.receivers;
+  // A group robot's message needs no receivers: it goes to the group.
+  if (options.allowNone && (selection === undefined || selection === null)) return [];
   if (!Array.isArray(selection)) throw wrongShape();
-  return ids(await parseUserSelectionConfig(selection, db.getRepository('users')));
+  return ids(await parseUserSelectionConfig(selection, db.getRepository('users')), options.allowNone);
 }
 
-function ids(values: unknown[]): number[] {
+function ids(values: unknown[], allowNone = false): number[] {
   const result = new Set<number>();
   for (const value of values) {
     const id = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
     if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) throw wrongShape();
     result.add(id);
   }
-  if (result.size === 0) throw new LoginError({ code: 'WECOM_MESSAGE_INVALID', status: 400, message: 'The message has no recipients.' });
+  if (result.size === 0 && !allowNone) throw new LoginError({ code: 'WECOM_MESSAGE_INVALID', status: 400, message: 'The message has no recipients.' });
   return [...result];
 }
 
