@@ -81,7 +81,7 @@ describe('contacts sync of a large department', () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     expect(task.message).toBe(
-      'Recipe A-contacts. Users: 800 written, 0 unchanged, 0 removed. Departments: 2 written, 0 unchanged, 0 removed.',
+      'Read 800 members in 2 departments from WeCom. Users: 800 created. Departments: 2 created.',
     );
     expect(task.status).toBe('success');
 

@@ -78,7 +78,7 @@ describe('contacts sync of chosen departments', () => {
     await w.admin.post(`userDataSyncSources:update?filterByTk=${sourceId}`, { options: { authenticator: 'wecom', departments: '3' } });
     const task = await pull();
     expect(task.status).toBe('success');
-    expect(task.message).toContain('Users: 2 written, 0 unchanged, 3 removed.');
+    expect(task.message).toContain('Users: 2 created, 3 removed.');
     expect(await nicknames()).toEqual(['Zhao Liu', 'Seller']);
     expect((await departments()).map(([title]: unknown[]) => title).sort()).toEqual(['Field Sales', 'Sales']);
   });

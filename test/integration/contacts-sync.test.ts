@@ -72,7 +72,7 @@ describe('contacts sync (pull)', () => {
   it('creates the departments, users, memberships, leaders and links in one pull', async () => {
     const task = await pull();
     expect(task.status).toBe('success');
-    expect(task.message).toContain('Recipe A-contacts.');
+    expect(task.message).toMatch(/^Read 9 members in 3 departments from WeCom\. Users: /);
     expect(w.t.logs()).toContain('{"userid":"twin","reason":"phone-ambiguous"}');
 
     // `sort` is a hidden field: toJSON leaves it out.
@@ -112,8 +112,10 @@ describe('contacts sync (pull)', () => {
   it('never links a member to an existing user by email alone, and names that user in the task as a suggestion', async () => {
     const [task] = (await db().getRepository('userDataSyncTasks').find({ filter: { sourceId }, sort: ['id'] })).map((t: Model) => t.toJSON() as Row);
     const wang = await user({ username: 'wangwu_local' });
-    // The task's message holds 255 characters: its start, and the whole report in the log.
-    expect(task.message).toContain("Not linked: only an email matches, which proves nothing (give the user the member's m");
+    // The task's column holds 255 characters; its reader gets the whole text (contacts-task-messages.test.ts), the log the whole report.
+    const [shown] = await w.admin.get<Row[]>('userDataSyncTasks:list', { filter: JSON.stringify({ sourceId }), sort: 'id' });
+    expect(shown.id).toBe(task.id);
+    expect(shown.message).toContain(`1 member not linked: only an email matches a user, and an email proves nothing. They link on their first sign-in inside WeCom (WeCom vouches for their mobile number there), or give the user the mobile number the member has in WeCom and sync again: wangwu → wangwu_local (#${wang?.id}).`);
     expect(w.t.logs()).toContain(`{"userid":"wangwu","reason":"email-only","userId":${wang?.id},"user":"wangwu_local (#${wang?.id})"}`);
     expect(wang).toMatchObject({ nickname: 'Wang (local)', email: 'wangwu@demo.example', phone: null });
     expect(await db().getRepository('usersAuthenticators').count({ filter: { authenticator: 'wecom', uuid: 'wangwu' } })).toBe(0);
@@ -122,7 +124,7 @@ describe('contacts sync (pull)', () => {
 
   it("never links, rewrites or signs in as the root user a member whose WeCom email is the root user's", async () => {
     const [task] = (await db().getRepository('userDataSyncTasks').find({ filter: { sourceId }, sort: ['id'] })).map((t: Model) => t.toJSON() as Row);
-    expect(task.message).toContain('Not written (root user, never changed by the sync): nobody.');
+    expect(task.message).toContain('1 member not written: the user is a root user, which the sync never changes (nothing to do): nobody.');
     const root = await user({ email: 'admin@nocobase.com' });
     expect(root).toMatchObject({ nickname: 'Super Admin', phone: null });
     expect(await db().getRepository('usersAuthenticators').count({ filter: { authenticator: 'wecom', uuid: 'nobody' } })).toBe(0);
@@ -143,8 +145,7 @@ describe('contacts sync (pull)', () => {
     const before = await snapshot();
     const task = await pull();
     expect(task.status).toBe('success');
-    expect(task.message).toContain('Users: 0 written');
-    expect(task.message).toContain('Departments: 0 written');
+    expect(task.message).toMatch(/ Users: \d+ unchanged\. Departments: 3 unchanged\. /);
     expect(await snapshot()).toEqual(before);
   });
 
@@ -349,7 +350,7 @@ describe('contacts sync (pull)', () => {
       await setLimit('3');
       const task = await pull();
       expect(task.status).toBe('success');
-      expect(task.message).toContain('Users: 1 written, 2 unchanged, 3 removed.');
+      expect(task.message).toContain('Users: 1 created, 2 unchanged, 3 removed.');
       expect(await user({ nickname: 'Full Width' })).toBeUndefined();
     } finally {
       await setLimit(null);
@@ -397,8 +398,8 @@ describe('contacts sync (pull)', () => {
     const task = await pull();
     expect(task).toMatchObject({ status: 'success' });
     // The users the sync created are removed with their members; Zhao (local), linked by phone, stays unlinked.
-    expect(task.message).toContain('Users: 1 written, 0 unchanged, 2 removed.');
-    expect(task.message).toContain('1 who left WeCom kept their user (not created by the sync); only the link was removed.');
+    expect(task.message).toContain('Users: 1 created, 2 removed, 1 unlinked.');
+    expect(task.message).toContain('1 member who left WeCom kept their user, which the sync did not create: only their WeCom link was removed.');
     expect(await user({ username: 'zhaoliu_local' })).toMatchObject({ nickname: 'Zhao (local)', mainDepartmentId: null });
     expect(await db().getRepository('usersAuthenticators').count({ filter: { authenticator: 'wecom', uuid: 'zhaoliu' } })).toBe(0);
     expect(await user({ nickname: 'Li Si' })).toBeUndefined();

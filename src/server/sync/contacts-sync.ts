@@ -20,7 +20,7 @@ import type { AssertHeld } from './exclusive';
 import { Contacts, isCurrentLink, keepOwnContacts, LinkMeta, MemberMatcher, rootUserIds } from './member-matching';
 import { parseSyncOptions, removalLimit, renderSyncOptions, SyncConfigError, SyncOptions } from './options';
 import { OriginRecord, resourcePk } from './origin-records';
-import { emptyReport, SyncReport } from './report';
+import { emptyReport, pullReport, SyncReport } from './report';
 
 
 const EMPTY_READ =
@@ -173,7 +173,7 @@ export class WeComContactsSync {
     if (plan.goneDepartments.length) {
       await this.push('department', plan.goneDepartments.map((d): DepartmentRecord => ({ uid: d.uid, isDeleted: true })));
     }
-    return plan.report;
+    return pullReport(plan);
   }
 
   /**

@@ -11,6 +11,7 @@ import { previewSync } from './preview';
 import { scheduleSourcePulls } from './schedule';
 import { WeComSyncSource } from './source';
 import { checkSyncSourceOnSave } from './source-rule';
+import { defineTaskNotes, renderTaskMessages } from './task-notes';
 
 interface UserDataSyncPlugin {
   sourceManager: { registerType(type: string, config: { syncSource: typeof WeComSyncSource; title?: string }): void };
@@ -35,6 +36,9 @@ export const contactsSync: Feature = {
     uds.sourceManager.registerType(SOURCE_TYPE, { syncSource: WeComSyncSource, title: tval('WeCom', { ns: NAMESPACE }) });
     // A `wecom` sync source is saved only with options a pull can use.
     use(checkSyncSourceOnSave, { tag: 'auth-wecom-sync-source', after: 'acl' });
+    // A pull's task reads in the reader's language, whole: its note told on list and get (task-notes.ts).
+    defineTaskNotes(app);
+    use(renderTaskMessages, { tag: 'auth-wecom-task-messages', after: 'acl' });
     // Sources with a schedule pull by themselves.
     scheduleSourcePulls(app);
   },

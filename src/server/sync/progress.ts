@@ -1,14 +1,14 @@
-// A running pull says how far it is in its task's message ("Users: 3,500 of 10,000 written."), in the language of
-// the admin who started it: as each department is read from WeCom, as each piece of 50 users and each chunk of 500
+// A running pull says how far it is in its task ("Users: 3,500 of 10,000 written."): the message column in the
+// language of the admin who started it, and the progress itself in the task's note (task-notes.ts), told to each
+// reader in theirs. Both are written as each department is read from WeCom, as each piece of 50 users and each chunk of 500
 // is written, and at least every 10 seconds while the pull runs. Only a task still `processing` is touched: the
 // pull's end writes the final message.
 import { NAMESPACE } from '../../constants';
 import type { PullProgress } from './contacts-sync';
+import { formatCount, Translate } from './report';
 
-type Translate = (key: string, options?: Record<string, unknown>) => string;
-
-export function describeProgress(progress: PullProgress, t: Translate): string {
-  const opts = { ns: NAMESPACE, interpolation: { escapeValue: false }, done: count(progress.done), total: count(progress.total) };
+export function describeProgress(progress: PullProgress, t: Translate, locale = 'en-US'): string {
+  const opts = { ns: NAMESPACE, interpolation: { escapeValue: false }, done: formatCount(progress.done, locale), total: formatCount(progress.total, locale) };
   switch (progress.phase) {
     case 'read':
       return progress.unit === 'members'
@@ -21,11 +21,6 @@ export function describeProgress(progress: PullProgress, t: Translate): string {
   }
 }
 
-/** 3,500: the grouping reads the same in English, Chinese and Japanese. */
-function count(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
 /**
  * Writes a pull's progress into its task: every change as it comes, one write at a time (a change arriving while
  * one is written is written next, the latest only), and the current text again every `everyMs` when nothing was
@@ -33,6 +28,7 @@ function count(n: number): string {
  */
 export class TaskProgress {
   private text?: string;
+  private latest?: PullProgress;
   private lastWrite = 0;
   private writing = false;
   private pending = false;
@@ -41,7 +37,7 @@ export class TaskProgress {
   private timer?: ReturnType<typeof setInterval>;
 
   constructor(
-    private readonly write: (message: string) => Promise<void>,
+    private readonly write: (message: string, progress: PullProgress) => Promise<void>,
     private readonly describe: (progress: PullProgress) => string,
     private readonly log: { warn(message: string, meta?: Record<string, unknown>): void },
     private readonly everyMs = 10_000,
@@ -59,6 +55,7 @@ export class TaskProgress {
     const text = this.describe(progress);
     if (text === this.text) return;
     this.text = text;
+    this.latest = progress;
     this.flush();
   };
 
@@ -86,7 +83,7 @@ export class TaskProgress {
       const text = this.text as string;
       this.lastWrite = Date.now();
       try {
-        await this.write(text);
+        await this.write(text, this.latest as PullProgress);
       } catch (error) {
         this.log.warn('wecom contacts pull: progress not written', { error: (error as Error)?.message });
       }

@@ -3,23 +3,31 @@ import { SyncSource } from '@nocobase/plugin-user-data-sync';
 import type { UserData } from '@nocobase/plugin-user-data-sync';
 import type { Application } from '@nocobase/server';
 import { servicesOf } from '../common/services';
-import { NAMESPACE } from '../../constants';
-import { resolveSource, WeComContactsSync } from './contacts-sync';
+import { PullProgress, resolveSource, WeComContactsSync } from './contacts-sync';
 import { LeaseLost, LeaseStoreUnavailable, PullAlreadyRunning, sourceExclusion, startedAtText } from './exclusive';
 import { TaskProgress, describeProgress } from './progress';
-import { describeFailure, describeReport, SyncReport } from './report';
+import { describeReport, failurePhrase, Phrase, renderPhrase, SyncReport } from './report';
+import { dropTaskNote, readerLocale, saveTaskNote, TaskNote } from './task-notes';
 
 type EndTaskParams = Parameters<SyncSource['endTask']>[0];
 
 /** The whole corp, written as it is read. Writes go through user-data-sync's service (`push`), so pull() returns nothing left to write. */
 export class WeComSyncSource extends SyncSource {
   private report?: SyncReport;
+  /** Why the pull failed, told to each reader of its task in their language. */
+  private failure?: Phrase;
   /** The task this pull runs as (set when user-data-sync begins or retries it). */
   private taskId?: unknown;
 
   /** The pull request's translations (its X-Locale). */
   private get t() {
     return (key: string, options?: Record<string, unknown>) => String(this.ctx.t(key, options));
+  }
+
+  /** The pull request's locale, for its numbers (a scheduled pull: the app's language). */
+  private get locale(): string {
+    const ctx = this.ctx as Parameters<typeof readerLocale>[0] & { app?: Application };
+    return ctx.getCurrentLocale?.() || ctx.i18n?.language || ctx.app?.i18n?.language || 'en-US';
   }
 
   async beginTask(taskId: Parameters<SyncSource['beginTask']>[0]): Promise<void> {
@@ -30,6 +38,8 @@ export class WeComSyncSource extends SyncSource {
   async retryTask(taskId: Parameters<SyncSource['retryTask']>[0]) {
     const task = await super.retryTask(taskId);
     this.taskId = taskId;
+    // The failure told so far no longer applies.
+    await dropTaskNote(this.ctx.app.db, taskId);
     return task;
   }
 
@@ -38,10 +48,11 @@ export class WeComSyncSource extends SyncSource {
     const id = this.taskId;
     const tasks = app.db.getModel('userDataSyncTasks');
     if (id === undefined || !tasks) return undefined;
-    const write = async (message: string) => {
-      await tasks.update({ message }, { where: { id, status: 'processing' } });
+    const write = async (message: string, progress: PullProgress) => {
+      const [running] = await tasks.update({ message }, { where: { id, status: 'processing' } });
+      if (running) await saveTaskNote(app.db, id, { kind: 'progress', progress });
     };
-    return new TaskProgress(write, (p) => describeProgress(p, this.t), app.log).start();
+    return new TaskProgress(write, (p) => describeProgress(p, this.t, this.locale), app.log).start();
   }
 
   async pull(): Promise<UserData[]> {
@@ -61,18 +72,10 @@ export class WeComSyncSource extends SyncSource {
         }
       });
     } catch (error) {
-      // user-data-sync writes the message into the task: the admin who started the pull reads it.
-      const message =
-        error instanceof PullAlreadyRunning
-          ? this.t('A pull of this source is already running; started at {{startedAt}}.', { ns: NAMESPACE, startedAt: startedAtText(error.startedAt) })
-          : error instanceof LeaseStoreUnavailable
-            ? this.t('The shared cache (Redis) cannot be reached, so the pull did not start. Try again once it is back.', { ns: NAMESPACE })
-            : error instanceof LeaseLost
-              ? this.t(
-                  'The pull stopped: its lease in the shared cache expired while it ran (was Redis restarted?) and another writer took this source over. What it wrote stands; run it again.',
-                  { ns: NAMESPACE },
-                )
-              : describeFailure(error, this.t);
+      // user-data-sync writes the message into the task (the language of the admin who started the pull); the
+      // failure itself is kept for every reader (endTask).
+      this.failure = pullFailure(error);
+      const message = renderPhrase(this.failure, this.t, this.locale);
       if (error instanceof PullAlreadyRunning) app.log.info('wecom contacts pull refused: one is running', { source: name, startedAt: error.startedAt });
       throw new Error(message, { cause: error });
     }
@@ -81,10 +84,40 @@ export class WeComSyncSource extends SyncSource {
   }
 
   async endTask(params: EndTaskParams): Promise<void> {
-    // The task's message is a string column (255 characters on PostgreSQL and MySQL); the whole report is in the log.
-    const message = fit(params.success && this.report ? describeReport(this.report, this.t) : params.message);
+    const note: TaskNote | undefined =
+      params.success && this.report ? { kind: 'report', report: this.report } : !params.success && this.failure ? { kind: 'failure', failure: this.failure } : undefined;
+    // Kept before the task ends: once it reads as ended, its note is the final one.
+    if (note) await this.keepNote(params.taskId, note);
+    // The task's message is a string column (255 characters on PostgreSQL and MySQL): readers of the task get the
+    // whole text from the note (task-notes.ts), the log has the whole report.
+    const message = fit(note?.kind === 'report' ? describeReport(note.report, this.t, this.locale) : params.message);
     await super.endTask({ ...params, message });
   }
+
+  private async keepNote(taskId: unknown, note: TaskNote) {
+    const app = this.ctx.app as Application;
+    try {
+      await saveTaskNote(app.db, taskId, note);
+    } catch (error) {
+      app.log.warn('wecom contacts pull: task note not kept', { error: (error as Error)?.message });
+    }
+  }
+}
+
+/** Why a pull failed, as a phrase told in each reader's language. */
+function pullFailure(error: unknown): Phrase {
+  if (error instanceof PullAlreadyRunning) {
+    return { key: 'A pull of this source is already running; started at {{startedAt}}.', params: { startedAt: startedAtText(error.startedAt) } };
+  }
+  if (error instanceof LeaseStoreUnavailable) {
+    return { key: 'The shared cache (Redis) cannot be reached, so the pull did not start. Try again once it is back.' };
+  }
+  if (error instanceof LeaseLost) {
+    return {
+      key: 'The pull stopped: its lease in the shared cache expired while it ran (was Redis restarted?) and another writer took this source over. What it wrote stands; run it again.',
+    };
+  }
+  return failurePhrase(error);
 }
 
 function fit(text: string | undefined, max = 255): string | undefined {
