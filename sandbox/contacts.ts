@@ -112,6 +112,8 @@ function memberJson(c: Caller, m: SandboxMember): Json {
     alias: m.alias ?? '',
     telephone: m.telephone ?? '',
     extattr: m.extattr ?? { attrs: [] },
+    external_position: m.external_position ?? '',
+    ...(m.english_name !== undefined ? { english_name: m.english_name } : {}),
   };
   // Apps created after 2022-06-20 no longer receive contact fields (the sync secret still does).
   if (c.app && (c.app.createdAfter20220620 ?? true)) return base;

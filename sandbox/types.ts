@@ -33,7 +33,15 @@ export interface SandboxMember {
   enable?: number;
   alias?: string;
   telephone?: string;
+  /**
+   * Custom attributes as WeCom answers them [90196]: `{ type: 0, name, text: { value } }`,
+   * `{ type: 1, name, web: { url, title } }`, `{ type: 2, name, miniprogram: { appid, pagepath, title } }`.
+   */
   extattr?: { attrs: unknown[] };
+  /** The title shown to external contacts. */
+  external_position?: string;
+  /** Deprecated by WeCom (alias replaces it); answered only for members that still have one. */
+  english_name?: string;
   /** false: no WeCom licence, message/send lists the member in `unlicenseduser` */
   licensed?: boolean;
 }

@@ -48,6 +48,13 @@ function reason(entry: { reason: string; user?: string }, t: T): string {
       return t('several users have their mobile number');
     case 'user-taken':
       return entry.user ? t("their user ({{user}}) is another member's", { user: entry.user }) : t("their user is another member's");
+    // Option usernameFromUserid: these members are written, without the username.
+    case 'username-taken':
+      return entry.user
+        ? t('written without the userid as username: {{user}} has that username', { user: entry.user })
+        : t('written without the userid as username: another user has it');
+    case 'username-invalid':
+      return t('written without the userid as username: NocoBase accepts no . @ < > " \' / in a username');
     default:
       return entry.reason;
   }

@@ -2,7 +2,7 @@
 // Form with `name`, `sourceType`, `enabled` and `options`). The drawer saves `options` one level deep over the
 // saved ones, so an empty secret field keeps the saved secret (docs/architecture.md, write-only secrets).
 import { useApp } from '@nocobase/client-v2';
-import { Button, Form, Input, Select, Space, Typography } from 'antd';
+import { Button, Checkbox, Form, Input, Select, Space, Typography } from 'antd';
 import { useState } from 'react';
 import { hasSavedSecret, REMOVE_SECRETS, SAVED_SECRETS } from '../../shared/secrets';
 import { useT } from '../../client-common/locale';
@@ -10,6 +10,7 @@ import { CheckConfigView } from '../../client-common/settings/CheckConfigView';
 import { SyncPreviewView } from '../../client-common/sync/SyncPreviewView';
 import { CALLBACK_SECRET_PATHS, CHECK_CONTACTS_ACTION, contactsCallbackUrl, hasSavedCallback, removesCallback } from '../../client-common/sync/contacts';
 import { describeSchedule } from '../../shared/cron';
+import { fieldMapProblem, FieldMapView, useUsersFields } from '../../client-common/sync/FieldMapView';
 import { useWecomAuthenticatorChoices } from '../authenticator-choices';
 import { chosen } from '../rules';
 
@@ -53,6 +54,7 @@ export default function SyncSourceForm() {
   // A saved source (it has an id) may hold no secret: the preview names it as it was opened.
   const [openedAs] = useState(() => (form.getFieldValue('id') != null ? (form.getFieldValue('name') as string | undefined) : undefined));
   const choices = useWecomAuthenticatorChoices(false);
+  const { fields } = useUsersFields((config) => app.apiClient.request(config));
 
   const removing = removesCallback(options);
   // A pair marked for removal is no longer "saved".
@@ -135,6 +137,29 @@ export default function SyncSourceForm() {
         extra={t('The most users one pull may remove or unlink: a number (like 50) or a share of the members (like 10%, the default; never fewer than 5). A pull over it writes nothing and says so.')}
       >
         <Input placeholder="10%" />
+      </Form.Item>
+      <Form.Item
+        name={['options', 'fieldMap']}
+        label={t('More fields')}
+        extra={t('WeCom member fields written into fields of users, which you may add in the collection manager. Name, mobile, email, departments and leaders are always synced. Mapped fields are only written, never used to tell who a member is.')}
+        rules={[
+          {
+            validator: async (_rule, value) => {
+              const problem = fieldMapProblem(value, fields, t);
+              if (problem) throw new Error(problem);
+            },
+          },
+        ]}
+      >
+        <FieldMapView fields={fields} contactsSecret={Boolean(options?.contactsSecret) || saved('contactsSecret')} />
+      </Form.Item>
+      <Form.Item
+        name={['options', 'usernameFromUserid']}
+        label={t('Username from userid')}
+        extra={t("A user's username is its member's WeCom userid: set on users the sync creates, and on others only when they have none. Never a username another user has, never on a root user.")}
+        valuePropName="checked"
+      >
+        <Checkbox />
       </Form.Item>
       <Form.Item label={t('Callback URL')} extra={t("Enter it in WeCom's admin console with the Token and EncodingAESKey.")}>
         {name ? (

@@ -16,6 +16,7 @@ import { ObservedCheckConfigView } from '../settings/CheckConfig';
 import { SyncPreviewView } from '../../client-common/sync/SyncPreviewView';
 import { field } from '../settings/field';
 import { describeSchedule } from '../../shared/cron';
+import { fieldMapProblem, FieldMapView, useUsersFields } from '../../client-common/sync/FieldMapView';
 
 /** The server never sends a saved secret back: an empty field keeps it (docs/architecture.md, write-only secrets). */
 const writeOnly = (t: TFunction, path: string) => (f: GeneralField) => {
@@ -71,6 +72,16 @@ const PreviewSync = observer(function PreviewSync() {
   return <SyncPreviewView request={(config) => api.request(config)} source={form.values.id != null ? record?.name : undefined} />;
 });
 
+/** The mapping table (value/onChange from its formily field); the restriction notice follows the Secret fields. */
+const FieldMap = observer(function FieldMap(props: { value?: { from?: string; to?: string }[]; onChange?: (rows: { from?: string; to?: string }[]) => void }) {
+  const api = useAPIClient();
+  const form = useForm<{ options?: Record<string, unknown> }>();
+  const { fields } = useUsersFields((config) => api.request(config));
+  const options = form.values.options;
+  const contactsSecret = Boolean(options?.contactsSecret) || hasSavedSecret(options, 'contactsSecret');
+  return <FieldMapView value={props.value} onChange={props.onChange} fields={fields} contactsSecret={contactsSecret} />;
+});
+
 const schema = (t: TFunction, choices: Choice[]): ISchema => ({
   type: 'object',
   properties: {
@@ -112,6 +123,18 @@ const schema = (t: TFunction, choices: Choice[]): ISchema => ({
       t('The most users one pull may remove or unlink: a number (like 50) or a share of the members (like 10%, the default; never fewer than 5). A pull over it writes nothing and says so.'),
       { 'x-component-props': { placeholder: '10%' } },
     ),
+    fieldMap: field(
+      t('More fields'),
+      'FieldMap',
+      t('WeCom member fields written into fields of users, which you may add in the collection manager. Name, mobile, email, departments and leaders are always synced. Mapped fields are only written, never used to tell who a member is.'),
+      { type: 'array', 'x-validator': (value: unknown) => fieldMapProblem(value, undefined, t) ?? '' },
+    ),
+    usernameFromUserid: field(
+      t('Username from userid'),
+      'Checkbox',
+      t("A user's username is its member's WeCom userid: set on users the sync creates, and on others only when they have none. Never a username another user has, never on a root user."),
+      { type: 'boolean', default: false },
+    ),
     callbackUrl: field(t('Callback URL'), 'CallbackUrl', t("Enter it in WeCom's admin console with the Token and EncodingAESKey."), { type: 'void' }),
     check: { type: 'void', 'x-component': 'CheckContacts' },
     preview: { type: 'void', 'x-component': 'PreviewSync' },
@@ -127,5 +150,5 @@ export function SyncSourceForm() {
 function Fields({ choices }: { choices: Choice[] }) {
   const t = useT();
   const s = useMemo(() => schema(t, choices), [t, choices]);
-  return <SchemaComponent schema={s} components={{ CallbackUrl, CheckContacts, PreviewSync, RemoveCallback, SchedulePreview }} />;
+  return <SchemaComponent schema={s} components={{ CallbackUrl, CheckContacts, FieldMap, PreviewSync, RemoveCallback, SchedulePreview }} />;
 }

@@ -8,7 +8,8 @@ import { localize, LoginError, reasonFromWecom } from '../common/errors';
 import { parseOptions } from '../common/options';
 import { servicesOf } from '../common/services';
 import { SOURCE_TYPE } from './contacts-sync';
-import { parseSyncOptions, renderSyncOptions, SYNC_SECRET_PATHS, SyncConfigError } from './options';
+import { parseSyncOptions, renderSyncOptions, SYNC_SECRET_PATHS, SyncConfigError, SyncOptions } from './options';
+import { HIDDEN_FROM_NEW_APPS } from '../../shared/wecom-fields';
 import { describeFailure } from './report';
 import { CONTACTS_MAX_BODY_BYTES, ContactsCaller } from '../wecom/contacts';
 import { ContactsProbe, ContactsProbeError, probeContacts, secretKind } from '../wecom/contacts-check';
@@ -93,7 +94,7 @@ export async function checkContacts(ctx: Context, next: Next) {
     if (probe.members === 0) {
       throw new CheckFailure('contactsSecret', 'WeCom lets this source read no members. Check the app\'s visible range and the contacts-sync Secret.');
     }
-    ctx.body = { ok: true, message: describeProbe(probe, t) };
+    ctx.body = { ok: true, message: describeProbe(probe, t, sync.fieldMap) };
   } catch (error) {
     ctx.body = { ok: false, ...explain(error, t) };
     ctx.logger?.info?.('wecom contacts check failed', { code: ctx.body.code, field: ctx.body.field, detail: (error as Error)?.message });
@@ -101,7 +102,7 @@ export async function checkContacts(ctx: Context, next: Next) {
   await next();
 }
 
-function describeProbe(probe: ContactsProbe, t: Translate): string {
+function describeProbe(probe: ContactsProbe, t: Translate, fieldMap: SyncOptions['fieldMap']): string {
   const sentences = [t('WeCom lets this source read {{departments}} departments and {{members}} members.', { departments: probe.departments, members: probe.members })];
   if (probe.detailsBlocked) {
     sentences.push(t('The contacts-sync Secret reads only ids from this server\'s IP address {{ip}} (trusted after 2022-08-15, WeCom error 48009): the details are read with the app\'s Secret.', { ip: probe.detailsBlocked.ip ?? '?' }));
@@ -109,6 +110,11 @@ function describeProbe(probe: ContactsProbe, t: Translate): string {
   if (probe.recipe === 'A-contacts') sentences.push(t('They are read with the contacts-sync Secret, every field included.'));
   else if (probe.contactFieldsHidden) {
     sentences.push(t('WeCom gives the app (created after 2022-06-20) no mobile numbers or emails: members are matched to existing users only by their link to the authenticator.'));
+  }
+  // Mapped fields the Secret in use cannot read stay as they are in NocoBase (field-map.ts leaves them out).
+  const hidden = probe.recipe !== 'A-contacts' && probe.contactFieldsHidden ? (fieldMap ?? []).filter((m) => (HIDDEN_FROM_NEW_APPS as readonly string[]).includes(m.from)) : [];
+  if (hidden.length) {
+    sentences.push(t('WeCom hides {{fields}} from this Secret: the mapped users fields {{targets}} will not be written. Only the contacts-sync Secret reads them.', { fields: [...new Set(hidden.map((m) => m.from))].join(', '), targets: hidden.map((m) => m.to).join(', ') }));
   }
   return sentences.join(/[。！？]$/.test(sentences[0]) ? '' : ' ');
 }

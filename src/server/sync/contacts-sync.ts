@@ -15,11 +15,12 @@ import type { Model } from '@nocobase/database';
 import { parseOptions, WeComOptions } from '../common/options';
 import { CONTACTS_MAX_BODY_BYTES, ContactsReader, WecomMember } from '../wecom/contacts';
 import { WecomClient } from '../wecom/client';
-import { departmentRecord, departmentRecords, DepartmentRecord, sameRecord, scopedDepartment, scopedMember, siblingRanks, subtrees, userRecord, UserRecord } from './records';
+import { departmentRecord, departmentRecords, DepartmentRecord, mappedUserRecord, sameRecord, scopedDepartment, scopedMember, siblingRanks, subtrees, UserRecord } from './records';
 import type { AssertHeld } from './exclusive';
 import { Contacts, isCurrentLink, keepOwnContacts, LinkMeta, MemberMatcher, rootUserIds } from './member-matching';
 import { parseSyncOptions, removalLimit, renderSyncOptions, SyncConfigError, SyncOptions } from './options';
 import { OriginRecord, resourcePk } from './origin-records';
+import { checkFieldMap, validUsername } from './field-map';
 import { emptyReport, pullReport, SyncReport } from './report';
 
 
@@ -115,6 +116,8 @@ export interface PullPlan {
 /** Options with `{{$env.X}}` resolved (not in the authenticator's name), the authenticator found and checked. */
 export async function resolveSource(app: Application, rawOptions: unknown): Promise<{ options: SyncOptions; auth: WeComOptions }> {
   const options = parseSyncOptions(renderSyncOptions(app.environment, rawOptions));
+  // A mapped users field may have been deleted or changed since the source was saved.
+  checkFieldMap(app.db, options);
   const authenticator = await app.db.getRepository('authenticators').findOne({ filter: { name: options.authenticator } });
   if (!authenticator || authenticator.get('authType') !== 'WeCom') {
     throw new SyncConfigError('authenticator', 'There is no WeCom authenticator named "{{name}}".', { name: options.authenticator });
@@ -198,7 +201,7 @@ export class WeComContactsSync {
     const departments = departmentRecords(directory.departments);
     const known = new Set(departments.map((d) => d.uid));
     const goneDepartments = (await this.origins('department')).filter((o) => !known.has(o.sourceUk) && !o.metaData.isDeleted);
-    const members = directory.members.map(userRecord);
+    const members = directory.members.map((m) => mappedUserRecord(m, this.options.fieldMap));
     const present = new Set(members.map((m) => m.uid));
     // Every user record of the source, read once for the whole pull.
     const userOrigins = new Map((await this.origins('user')).map((o) => [o.sourceUk, o]));
@@ -258,7 +261,7 @@ export class WeComContactsSync {
         // With chosen departments, a member in none of the source's departments is not this source's.
         const scope = await this.callbackScope();
         const member = read && scope ? scopedMember(read, scope) : read;
-        await this.writeUsers([member ? userRecord(member) : { uid: userid, isDeleted: true }], report);
+        await this.writeUsers([member ? mappedUserRecord(member, this.options.fieldMap) : { uid: userid, isDeleted: true }], report);
         break;
       }
       case 'delete_user':
@@ -453,6 +456,9 @@ export class WeComContactsSync {
     // earlier left its records behind): such a mapping counts as none.
     const users = await this.contactsOf([...userIds.values()]);
     const links = await this.linkedUsers(records.map((r) => r.uid));
+    const usernames = await this.usernameOwners(records);
+    const withUsername = (record: UserRecord, userId: number | undefined, user: Contacts | undefined) =>
+      this.withUsername(record, { userId, user, syncCreated: userId !== undefined && links.created.has(userId), owners: usernames, report });
 
     const changed: UserRecord[] = [];
     /** Removed members whose user is gone already: user-data-sync would create an empty user for them. */
@@ -504,7 +510,7 @@ export class WeComContactsSync {
       }
       if (alive) {
         const own = keepOwnContacts(record, users.get(userId), origin?.metaData, links.created.has(userId));
-        record = own.record;
+        record = withUsername(own.record, userId, users.get(userId));
         const moved = record.departments?.some((d) => this.recreated.has(d.uid));
         if (origin && sameRecord(origin.metaData, record) && links.users.get(record.uid) === userId && !moved) {
           report.users.unchanged += 1;
@@ -517,6 +523,7 @@ export class WeComContactsSync {
         const match = await matcher.match(record, links.users.get(record.uid), report);
         if (match === 'skip') continue;
         if (match === undefined) {
+          record = withUsername(record, undefined, undefined);
           fresh.add(record.uid);
           groups.created.push(entry(record));
         } else {
@@ -543,7 +550,7 @@ export class WeComContactsSync {
       const matched = await this.contactsOf(claims.map((c) => c.userId));
       for (const claim of claims) {
         const own = keepOwnContacts(claim.record, matched.get(claim.userId), undefined, links.created.has(claim.userId));
-        changed[changed.indexOf(claim.record)] = claim.record = own.record;
+        changed[changed.indexOf(claim.record)] = claim.record = withUsername(own.record, claim.userId, matched.get(claim.userId));
         if (own.kept.length) kept.push({ userid: claim.record.uid, fields: own.kept });
       }
     }
@@ -640,14 +647,54 @@ export class WeComContactsSync {
     return names;
   }
 
-  /** Nickname, phone and email of those of `ids` that exist. */
+  /** Nickname, phone, email and username of those of `ids` that exist. */
   private async contactsOf(ids: number[]): Promise<Map<number, Contacts>> {
     const out = new Map<number, Contacts>();
     for (const part of chunks([...new Set(ids)])) {
-      const rows = await this.repo('users').model.findAll({ where: { id: part }, attributes: ['id', 'nickname', 'phone', 'email'], raw: true });
-      for (const r of rows as unknown as (Contacts & { id: number })[]) out.set(Number(r.id), { nickname: r.nickname, phone: r.phone, email: r.email });
+      const rows = await this.repo('users').model.findAll({ where: { id: part }, attributes: ['id', 'nickname', 'phone', 'email', 'username'], raw: true });
+      for (const r of rows as unknown as (Contacts & { id: number })[]) {
+        out.set(Number(r.id), { nickname: r.nickname, phone: r.phone, email: r.email, username: r.username });
+      }
     }
     return out;
+  }
+
+  /** With `usernameFromUserid`: which users have the usernames the members' userids would be. */
+  private async usernameOwners(records: UserRecord[]): Promise<Map<string, number>> {
+    const owners = new Map<string, number>();
+    if (!this.options.usernameFromUserid) return owners;
+    const names = records.filter((r) => !r.isDeleted && validUsername(r.uid)).map((r) => r.uid);
+    for (const part of chunks(names)) {
+      const rows = await this.repo('users').model.findAll({ where: { username: part }, attributes: ['id', 'username'], raw: true });
+      for (const r of rows as unknown as { id: number; username: string }[]) owners.set(r.username, Number(r.id));
+    }
+    return owners;
+  }
+
+  /**
+   * The userid as username (option `usernameFromUserid`): for a user the sync creates or created, and for another
+   * user only when it has none (a username it has may be how it signs in, as its email: keepOwnContacts). Never a
+   * username another user has, nor one NocoBase would not accept: the member is written without it, and the
+   * report says why. Root users never get here (the plan leaves them out).
+   */
+  private withUsername(
+    record: UserRecord,
+    { userId, user, syncCreated, owners, report }: { userId?: number; user?: Contacts; syncCreated: boolean; owners: Map<string, number>; report: SyncReport },
+  ): UserRecord {
+    if (!this.options.usernameFromUserid || record.isDeleted) return record;
+    const username = record.uid;
+    if (user?.username === username) return { ...record, username };
+    if (userId !== undefined && !syncCreated && user?.username) return record;
+    if (!validUsername(username)) {
+      report.skipped.push({ userid: record.uid, reason: 'username-invalid' });
+      return record;
+    }
+    const owner = owners.get(username);
+    if (owner !== undefined && owner !== userId) {
+      report.skipped.push({ userid: record.uid, reason: 'username-taken', userId: owner });
+      return record;
+    }
+    return { ...record, username };
   }
 
   /**

@@ -13,6 +13,7 @@ export interface Contacts {
   phone?: string | null;
   email?: string | null;
   nickname?: string | null;
+  username?: string | null;
 }
 
 

@@ -1,5 +1,6 @@
 // A `wecom` sync source's options, checked once: a missing or malformed value is named.
 import { parseSchedule } from '../../shared/cron';
+import { MAPPABLE_WECOM_FIELDS } from '../../shared/wecom-fields';
 import { hasVariable, NAME_IS_VARIABLE } from '../common/options';
 
 /** The source's settings (`userDataSyncSources.options`). */
@@ -17,6 +18,51 @@ export interface SyncOptions {
   departments?: number[];
   /** The most users one pull may remove or unlink: a count, or a share of the source's members (`10%`, the default). */
   maxRemovals: RemovalLimit;
+  /** More of WeCom's member fields written into fields of the users collection (field-map.ts). */
+  fieldMap?: FieldMapping[];
+  /** A user's username is its member's userid (never one another user has, never a root user's). */
+  usernameFromUserid?: boolean;
+}
+
+/** One row of the mapping: a WeCom member field (`extattr:<name>` for a custom attribute) → a users field. */
+export interface FieldMapping {
+  from: string;
+  to: string;
+}
+
+/** The WeCom member fields a mapping may read (besides `extattr:<name>`). */
+export const MAPPABLE_FIELDS = MAPPABLE_WECOM_FIELDS;
+const EXTATTR = /^extattr:(.{1,64})$/s;
+/** What a field name of a collection looks like (NocoBase's own rule for a field's name). */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** The custom attribute's name of `extattr:<name>`, else undefined. */
+export function extattrName(from: string): string | undefined {
+  const match = EXTATTR.exec(from);
+  return match ? match[1].trim() || undefined : undefined;
+}
+
+/**
+ * The mapping's rows as the forms send them (rows left wholly empty are dropped). The users fields themselves are
+ * checked against the collection where it is known (field-map.ts).
+ */
+export function parseFieldMap(value: unknown): FieldMapping[] {
+  if (value === undefined || value === null || value === '') return [];
+  if (!Array.isArray(value)) throw new SyncConfigError('fieldMap', 'The field mapping must be a list of rows, each a WeCom field and a users field.');
+  const rows: FieldMapping[] = [];
+  for (const item of value) {
+    const row = (typeof item === 'object' && item !== null ? item : {}) as Raw;
+    const from = typeof row.from === 'string' ? row.from.trim() : '';
+    const to = typeof row.to === 'string' ? row.to.trim() : '';
+    if (!from && !to) continue;
+    if (!from || !((MAPPABLE_FIELDS as readonly string[]).includes(from) || extattrName(from))) {
+      throw new SyncConfigError('fieldMap', 'The WeCom field "{{from}}" cannot be mapped: choose one of the list, or extattr:<name> for a custom attribute.', { from });
+    }
+    if (!FIELD_NAME.test(to)) throw new SyncConfigError('fieldMap', 'Choose the users field that receives the WeCom field "{{from}}".', { from });
+    if (rows.some((r) => r.to === to)) throw new SyncConfigError('fieldMap', 'The users field "{{to}}" is mapped twice: each users field receives one WeCom field.', { to });
+    rows.push({ from, to });
+  }
+  return rows;
 }
 
 export type RemovalLimit = { count: number } | { percent: number };
@@ -114,6 +160,12 @@ export function parseSyncOptions(input: unknown, { unrendered = false } = {}): S
   options.maxRemovals = parseRemovalLimit(raw.maxRemovals);
   const departments = parseDepartmentIds(raw.departments);
   if (departments.length) options.departments = departments;
+  const fieldMap = parseFieldMap(raw.fieldMap);
+  if (fieldMap.length) options.fieldMap = fieldMap;
+  if (raw.usernameFromUserid !== undefined && raw.usernameFromUserid !== null && typeof raw.usernameFromUserid !== 'boolean') {
+    throw new SyncConfigError('usernameFromUserid', 'Username from userid must be on or off.');
+  }
+  if (raw.usernameFromUserid === true) options.usernameFromUserid = true;
   const schedule = raw.schedule;
   if (schedule !== undefined && schedule !== null && schedule !== '') {
     if (!parseSchedule(schedule)) {

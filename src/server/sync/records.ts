@@ -1,6 +1,8 @@
 // WeCom's address book as user-data-sync records (plugin-users and plugin-departments write them).
 import { normalizePhone } from '../common/phone';
 import type { WecomDepartment, WecomMember } from '../wecom/contacts';
+import { mappedValues } from './field-map';
+import type { FieldMapping } from './options';
 
 export interface DepartmentRecord {
   uid: string;
@@ -17,6 +19,10 @@ export interface UserRecord {
   email?: string;
   departments?: { uid: string; isOwner: boolean; isMain: boolean }[];
   isDeleted?: boolean;
+  /** The member's userid, with the option `usernameFromUserid` (set by the plan: it checks who has it). */
+  username?: string;
+  /** Mapped fields (option `fieldMap`): users field → WeCom's value. */
+  [mapped: string]: unknown;
 }
 
 /** Disabled (2) and left (5) members are removed as user-data-sync removes a deleted record. */
@@ -71,6 +77,12 @@ export function userRecord(m: WecomMember): UserRecord {
     ...(email ? { email } : {}),
     departments: m.department.map((id, i) => ({ uid: String(id), isOwner: m.is_leader_in_dept[i] === 1, isMain: id === main })),
   };
+}
+
+/** userRecord with the source's mapped fields (option `fieldMap`), only ever written (field-map.ts). */
+export function mappedUserRecord(m: WecomMember, fieldMap: readonly FieldMapping[] | undefined): UserRecord {
+  const record = userRecord(m);
+  return record.isDeleted || !fieldMap?.length ? record : { ...mappedValues(m, fieldMap), ...record };
 }
 
 /** Stable JSON (sorted keys) to tell whether a record changed since the last sync. */

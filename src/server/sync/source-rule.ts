@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { AUTH_TYPE } from '../../constants';
 import { keepSecrets, writeOnlyEntry } from '../common/secrets';
 import { SOURCE_TYPE } from './contacts-sync';
+import { checkFieldMap } from './field-map';
 import { parseSyncOptions, SyncConfigError } from './options';
 import { describeFailure } from './report';
 
@@ -44,7 +45,9 @@ async function checkSource(ctx: Context, values: Raw, current: Raw | undefined) 
   // which stays possible for a source whose authenticator was deleted since.
   if (current?.sourceType === SOURCE_TYPE && isDeepStrictEqual(options, current.options)) return;
   try {
-    const { authenticator } = parseSyncOptions(options, { unrendered: true });
+    const parsed = parseSyncOptions(options, { unrendered: true });
+    const { authenticator } = parsed;
+    checkFieldMap(ctx.db, parsed);
     const record = await ctx.db.getRepository('authenticators').findOne({ filter: { name: authenticator } });
     if (!record || record.get('authType') !== AUTH_TYPE) {
       throw new SyncConfigError('authenticator', 'There is no WeCom authenticator named "{{name}}".', { name: authenticator });

@@ -24,6 +24,21 @@ export interface WecomMember {
   mobile?: string;
   email?: string;
   biz_mail?: string;
+  /**
+   * More fields, for the field mapping: undefined when WeCom did not answer the field (`gender` is hidden from apps
+   * created after 2022-06-20), '' when it answered it empty.
+   */
+  position?: string;
+  alias?: string;
+  /** '0' unknown, '1' male, '2' female. */
+  gender?: string;
+  telephone?: string;
+  /** Leaders' userids, in WeCom's order. */
+  direct_leader?: string[];
+  english_name?: string;
+  external_position?: string;
+  /** Custom attributes of type text (0: `text.value`) and web (1: `web.url`); others (mini program) are left out. */
+  extattr?: { name: string; value: string }[];
 }
 
 /**
@@ -271,5 +286,33 @@ export function parseMember(raw: unknown): WecomMember | undefined {
     mobile: str(m.mobile),
     email: str(m.email),
     biz_mail: str(m.biz_mail),
+    ...answered(m),
   };
+}
+
+/** The optional text fields WeCom answered (a field it did not send stays undefined: the user keeps its value). */
+const MORE_TEXT = ['position', 'alias', 'gender', 'telephone', 'english_name', 'external_position'] as const;
+
+function answered(m: Record<string, unknown>): Partial<WecomMember> {
+  const out: Partial<WecomMember> = {};
+  for (const key of MORE_TEXT) {
+    const value = m[key];
+    if (typeof value === 'string' || typeof value === 'number') out[key] = String(value);
+  }
+  if (Array.isArray(m.direct_leader)) out.direct_leader = m.direct_leader.filter((l): l is string => typeof l === 'string' && l !== '');
+  const attrs = (m.extattr as { attrs?: unknown } | undefined)?.attrs;
+  if (Array.isArray(attrs)) out.extattr = array(attrs).map(extattrValue).filter((a): a is { name: string; value: string } => a !== undefined);
+  return out;
+}
+
+/** `{ type: 0, name, text: { value } }` or `{ type: 1, name, web: { url, title } }` [90196]. */
+function extattrValue(attr: Record<string, unknown>): { name: string; value: string } | undefined {
+  const name = str(attr.name);
+  if (!name) return undefined;
+  const type = num(attr.type);
+  const text = attr.text as { value?: unknown } | undefined;
+  const web = attr.web as { url?: unknown } | undefined;
+  if (type === 0 && typeof text?.value === 'string') return { name, value: text.value };
+  if (type === 1 && typeof web?.url === 'string') return { name, value: web.url };
+  return undefined;
 }
