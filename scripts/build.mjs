@@ -167,6 +167,9 @@ async function buildClient() {
       // The channel's options and its message form apart: only the message form needs plugin-workflow's module.
       { entry: 'src/client-v2/notification/ChannelConfigForm.tsx', outfile: 'client-v2/notification-channel.js' },
       { entry: 'src/client-v2/notification/MessageConfigForm.tsx', outfile: 'client-v2/notification-message.js' },
+      // The group robot channel's options and message form (also the message form of the /admin workflow canvas).
+      { entry: 'src/client-v2/notification/RobotChannelConfigForm.tsx', outfile: 'client-v2/robot-channel.js' },
+      { entry: 'src/client-v2/notification/RobotMessageConfigForm.tsx', outfile: 'client-v2/robot-message.js' },
       { entry: 'src/client-v2/sync/SyncSourceForm.tsx', outfile: 'client-v2/sync.js' },
     ].map((bundle) => buildAmd({ ...bundle, externals: CLIENT_V2_EXTERNALS })),
   ]);

@@ -6,7 +6,7 @@ import { Plugin } from '@nocobase/client-v2';
 import { PluginAuthClientV2 } from '@nocobase/plugin-auth/client-v2';
 import { Alert } from 'antd';
 import type { ComponentType } from 'react';
-import { AUTH_TYPE, CALLBACK_ROUTE, CHANNEL_TYPE, NAMESPACE, SYNC_SOURCE_TYPE } from '../constants';
+import { AUTH_TYPE, CALLBACK_ROUTE, CHANNEL_TYPE, NAMESPACE, ROBOT_CHANNEL_TYPE, SYNC_SOURCE_TYPE } from '../constants';
 import { loadOnDemand } from '../client-common/amd';
 import { useT } from '../client-common/locale';
 import { watchSignOut } from '../client-common/sign-out';
@@ -52,6 +52,11 @@ export class PluginAuthWeComClientV2 extends Plugin {
       type: CHANNEL_TYPE,
       title: `{{t("WeCom", ${JSON.stringify({ ns: NAMESPACE })})}}`,
       components: { ChannelConfigFormLoader: adminForm('notification-channel.js'), MessageConfigFormLoader: adminForm('notification-message.js') },
+    });
+    (this.app.pm.get('notification-manager') as NotificationManager | undefined)?.registerChannelType({
+      type: ROBOT_CHANNEL_TYPE,
+      title: `{{t("WeCom group robot", ${JSON.stringify({ ns: NAMESPACE })})}}`,
+      components: { ChannelConfigFormLoader: adminForm('robot-channel.js'), MessageConfigFormLoader: adminForm('robot-message.js') },
     });
     (this.app.pm.get('user-data-sync') as UserDataSync | undefined)?.registerType(SYNC_SOURCE_TYPE, {
       components: { AdminSettingsFormLoader: adminForm('sync.js') },

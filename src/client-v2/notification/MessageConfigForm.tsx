@@ -2,73 +2,20 @@
 // over a `wecom` channel (a plain antd Form; every name is under the node's `namePrefix`). Field names are
 // WeCom's message/send names (docs/architecture.md, notification channel), as in the v1 form
 // (src/client/notification/forms.tsx); the server checks everything again once the variables are filled in.
-import { DeleteOutlined } from '@ant-design/icons';
 import { useFlowContext } from '@nocobase/flow-engine';
-import { UserAddition, UserSelect } from '@nocobase/plugin-notification-manager/client-v2';
-import { WorkflowVariableInput, WorkflowVariableTextArea } from '@nocobase/plugin-workflow/client-v2';
-import { Button, Form, Radio, Space } from 'antd';
+import { Form, Radio } from 'antd';
 import { useMemo, type ReactNode } from 'react';
-import type { TFunction } from 'react-i18next';
 import { useT } from '../../client-common/locale';
 import { appLink, channelOrigins, contentLinks, maxBytes, maxChars } from '../../client-common/notification/limits';
 import { required, rule } from '../rules';
+import { Receivers, TextItem } from './fields';
 
 type Name = (string | number)[];
-type Receiver = number | string | { filter?: Record<string, unknown> };
 
 interface Props {
   /** The workflow's variables (flow-engine MetaTreeNode[]); the inputs' own tree when absent. */
   variableOptions?: unknown[];
   namePrefix?: Name;
-}
-
-/** A text field with the workflow's variables. */
-function TextItem(props: { name: Name; label: string; rules: object[]; extra?: ReactNode; area?: boolean; metaTree?: unknown[] }) {
-  const Input = props.area ? WorkflowVariableTextArea : WorkflowVariableInput;
-  return (
-    <Form.Item name={props.name} label={props.label} extra={props.extra} rules={props.rules}>
-      <Input metaTree={props.metaTree as never} {...(props.area ? { autoSize: { minRows: 4 } } : {})} />
-    </Form.Item>
-  );
-}
-
-function Receivers({ name, t }: { name: Name; t: TFunction }) {
-  const form = Form.useFormInstance();
-  const value = Form.useWatch(name, { form });
-  const receivers = Array.isArray(value) ? (value as Receiver[]) : [];
-  const atLeastOne = {
-    validator: async (_: unknown, list: unknown) => {
-      if (Array.isArray(list) && list.some((entry) => entry !== '' && entry != null)) return;
-      throw new Error(t('Add at least one receiver.'));
-    },
-  };
-  return (
-    <Form.List name={name} rules={[atLeastOne]}>
-      {(fields, { remove }, { errors }) => (
-        <Form.Item
-          label={t('Receivers')}
-          required
-          extra={t('NocoBase users; a user is reached through the WeCom account they signed in with.')}
-          validateStatus={errors.length ? 'error' : undefined}
-          help={errors[0]}
-        >
-          <Space direction="vertical" style={{ width: '100%' }}>
-            {fields.map((field) => (
-              <div key={field.key} style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
-                <div style={{ flex: 1, minWidth: 0 }}>
-                  <Form.Item name={field.name} noStyle>
-                    <UserSelect />
-                  </Form.Item>
-                </div>
-                <Button type="text" icon={<DeleteOutlined />} onClick={() => remove(field.name)} />
-              </div>
-            ))}
-            <UserAddition value={receivers} onChange={(next) => form.setFieldValue(name, next)} />
-          </Space>
-        </Form.Item>
-      )}
-    </Form.List>
-  );
 }
 
 export default function MessageConfigForm({ variableOptions, namePrefix = [] }: Props) {

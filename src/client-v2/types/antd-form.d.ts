@@ -45,7 +45,8 @@ declare module 'antd' {
     List: FC<{
       name: NamePath;
       rules?: Rule[];
-      children: (fields: ListField[], operations: { remove(index: number): void }, meta: { errors: ReactNode[] }) => ReactNode;
+      initialValue?: unknown[];
+      children: (fields: ListField[], operations: { add(value?: unknown): void; remove(index: number): void }, meta: { errors: ReactNode[] }) => ReactNode;
     }>;
     useFormInstance(): FormInstance;
     useWatch(name: NamePath, options: { form?: FormInstance; preserve?: boolean }): unknown;
@@ -55,6 +56,6 @@ declare module 'antd' {
   };
   export const Checkbox: FC<{ children?: ReactNode }>;
   export const Tooltip: FC<{ title?: ReactNode; children?: ReactNode }>;
-  export const Select: FC<{ options?: Option[]; loading?: boolean; placeholder?: string; style?: CSSProperties }>;
+  export const Select: FC<{ options?: Option[]; loading?: boolean; placeholder?: string; style?: CSSProperties; allowClear?: boolean }>;
   export const Radio: { Group: FC<{ options?: Option[] }> };
 }

@@ -167,3 +167,6 @@ export function MessageConfigForm({ variableOptions }: { variableOptions?: unkno
   const schema = useMemo(() => messageSchema(t, variableOptions, context), [t, variableOptions, context]);
   return <SchemaComponent schema={schema} components={{ UserSelect, UserAddition }} />;
 }
+
+// The group robot channel's forms live in the same file (dist/client/notification.js).
+export { RobotChannelConfigForm, RobotMessageConfigForm } from './robot-forms';

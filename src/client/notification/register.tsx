@@ -3,7 +3,7 @@
 // so the sign-in page's bundle stays small.
 import type { Application } from '@nocobase/client';
 import type { ComponentType } from 'react';
-import { CHANNEL_TYPE, NAMESPACE } from '../../constants';
+import { CHANNEL_TYPE, NAMESPACE, ROBOT_CHANNEL_TYPE } from '../../constants';
 import { loadOnDemand } from '../../client-common/amd';
 import { DRAWER_NOT_LOADED } from '../../client-common/messages';
 import { onDemand } from '../OnDemand';
@@ -15,6 +15,12 @@ const MessageConfigForm = onDemand('notification.js', 'MessageConfigForm', DRAWE
 const MessageConfigFormLoader = () =>
   loadOnDemand<{ default: ComponentType<object> }>('../client-v2/notification-message.js').catch(() => ({
     default: onDemand('../client-v2/notification-message.js', 'default', DRAWER_NOT_LOADED),
+  }));
+const RobotChannelConfigForm = onDemand('notification.js', 'RobotChannelConfigForm', DRAWER_NOT_LOADED);
+const RobotMessageConfigForm = onDemand('notification.js', 'RobotMessageConfigForm', DRAWER_NOT_LOADED);
+const RobotMessageConfigFormLoader = () =>
+  loadOnDemand<{ default: ComponentType<object> }>('../client-v2/robot-message.js').catch(() => ({
+    default: onDemand('../client-v2/robot-message.js', 'default', DRAWER_NOT_LOADED),
   }));
 
 interface NotificationManager {
@@ -28,5 +34,10 @@ export function registerChannel(app: Application) {
     title: `{{t("WeCom", { ns: "${NAMESPACE}" })}}`,
     type: CHANNEL_TYPE,
     components: { ChannelConfigForm, MessageConfigForm, MessageConfigFormLoader },
+  });
+  manager?.registerChannelType({
+    title: `{{t("WeCom group robot", { ns: "${NAMESPACE}" })}}`,
+    type: ROBOT_CHANNEL_TYPE,
+    components: { ChannelConfigForm: RobotChannelConfigForm, MessageConfigForm: RobotMessageConfigForm, MessageConfigFormLoader: RobotMessageConfigFormLoader },
   });
 }
