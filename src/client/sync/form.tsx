@@ -133,7 +133,8 @@ const schema = (t: TFunction, choices: Choice[]): ISchema => ({
       t('Username from userid'),
       'Checkbox',
       t("A user's username is its member's WeCom userid: set on users the sync creates, and on others only when they have none. Never a username another user has, never on a root user."),
-      { type: 'boolean', default: false },
+      // No default: a source saved without touching it keeps its options as they were.
+      { type: 'boolean' },
     ),
     callbackUrl: field(t('Callback URL'), 'CallbackUrl', t("Enter it in WeCom's admin console with the Token and EncodingAESKey."), { type: 'void' }),
     check: { type: 'void', 'x-component': 'CheckContacts' },
