@@ -6,6 +6,7 @@ import type { Feature } from '../common/feature';
 import { contactsCallback } from './callback-action';
 import { checkContacts } from './check-contacts';
 import { SOURCE_TYPE } from './contacts-sync';
+import { indexSyncLookups } from './indexes';
 import { SYNC_SECRET_PATHS } from './options';
 import { previewSync } from './preview';
 import { scheduleSourcePulls } from './schedule';
@@ -34,6 +35,8 @@ export const contactsSync: Feature = {
     const uds = app.pm.get('user-data-sync') as unknown as UserDataSyncPlugin | undefined;
     if (!uds) return;
     uds.sourceManager.registerType(SOURCE_TYPE, { syncSource: WeComSyncSource, title: tval('WeCom', { ns: NAMESPACE }) });
+    // A pull's cost per member stays flat as the company grows (indexes.ts).
+    indexSyncLookups(app.db);
     // A `wecom` sync source is saved only with options a pull can use.
     use(checkSyncSourceOnSave, { tag: 'auth-wecom-sync-source', after: 'acl' });
     // A pull's task reads in the reader's language, whole: its note told on list and get (task-notes.ts).
