@@ -13,6 +13,7 @@ import { freePort } from '../scripts/ports';
 import { WECOM_UA, WecomUser } from '../test/helpers/wecom-user';
 import { contactsBench, contactsReport, ContactsResults } from './contacts';
 import { notificationBench, notificationReport, NotificationResults } from './notification';
+import { robotBench, robotReport, RobotResults, ROBOT_LIMIT, ROBOT_WINDOW_MS } from './robot';
 
 const ADMIN = { email: 'admin@nocobase.com', password: 'admin123' };
 const LEVEL_MS = Number(process.env.BENCH_LEVEL_MS || 5000);
@@ -107,6 +108,9 @@ async function main() {
       LOGGER_LEVEL: 'warn',
       // Every simulated person signs in from this one address: the per-client start limit would measure itself.
       WECOM_START_RATE_LIMIT: '0',
+      // The group robot's limit over a short window (bench/robot.ts), as the sandbox's.
+      WECOM_ROBOT_RATE_LIMIT: String(ROBOT_LIMIT),
+      WECOM_ROBOT_RATE_WINDOW_MS: String(ROBOT_WINDOW_MS),
     },
   });
   const logFile = join(root, 'bench/raw/nocobase.log');
@@ -205,6 +209,9 @@ async function main() {
     phase('One message to the linked members, and to one user against in-app messages...');
     const notifications = await notificationBench({ url, admin, sandbox }, contacts.linked);
 
+    phase('100 messages to one group robot, and one message against in-app messages...');
+    const robot = await robotBench({ url, admin, sandbox });
+
     // Last: it rotates the sandbox app's Secret, which the SQLite app above still uses.
     phase('gettoken during 200 concurrent sign-ins from an empty cache (on PostgreSQL)...');
     const cold = await coldCacheOnPostgres(sandbox);
@@ -227,6 +234,7 @@ async function main() {
       memoryFailures,
       contacts: contacts.results,
       notifications,
+      robot,
       seconds: Math.round((Date.now() - began) / 1000),
     };
     writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -353,6 +361,7 @@ type Results = {
   memory: { signIns: number; rssMB: number }[];
   contacts?: ContactsResults;
   notifications?: NotificationResults;
+  robot?: RobotResults;
   seconds: number;
 };
 
@@ -405,6 +414,7 @@ export function report(r: Results): string {
   lines.push('');
   if (r.contacts) lines.push(contactsReport(r.contacts), '');
   if (r.notifications) lines.push(...notificationReport(r.notifications), '');
+  if (r.robot) lines.push(...robotReport(r.robot), '');
   lines.push(`(${r.seconds} s)`);
   return lines.join('\n');
 }

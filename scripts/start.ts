@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig, sandboxEnv, startSandbox, StateFileError, trusting } from '../sandbox';
-import { configureDemoChannel } from './demo-channel';
+import { configureDemoChannel, configureDemoRobot } from './demo-channel';
 import { configureDemoSync, demoSyncState, type DemoCallback } from './demo-sync';
 import { Api, assertPortsFree, PortBusyError, runCli, startApp } from './nocobase';
 import { appHost, linkSelf, nocobaseEnv, root } from './paths.mjs';
@@ -90,6 +90,8 @@ async function main() {
     });
     if (app.admin) await configureDemo(app.admin, origin);
     if (app.admin) await configureDemoChannel(app.admin);
+    const robot = defaultConfig.robots?.[0];
+    if (app.admin && robot) await configureDemoRobot(app.admin, robot.key);
     if (app.admin) {
       const callback = await configureDemoSync(app.admin, defaultConfig.corps[0].contacts?.secret ?? '', origin);
       if (callback) await sendCallbacksTo(sandbox.url, callback);
@@ -110,6 +112,7 @@ NocoBase is running at ${origin}${open ? ` (listening on ${env.APP_HOST}: reacha
   WeCom sandbox:  ${sandbox.url}  (corp ${corp.corpId}, agent ${corp.apps[0].agentId})
   Authenticator:  "wecom" (Settings > Authentication)
   Notifications:  channel "wecom" (Settings > Notification manager); what a member received: ${sandbox.url}/inbox/zhangsan
+  Group robot:    channel "wecom-group"; what the group received: ${sandbox.url}/groups/${encodeURIComponent(defaultConfig.robots?.[0]?.group ?? '')}
   Contacts sync:  source "wecom" (Settings > Users & Permissions > Synchronize)${syncState ? `, ${syncState}` : ''}
   Live changes:   ${callbackUrl ? `POST ${sandbox.url}/__sandbox/contacts/change sends WeCom's change callback to NocoBase` : 'the sandbox has no callback URL'} (README: "The WeCom sandbox")
   Sandbox state:  ${sandboxStateFile} (address book, callback URL, inboxes; npm start -- --reset forgets it)
