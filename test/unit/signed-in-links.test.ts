@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LoginError } from '../../src/server/common/errors';
-import { LinkTarget, signedInContent, signedInLink } from '../../src/server/common/signed-in-links';
+import { apiBasePath, LinkTarget, signedInContent, signedInLink } from '../../src/server/common/signed-in-links';
 
 const main: LinkTarget = { origin: 'https://app.example', authenticator: 'wecom', pages: { publicPath: '/', modern: 'v' }, apiBase: '/api/' };
 const sub: LinkTarget = { ...main, pages: { publicPath: '/', modern: 'v', app: 'hr' } };
@@ -81,5 +81,25 @@ describe('signedInContent: the links of text and markdown follow the same rule',
         origin: 'https://app.example',
       })}`,
     );
+  });
+});
+
+describe('apiBasePath: where the start URL is on the site', () => {
+  it.each([
+    [{ API_BASE_PATH: '/api/', APP_PUBLIC_PATH: '/' }, '/api/'],
+    [{ API_BASE_PATH: '/api', APP_PUBLIC_PATH: '/' }, '/api/'],
+    [{ API_BASE_PATH: '/nocobase/api/', APP_PUBLIC_PATH: '/nocobase/' }, '/nocobase/api/'],
+    [{ API_BASE_PATH: '', APP_PUBLIC_PATH: '/nocobase' }, '/nocobase/api/'],
+  ])('%j → %s', (env, expected) => {
+    const saved = { API_BASE_PATH: process.env.API_BASE_PATH, APP_PUBLIC_PATH: process.env.APP_PUBLIC_PATH };
+    Object.assign(process.env, env);
+    try {
+      expect(apiBasePath()).toBe(expected);
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
   });
 });
