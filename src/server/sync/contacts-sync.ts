@@ -548,9 +548,11 @@ export class WeComContactsSync {
     // A user matched now keeps the email and phone it has (see keepOwnContacts).
     if (claims.length) {
       const matched = await this.contactsOf(claims.map((c) => c.userId));
+      // Where each record is in `changed`: a first pull can match thousands of existing users (no search per claim).
+      const at = new Map(changed.map((r, i) => [r, i]));
       for (const claim of claims) {
         const own = keepOwnContacts(claim.record, matched.get(claim.userId), undefined, links.created.has(claim.userId));
-        changed[changed.indexOf(claim.record)] = claim.record = withUsername(own.record, claim.userId, matched.get(claim.userId));
+        changed[at.get(claim.record)!] = claim.record = withUsername(own.record, claim.userId, matched.get(claim.userId));
         if (own.kept.length) kept.push({ userid: claim.record.uid, fields: own.kept });
       }
     }
