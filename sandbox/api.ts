@@ -6,6 +6,7 @@ import { clientIp, readBody, sendJson } from './http';
 import { CODE_TTL_MS, TICKET_TTL_MS, type SandboxState } from './state';
 import { CONTACTS_AGENT, CONTACTS_HANDLERS, contactsToken } from './contacts';
 import { messageSend } from './message';
+import { updateTemplateCard } from './cards';
 import { webhookSend } from './robot';
 import type { SandboxApp, SandboxConfig, SandboxCorp } from './types';
 
@@ -33,6 +34,7 @@ const HANDLERS = new Map<string, (call: Call) => Json>([
   ['agent/get', agentGet],
   ...CONTACTS_HANDLERS,
   ['message/send', messageSend],
+  ['message/update_template_card', updateTemplateCard],
   ['webhook/send', webhookSend],
 ]);
 

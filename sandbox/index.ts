@@ -6,6 +6,7 @@ import { handleControl } from './control';
 import { change, handleContactsControl, verifyUrl } from './contacts-events';
 import { sendJson } from './http';
 import { handleInbox } from './message';
+import { handleCards } from './cards';
 import { handleGroups } from './robot';
 import { handlePage } from './pages';
 import { StateFile } from './persist';
@@ -51,6 +52,7 @@ export async function startSandbox(config: SandboxConfig = defaultConfig, option
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     if (url.pathname.startsWith('/cgi-bin/')) return handleApi(ctx, req, res, url);
+    if (await handleCards(ctx, req, res, url)) return;
     if (handleInbox(ctx, req, res, url)) return;
     if (handleGroups(ctx, req, res, url)) return;
     if (await handleContactsControl(ctx, req, res, url)) return;

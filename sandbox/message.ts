@@ -8,6 +8,7 @@ import { findApp, isVisible } from './config';
 import { WeComError } from './errors';
 import { Html, avatar, html, layout } from './html';
 import { sendJson, sendPage } from './http';
+import { cardButtonsHtml, checkButtonCard, registerSentCard } from './cards';
 
 export const INBOX_PATH = '/inbox/';
 const MAX_TOUSER = 1000;
@@ -106,6 +107,7 @@ function content(msgtype: string, body: Record<string, unknown>): Record<string,
       return { title, description, url, btntxt: btntxt || '详情' };
     }
     default: {
+      if (object.card_type === 'button_interaction') return checkButtonCard(object);
       if (object.card_type !== 'text_notice') throw new WeComError(40008, 'sandbox: only text_notice cards');
       const action = objectOf(object.card_action);
       if (!action || (action.type === 1 && !field(action, 'url'))) throw new WeComError(41016, 'missing card_action');
@@ -152,7 +154,10 @@ export function messageSend(call: Call): Record<string, unknown> {
     if (!call.ctx.state.inbox.admit(corp.corpId, app.agentId, userid, now)) continue;
     call.ctx.state.inbox.deliver({ msgid, corpId: corp.corpId, agentId: app.agentId, appName: app.name, userid, msgtype, content: delivered, at: now });
   }
-  return { invaliduser: invalid.join('|'), unlicenseduser: unlicensed.join('|'), msgid };
+  // A card with buttons answers the code that updates it (update_template_card).
+  const interactive = msgtype === 'template_card' && delivered.card_type === 'button_interaction';
+  const responseCode = interactive ? registerSentCard(call.ctx, { msgid, corpId: corp.corpId, agentId: app.agentId, recipients: reachable, content: delivered }) : undefined;
+  return { invaliduser: invalid.join('|'), unlicenseduser: unlicensed.join('|'), msgid, ...(responseCode ? { response_code: responseCode } : {}) };
 }
 
 /**
@@ -176,21 +181,21 @@ export function handleInbox(ctx: Context, req: IncomingMessage, res: ServerRespo
     return true;
   }
   const member = ctx.config.corps.flatMap((c) => c.members).find((m) => m.userid.toLowerCase() === userid.toLowerCase());
-  sendPage(res, member ? 200 : 404, inboxPage(userid, member?.name, member?.avatar, messages));
+  sendPage(res, member ? 200 : 404, inboxPage(ctx, userid, member?.name, member?.avatar, messages));
   return true;
 }
 
-function inboxPage(userid: string, name: string | undefined, picture: string | undefined, messages: InboxMessage[]): string {
+function inboxPage(ctx: Context, userid: string, name: string | undefined, picture: string | undefined, messages: InboxMessage[]): string {
   const title = name ? `${name} (${userid})` : userid;
   const body = html`<div class="brand">企业微信 WeCom</div>
 <h1>${avatar(name ?? userid, picture)} 消息 / Inbox</h1><p class="sub">${title}</p>
 ${name ? '' : html`<p class="error-text">未知成员 / unknown member</p>`}
 ${messages.length === 0 ? html`<p class="sub" data-empty>暂无消息 / no messages yet</p>` : ''}
-<div class="messages">${[...messages].reverse().map(messageView)}</div>`;
+<div class="messages">${[...messages].reverse().map((m) => messageView(ctx, m))}</div>`;
   return layout(`${title} - 消息`, body);
 }
 
-function messageView(m: InboxMessage): Html {
+function messageView(ctx: Context, m: InboxMessage): Html {
   const when = new Date(m.at).toISOString().replace('T', ' ').slice(0, 19);
   const head = html`<p class="sub"><b>${m.appName}</b> · ${when} UTC · ${m.msgtype}</p>`;
   const c = m.content;
@@ -204,7 +209,7 @@ function messageView(m: InboxMessage): Html {
       const main = objectOf(c.main_title) ?? {};
       const action = objectOf(c.card_action) ?? {};
       inner = html`<h2>${field(main, 'title')}</h2><p class="sub">${field(main, 'desc')}</p><p>${field(c, 'sub_title_text')}</p>
-${field(action, 'url') ? html`<p><a href="${field(action, 'url')}" data-link rel="noreferrer">${field(action, 'url')}</a></p>` : ''}`;
+${field(action, 'url') ? html`<p><a href="${field(action, 'url')}" data-link rel="noreferrer">${field(action, 'url')}</a></p>` : ''}${cardButtonsHtml(ctx, m)}`;
       break;
     }
     default:

@@ -10,6 +10,8 @@ export interface SandboxApp {
   createdAfter20220620?: boolean;
   /** absent: "all" */
   visibleTo?: string[] | 'all';
+  /** The app's API receive-message setting (card clicks go there): sandbox/cards.ts. */
+  callback?: { url: string; token: string; encodingAESKey: string };
 }
 
 export interface SandboxMember {
@@ -104,6 +106,8 @@ export interface SandboxConfig {
   robotLimit?: { perWindow: number; windowMs: number };
   /** per corp per endpoint per minute; 45009 beyond */
   rateLimit?: { perMinute: number };
+  /** How long a card tap waits for the app's callback to answer before re-sending (WeCom: 5 s). */
+  callbackTimeoutMs?: number;
 }
 
 export interface Fault {

@@ -4,7 +4,9 @@
 import type { Cache } from '@nocobase/cache';
 import { Plugin } from '@nocobase/server';
 import { RESOURCE } from '../constants';
+import { appCallbackFeature } from './app-callback';
 import { signIn } from './auth';
+import { card } from './card';
 import { signInServicesOf, SignInServices } from './auth/services';
 import type { Action, Feature, FeatureContext } from './common/feature';
 import { redactSecretsInLog } from './common/redact';
@@ -15,7 +17,7 @@ import { notification } from './notification';
 import { robot } from './robot';
 import { contactsSync } from './sync';
 
-const FEATURES: readonly Feature[] = [signIn, notification, robot, contactsSync];
+const FEATURES: readonly Feature[] = [signIn, notification, robot, contactsSync, appCallbackFeature, card];
 
 export class PluginAuthWeComServer extends Plugin {
   /** WeCom API clients and the token cache, shared by every feature. */

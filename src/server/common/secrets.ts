@@ -21,11 +21,16 @@ export interface WriteOnlyOptions {
 /** Every secret this plugin stores: each feature declares its own (`Feature.secrets`), the plugin registers them. */
 const WRITE_ONLY: WriteOnlyOptions[] = [];
 
-/** One collection's write-only paths; registering the same collection again replaces its entry (every app of a process loads the same features). */
+/**
+ * One collection's write-only paths. Several features may keep secrets in the same records (sign-in's Secret
+ * and the app callback's Token in an authenticator): their paths add up. Registering again is harmless (every
+ * app of a process loads the same features).
+ */
 export function registerWriteOnly(entry: WriteOnlyOptions): void {
   const at = WRITE_ONLY.findIndex((e) => e.collection === entry.collection);
-  if (at >= 0) WRITE_ONLY[at] = entry;
-  else WRITE_ONLY.push(entry);
+  if (at < 0) WRITE_ONLY.push({ ...entry, paths: [...entry.paths] });
+  else if (WRITE_ONLY[at].typeField !== entry.typeField || WRITE_ONLY[at].type !== entry.type) WRITE_ONLY[at] = entry;
+  else WRITE_ONLY[at] = { ...WRITE_ONLY[at], paths: [...new Set([...WRITE_ONLY[at].paths, ...entry.paths])] };
 }
 
 const OPTIONS = 'options';
