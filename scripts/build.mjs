@@ -171,6 +171,8 @@ async function buildClient() {
       { entry: 'src/client-v2/notification/RobotChannelConfigForm.tsx', outfile: 'client-v2/robot-channel.js' },
       { entry: 'src/client-v2/notification/RobotMessageConfigForm.tsx', outfile: 'client-v2/robot-message.js' },
       { entry: 'src/client-v2/sync/SyncSourceForm.tsx', outfile: 'client-v2/sync.js' },
+      // The WeCom card node's form, for both workflow canvases (/admin and /v/ draw it with the modern components).
+      { entry: 'src/client-v2/workflow/CardFieldset.tsx', outfile: 'client-v2/wecom-card.js' },
     ].map((bundle) => buildAmd({ ...bundle, externals: CLIENT_V2_EXTERNALS })),
   ]);
   return new Set(bundles.flatMap((names) => [...names]));

@@ -1,6 +1,6 @@
 // The modern client (`/v/`): dist/client-v2/index.js, the named AMD module `<package>/client-v2` every
 // `/v/` page loads. Only the plugin and the sign-in button are in it; the callback page (callback.js) and
-// the admin forms (settings.js, notification-channel.js, notification-message.js, sync.js) come from files
+// the admin forms (settings.js, notification-channel.js, notification-message.js, sync.js, wecom-card.js) come from files
 // next to it when they are shown.
 import { Plugin } from '@nocobase/client-v2';
 import { PluginAuthClientV2 } from '@nocobase/plugin-auth/client-v2';
@@ -11,6 +11,7 @@ import { loadOnDemand } from '../client-common/amd';
 import { useT } from '../client-common/locale';
 import { watchSignOut } from '../client-common/sign-out';
 import SignInButton from './SignInButton';
+import { CARD_NODE_TYPE, cardInstruction } from '../client-common/workflow/card-instruction';
 
 type Page = { default: ComponentType };
 
@@ -34,6 +35,10 @@ const adminForm = (file: string) => (): Promise<Page> =>
 
 interface NotificationManager {
   registerChannelType(options: { type: string; title: string; components: Record<string, () => Promise<Page>> }): void;
+}
+
+interface WorkflowPlugin {
+  registerInstruction(type: string, instruction: new () => object): void;
 }
 
 interface UserDataSync {
@@ -61,6 +66,12 @@ export class PluginAuthWeComClientV2 extends Plugin {
     (this.app.pm.get('user-data-sync') as UserDataSync | undefined)?.registerType(SYNC_SOURCE_TYPE, {
       components: { AdminSettingsFormLoader: adminForm('sync.js') },
     });
+    // A refusal must not take the sign-in page down with the plugin: warned.
+    try {
+      (this.app.pm.get('workflow') as WorkflowPlugin | undefined)?.registerInstruction(CARD_NODE_TYPE, cardInstruction(adminForm('wecom-card.js')));
+    } catch (error) {
+      console.warn('auth-wecom: no WeCom card node', error);
+    }
     // Inside plugin-auth's layout route (`auth`), like `/v/signin`; public.
     this.router.add('auth.wecomCallback', {
       path: `/${CALLBACK_ROUTE}`,

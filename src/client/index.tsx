@@ -6,6 +6,7 @@ import { registerChannel } from './notification/register';
 import { onDemand } from './OnDemand';
 import { watchSignOut } from '../client-common/sign-out';
 import { registerSyncSource } from './sync/register';
+import { registerCardNode } from './workflow/register';
 import { SignInButton } from './SignInButton';
 
 /** Only admins open the authenticator drawer: its form comes from settings.js when shown. */
@@ -21,6 +22,7 @@ export class PluginAuthWeComClient extends Plugin {
     this.router.add('auth.wecomCallback', { path: `/${CALLBACK_ROUTE}`, Component: CallbackPage, skipAuthCheck: true });
     registerSyncSource(this.app);
     registerChannel(this.app);
+    registerCardNode(this.app);
     watchSignOut(this.app.apiClient);
   }
 }

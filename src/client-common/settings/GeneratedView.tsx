@@ -3,6 +3,7 @@ import { Space, Typography } from 'antd';
 import { DEFAULT_REDIRECT_PATH } from '../../constants';
 import { appApiBase, modernPathInApp } from '../../shared/app-path';
 import { safeRedirectPath } from '../../shared/redirect';
+import { appCallbackPath } from '../../shared/wecom-card';
 import { useT } from '../locale';
 import { authorizeAction } from '../start';
 import { parseOrigin } from './validators';
@@ -68,4 +69,24 @@ export function DomainsView({ options }: { options: WeComFormOptions }) {
   const origin = parseOrigin(options.origin);
   if (!origin) return <Typography.Text type="secondary">{t('Fill in Origin first.')}</Typography.Text>;
   return <Copyable text={new URL(origin).host} />;
+}
+
+export interface AppCallbackUrlProps {
+  name?: string;
+  options: WeComFormOptions;
+  /** The API's path, `/api/`. */
+  apiBase: string;
+  /** The app (`main` or a sub-app's name): WeCom's request carries no X-App header, so a sub-app's URL names it. */
+  app?: string;
+}
+
+/**
+ * The app's receive-messages URL (WeCom console: the app → 接收消息 → 设置API接收), made from Origin like every
+ * address WeCom is given: `<Origin>/api/wecom:appCallback?authenticator=<name>`.
+ */
+export function AppCallbackUrlView({ name, options, apiBase, app }: AppCallbackUrlProps) {
+  const t = useT();
+  const origin = parseOrigin(options.origin);
+  if (!origin || !name) return <Typography.Text type="secondary">{t('Fill in Origin first.')}</Typography.Text>;
+  return <Copyable text={`${origin}${appApiBase(apiBase, app)}${appCallbackPath(name)}`} />;
 }

@@ -1,5 +1,15 @@
 import type { TFunction } from 'react-i18next';
 import { safeRedirectPath } from '../../shared/redirect';
+import { hasSavedSecret, isEnvReference } from '../../shared/secrets';
+import {
+  CALLBACK_AES_KEY,
+  CALLBACK_AES_KEY_ERROR,
+  CALLBACK_PAIR_ERROR,
+  CALLBACK_TOKEN,
+  CALLBACK_TOKEN_ERROR,
+  isCallbackAESKey,
+  isCallbackToken,
+} from '../../shared/wecom-card';
 
 /** `http(s)://host[:port]` with nothing after it, normalized; undefined for anything else. */
 export function parseOrigin(value: unknown): string | undefined {
@@ -22,3 +32,22 @@ export const originValidator = (t: TFunction) => (value: unknown) =>
 export const redirectPathValidator = (t: TFunction) => (value: unknown) =>
   !value || safeRedirectPath(value) ? '' : t('The workbench redirect link must be a path on this site, like /admin.');
 
+
+// The app callback's Token and EncodingAESKey (src/shared/wecom-card.ts, the server's checks on save). A
+// `{{$env.X}}` reference is checked where it is used.
+export const callbackTokenValidator = (t: TFunction) => (value: unknown) =>
+  !value || isEnvReference(value) || isCallbackToken(value) ? '' : t(CALLBACK_TOKEN_ERROR);
+
+export const callbackAesKeyValidator = (t: TFunction) => (value: unknown) =>
+  !value || isEnvReference(value) || isCallbackAESKey(value) ? '' : t(CALLBACK_AES_KEY_ERROR);
+
+/**
+ * Both or neither, counting a saved value (an empty write-only field keeps it): the message for the field
+ * `path` when the other one is entered or saved and this one is neither.
+ */
+export function callbackPairError(t: TFunction, options: unknown, path: typeof CALLBACK_TOKEN | typeof CALLBACK_AES_KEY): string {
+  const values = (options ?? {}) as Record<string, unknown>;
+  const has = (p: string) => (typeof values[p] === 'string' && (values[p] as string).trim() !== '') || hasSavedSecret(options, p);
+  const other = path === CALLBACK_TOKEN ? CALLBACK_AES_KEY : CALLBACK_TOKEN;
+  return has(other) && !has(path) ? t(CALLBACK_PAIR_ERROR) : '';
+}

@@ -11,6 +11,9 @@ export interface WeComFormOptions {
   /** Empty when read: a saved Secret is never sent back, `savedSecrets` says it is there. */
   corpSecret?: string;
   savedSecrets?: string[];
+  /** The app's receive-messages callback (WeCom cards); write-only like the Secret. */
+  callbackToken?: string;
+  callbackEncodingAESKey?: string;
   origin?: string;
   redirectPath?: string;
 }

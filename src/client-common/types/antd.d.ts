@@ -11,7 +11,8 @@ export declare const Alert: FC<{
 
 export declare const Button: FC<{
   children?: ReactNode;
-  type?: 'primary' | 'default' | 'link' | 'text';
+  type?: 'primary' | 'default' | 'dashed' | 'link' | 'text';
+  'aria-label'?: string;
   block?: boolean;
   icon?: ReactNode;
   href?: string;

@@ -6,12 +6,35 @@ import { Checkbox, Form, Input } from 'antd';
 import { DEFAULT_REDIRECT_PATH } from '../../constants';
 import { hasSavedSecret } from '../../shared/secrets';
 import { useT } from '../../client-common/locale';
-import { originValidator, redirectPathValidator } from '../../client-common/settings/validators';
+import { callbackAesKeyValidator, callbackPairError, callbackTokenValidator, originValidator, redirectPathValidator } from '../../client-common/settings/validators';
 import type { WeComFormOptions } from '../../client-common/settings/values';
 import { CheckConfigView } from '../../client-common/settings/CheckConfigView';
 import { SignInSecretWarningView } from '../../client-common/settings/SignInSecretWarningView';
 import { required, rule } from '../rules';
-import { Domains, HomepageLink } from './Generated';
+import { AppCallbackUrl, Domains, HomepageLink } from './Generated';
+
+/** An optional write-only option: never read back, an empty field keeps the saved value. */
+function WriteOnly(props: { path: 'callbackToken' | 'callbackEncodingAESKey'; label: string; extra: string; saved: boolean; validate: (value: unknown) => string }) {
+  const t = useT();
+  const form = Form.useFormInstance();
+  const other = props.path === 'callbackToken' ? 'callbackEncodingAESKey' : 'callbackToken';
+  // Token and EncodingAESKey go together (one entered, the other entered or saved).
+  const pair = rule(() => callbackPairError(t, form.getFieldValue('options'), props.path));
+  return (
+    <Form.Item
+      name={['options', props.path]}
+      label={props.label}
+      extra={props.extra}
+      rules={[rule(props.validate), pair]}
+      dependencies={[['options', other]]}
+    >
+      <Input.Password
+        autoComplete="new-password"
+        placeholder={props.saved ? t('A value is saved. Leave this empty to keep it, or enter a new one to replace it.') : undefined}
+      />
+    </Form.Item>
+  );
+}
 
 export default function AdminSettingsForm() {
   const t = useT();
@@ -89,6 +112,26 @@ export default function AdminSettingsForm() {
         extra={t("The app's trusted domain, and the authorized callback domain of WeCom login.")}
       >
         <Domains options={options} />
+      </Form.Item>
+      <WriteOnly
+        path="callbackToken"
+        label={t('Callback Token')}
+        extra={t("For WeCom cards: the Token of the app's API receive-messages setting in WeCom.")}
+        saved={hasSavedSecret(options, 'callbackToken')}
+        validate={callbackTokenValidator(t)}
+      />
+      <WriteOnly
+        path="callbackEncodingAESKey"
+        label={t('Callback EncodingAESKey')}
+        extra={t("For WeCom cards: the EncodingAESKey of the app's API receive-messages setting in WeCom.")}
+        saved={hasSavedSecret(options, 'callbackEncodingAESKey')}
+        validate={callbackAesKeyValidator(t)}
+      />
+      <Form.Item
+        label={t('Receive-messages URL')}
+        extra={t("Enter it in WeCom's admin console (the app, Receive messages, Set API receiving) with the Token and EncodingAESKey.")}
+      >
+        <AppCallbackUrl app={app} name={name} options={options} />
       </Form.Item>
       <Form.Item>
         <CheckConfigView

@@ -1,6 +1,6 @@
 // The drawer's generated values in the modern client: the v1 views, with `/v/` addresses.
 import type { Application } from '@nocobase/client-v2';
-import { DomainsView, HomepageLinkView } from '../../client-common/settings/GeneratedView';
+import { AppCallbackUrlView, DomainsView, HomepageLinkView } from '../../client-common/settings/GeneratedView';
 import type { WeComFormOptions } from '../../client-common/settings/values';
 import { appSegment, modernPathInApp } from '../../shared/app-path';
 import { clientSegment, hrefOf, rootPath } from '../start';
@@ -22,3 +22,8 @@ export function HomepageLink({ app, name, options }: { app: Application; name?: 
 }
 
 export { DomainsView as Domains };
+
+/** The app's receive-messages URL for WeCom's console (cards' button clicks come back to it). */
+export function AppCallbackUrl({ app, name, options }: { app: Application; name?: string; options: WeComFormOptions }) {
+  return <AppCallbackUrlView name={name} options={options} apiBase={new URL(app.getApiUrl()).pathname} app={app.name} />;
+}

@@ -3,4 +3,5 @@ declare module '@ant-design/icons' {
   import type { FC } from 'react';
 
   export const DeleteOutlined: FC;
+  export const PlusOutlined: FC;
 }

@@ -22,7 +22,7 @@ interface ListField {
 
 interface Option {
   label: ReactNode;
-  value: string;
+  value: string | number;
 }
 
 declare module 'antd' {
@@ -35,8 +35,11 @@ declare module 'antd' {
       initialValue?: unknown;
       valuePropName?: string;
       rules?: Rule[];
+      /** Fields whose change validates this one again. */
+      dependencies?: NamePath[];
       required?: boolean;
       noStyle?: boolean;
+      hidden?: boolean;
       validateStatus?: 'error';
       help?: ReactNode;
       style?: CSSProperties;
@@ -54,8 +57,9 @@ declare module 'antd' {
   export const Input: FC<{ placeholder?: string; autoComplete?: string; style?: CSSProperties }> & {
     Password: FC<{ placeholder?: string; autoComplete?: string }>;
   };
+  export const InputNumber: FC<{ min?: number; max?: number; precision?: number; style?: CSSProperties }>;
   export const Checkbox: FC<{ children?: ReactNode }>;
   export const Tooltip: FC<{ title?: ReactNode; children?: ReactNode }>;
-  export const Select: FC<{ options?: Option[]; loading?: boolean; placeholder?: string; style?: CSSProperties; allowClear?: boolean }>;
+  export const Select: FC<{ options?: Option[]; 'aria-label'?: string; loading?: boolean; placeholder?: string; style?: CSSProperties; allowClear?: boolean }>;
   export const Radio: { Group: FC<{ options?: Option[] }> };
 }

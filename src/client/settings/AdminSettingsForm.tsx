@@ -10,12 +10,12 @@ import { hasSavedSecret } from '../../shared/secrets';
 import { useT } from '../../client-common/locale';
 import { CheckConfig } from './CheckConfig';
 import { field } from './field';
-import { Domains, HomepageLink } from './Generated';
+import { AppCallbackUrl, Domains, HomepageLink } from './Generated';
 import { SignInSecretWarning } from './SignInSecretWarning';
-import { originValidator, redirectPathValidator } from '../../client-common/settings/validators';
+import { callbackAesKeyValidator, callbackPairError, callbackTokenValidator, originValidator, redirectPathValidator } from '../../client-common/settings/validators';
 import type { DrawerValues } from '../../client-common/settings/values';
 
-const components = { CheckConfig, Domains, HomepageLink, SignInSecretWarning };
+const components = { AppCallbackUrl, CheckConfig, Domains, HomepageLink, SignInSecretWarning };
 
 /**
  * The server never sends a saved Secret back (docs/architecture.md, write-only secrets): it lists it in
@@ -28,6 +28,19 @@ const writeOnlySecret = (t: TFunction) => (field: GeneralField) => {
     placeholder: saved ? t('A Secret is saved. Leave this empty to keep it, or enter a new one to replace it.') : undefined,
   });
 };
+
+/** An optional write-only option (the app callback's Token and EncodingAESKey): an empty field keeps a saved value. */
+const writeOnlyOptional = (t: TFunction, path: string) => (field: GeneralField) => {
+  const saved = hasSavedSecret((field.form.values as DrawerValues).options, path);
+  field.setComponentProps({
+    autoComplete: 'new-password',
+    placeholder: saved ? t('A value is saved. Leave this empty to keep it, or enter a new one to replace it.') : undefined,
+  });
+};
+
+/** Token and EncodingAESKey go together (one entered, the other entered or saved). */
+const pairValidator = (t: TFunction, path: 'callbackToken' | 'callbackEncodingAESKey') => (_value: unknown, _rule: unknown, ctx: { form: { values: DrawerValues } }) =>
+  callbackPairError(t, ctx.form.values.options, path);
 
 // Paths are relative to the drawer's `options` (docs/architecture.md, saved options).
 const settingsSchema = (t: TFunction): ISchema => ({
@@ -77,6 +90,19 @@ const settingsSchema = (t: TFunction): ISchema => ({
       t("The app's trusted domain, and the authorized callback domain of WeCom login."),
       { type: 'void' },
     ),
+    callbackToken: field(t('Callback Token'), 'Password', t("For WeCom cards: the Token of the app's API receive-messages setting in WeCom."), {
+      'x-reactions': writeOnlyOptional(t, 'callbackToken'),
+      'x-validator': [callbackTokenValidator(t), pairValidator(t, 'callbackToken')],
+    }),
+    callbackEncodingAESKey: field(
+      t('Callback EncodingAESKey'),
+      'Password',
+      t("For WeCom cards: the EncodingAESKey of the app's API receive-messages setting in WeCom."),
+      { 'x-reactions': writeOnlyOptional(t, 'callbackEncodingAESKey'), 'x-validator': [callbackAesKeyValidator(t), pairValidator(t, 'callbackEncodingAESKey')] },
+    ),
+    appCallbackUrl: field(t('Receive-messages URL'), 'AppCallbackUrl', t("Enter it in WeCom's admin console (the app, Receive messages, Set API receiving) with the Token and EncodingAESKey."), {
+      type: 'void',
+    }),
     check: { type: 'void', 'x-component': 'CheckConfig' },
   },
 });

@@ -1,6 +1,6 @@
 import { useApp } from '@nocobase/client';
 import { observer, useForm } from '@formily/react';
-import { DomainsView, HomepageLinkView } from '../../client-common/settings/GeneratedView';
+import { AppCallbackUrlView, DomainsView, HomepageLinkView } from '../../client-common/settings/GeneratedView';
 import type { DrawerValues, WeComFormOptions } from '../../client-common/settings/values';
 
 /**
@@ -21,3 +21,10 @@ export const HomepageLink = observer(() => {
 
 /** host[:port] of Origin: the trusted domain and the authorized callback domain of the WeCom app. */
 export const Domains = observer(() => <DomainsView options={useDrawer().options} />);
+
+/** The app's receive-messages URL for WeCom's console (cards' button clicks come back to it). */
+export const AppCallbackUrl = observer(() => {
+  const app = useApp();
+  const { name, options } = useDrawer();
+  return <AppCallbackUrlView name={name} options={options} apiBase={new URL(app.getApiUrl()).pathname} app={app.name} />;
+});
