@@ -179,9 +179,9 @@ describe('WeCom group-robot channel', () => {
       ['disabled-robot-key', 'The robot is disabled (error 93004).'],
       ['outside-robot-key', 'The robot is not in its group any more (error 93008).'],
     ];
-    for (const [key, reason] of expected) {
-      await createChannel(key, { webhookKey: key });
-      const log = await send({ channelName: key, message: { msgtype: 'text', text: { content: 'hello' } } });
+    for (const [i, [key, reason]] of expected.entries()) {
+      await createChannel(`refused-${i}`, { webhookKey: key });
+      const log = await send({ channelName: `refused-${i}`, message: { msgtype: 'text', text: { content: 'hello' } } });
       expect(log.status).toBe('failure');
       expect(log.reason).toContain(reason);
     }
@@ -263,5 +263,21 @@ describe('WeCom group-robot channel', () => {
       'Test message from NocoBase: the channel "Robot group" can send to this group.',
       'Test message from NocoBase: the channel "wecom-robot" can send to this group.',
     ]);
+  });
+
+  it('wrote no webhook key to any log line: channels saved, messages sent and refused, test messages', async () => {
+    // Everything above ran: a key typed into a test message, pasted into a channel, sent with, refused (93000).
+    expect(w.sandbox.stats().calls).toBeDefined();
+    let logs = w.t.logs();
+    // The logs once the file transport has flushed (the size no longer grows).
+    for (let i = 0; i < 25; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const again = w.t.logs();
+      if (again.length === logs.length && i > 1) break;
+      logs = again;
+    }
+    expect(logs.length).toBeGreaterThan(0);
+    const leaks = (key: string) => logs.split('\n').filter((line) => line.includes(key)).map((line) => line.slice(0, 300));
+    for (const key of [KEY, 'removed-robot-key', 'disabled-robot-key', 'outside-robot-key']) expect(leaks(key), key).toEqual([]);
   });
 });

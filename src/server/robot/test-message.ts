@@ -12,6 +12,15 @@ import { renderKey } from './options';
 
 export async function testRobot(ctx: Context, next: Next) {
   const values = (ctx.action.params.values ?? {}) as { webhookKey?: unknown; channel?: unknown; title?: unknown };
+  try {
+    return await answer(ctx, next, values);
+  } finally {
+    // NocoBase's request log writes the action's values once it is done: never the key.
+    if (typeof values.webhookKey === 'string' && values.webhookKey) ctx.action.params.values = { ...values, webhookKey: '[redacted]' };
+  }
+}
+
+async function answer(ctx: Context, next: Next, values: { webhookKey?: unknown; channel?: unknown; title?: unknown }) {
   const t = (key: string, options?: Record<string, unknown>) => ctx.t(key, { ns: NAMESPACE, ...options, interpolation: { escapeValue: false } });
   try {
     const key = renderKey(ctx.app, await typedOrSaved(ctx, values));
