@@ -343,6 +343,27 @@ describe('WeCom card node', () => {
       expect(cardJob(await execution(executionId)).result.decisions).toHaveLength(1);
     });
 
+    it('decides once when clicks arrive at the same time: the same member twice, and the last two approvals together', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const first = await cardWorkflow({ assignees: [users.zhangsan] });
+      const one = await start(first.workflowId);
+      const [card] = await cards('zhangsan');
+      // Two taps of one member (distinct events: not re-deliveries of one).
+      await Promise.all([post(event('zhangsan', card.taskId, 'yes', { createTime: now })), post(event('zhangsan', card.taskId, 'no', { createTime: now + 1 }))]);
+      const done = await settled(one.executionId);
+      expect(cardJob(done).result.decisions).toHaveLength(1);
+      expect((w.t.logs().match(new RegExp(`wecom card job settled[^\\n]*"job":"${cardJob(done).id}"`, 'g')) ?? []).length).toBe(1);
+
+      const all = await cardWorkflow({ assignees: [users.zhangsan, users.lisi], mode: 1 });
+      const both = await start(all.workflowId);
+      const [shared] = await cards('lisi');
+      await Promise.all([post(event('zhangsan', shared.taskId, 'yes', { createTime: now + 2 })), post(event('lisi', shared.taskId, 'yes', { createTime: now + 2 }))]);
+      const approved = await settled(both.executionId);
+      expect(cardJob(approved)).toMatchObject({ status: RESOLVED, result: { action: 'approve' } });
+      expect(cardJob(approved).result.decisions.map((d: Json) => d.userid).sort()).toEqual(['lisi', 'zhangsan']);
+      expect((w.t.logs().match(new RegExp(`wecom card job settled[^\\n]*"job":"${cardJob(approved).id}"`, 'g')) ?? []).length).toBe(1);
+    });
+
     it('answers a forged signature, an unknown authenticator and one without callback settings the same way', async () => {
       const xml = event('zhangsan', 'wcAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
       const forged = await post(xml, { signature: 'f'.repeat(40) });
