@@ -171,6 +171,10 @@ describe('WeCom group-robot channel', () => {
     expect(message.content).toEqual({ content: 'See https://status.example.com', mentioned_mobile_list: ['13800000001'] });
     const refused = await send({ channelName: 'no-authenticator', message: { msgtype: 'news', news: { articles: [{ title: 'x', url: '/admin' }] } } });
     expect(refused.reason).toBe('Article link must be an http(s) address. Choose a WeCom authenticator for the channel to link to pages of this app by their path.');
+    const script = await send({ channelName: 'no-authenticator', message: { msgtype: 'markdown', markdown: { content: '[open](javascript:alert(1))' } } });
+    expect(script.reason).toBe(
+      'The link javascript:alert(1) in Content must be an http(s) address. Choose a WeCom authenticator for the channel to link to pages of this app by their path.',
+    );
   });
 
   it('logs each errcode WeCom refuses with for good with the fix, and sends nothing twice', async () => {

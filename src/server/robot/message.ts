@@ -3,6 +3,7 @@
 // then the links (into this app and signed in, with an authenticator; any http(s) address without one).
 import { ROBOT_LIMITS, RobotMsgtype, robotLabel, robotMessageProblems, bytesOf } from '../../shared/robot-message';
 import { LoginError } from '../common/errors';
+import { linksInMessage } from '../../shared/message-links';
 import { LinkTarget, signedInContent, signedInLink } from '../common/signed-in-links';
 
 type Raw = Record<string, unknown>;
@@ -33,7 +34,7 @@ export function toRobotMessage(message: unknown, target: LinkTarget | undefined)
     case 'text':
     case 'markdown': {
       const written = String((raw[msgtype] as Raw).content);
-      const content = target ? signedInContent(written, msgtype, target, 'Content') : written;
+      const content = target ? signedInContent(written, msgtype, target, 'Content') : withWebLinks(written, msgtype);
       const max = ROBOT_LIMITS[msgtype];
       // A path made absolute is longer than written: the limit holds for what is sent.
       if (bytesOf(content) > max) throw invalid('{{field}} is longer than WeCom allows ({{max}} bytes).', { field: 'Content', max });
@@ -67,16 +68,36 @@ export function toRobotMessage(message: unknown, target: LinkTarget | undefined)
 function linkOf(value: string, path: string, target: LinkTarget | undefined): string {
   const field = robotLabel(path);
   if (target) return signedInLink(value, target, field, ROBOT_LIMITS.url);
-  let url: URL | undefined;
-  try {
-    url = new URL(value.trim());
-  } catch (error) {
-    url = undefined; // not an address: refused below
-  }
-  if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password) {
+  if (!isWebAddress(value)) {
     throw invalid('{{field}} must be an http(s) address. Choose a WeCom authenticator for the channel to link to pages of this app by their path.', { field });
   }
   return value.trim();
+}
+
+/**
+ * Without an authenticator there is no Origin to tell this app's pages by: the links of a text or markdown
+ * content (linksInMessage, as the WeCom client reads them) must be http(s) addresses; `javascript:` and the like
+ * refuse the message.
+ */
+function withWebLinks(content: string, msgtype: 'text' | 'markdown'): string {
+  for (const link of linksInMessage(content, msgtype)) {
+    if (link.value === undefined || !isWebAddress(link.value)) {
+      throw invalid('The link {{link}} in {{field}} must be an http(s) address. Choose a WeCom authenticator for the channel to link to pages of this app by their path.', {
+        link: [...link.raw].length > 100 ? `${[...link.raw].slice(0, 100).join('')}…` : link.raw,
+        field: 'Content',
+      });
+    }
+  }
+  return content;
+}
+
+function isWebAddress(value: string): boolean {
+  try {
+    const url = new URL(value.trim());
+    return /^https?:$/.test(url.protocol) && !url.username && !url.password;
+  } catch (error) {
+    return false; // not an address
+  }
 }
 
 function filled(value: unknown): boolean {
