@@ -139,6 +139,8 @@ function hiddenRows(rows: FieldMapRow[]): FieldMapRow[] {
 }
 
 const row: CSSProperties = { display: 'flex', gap: 8, alignItems: 'center', marginBottom: 8, flexWrap: 'wrap' };
+// A basis, not a width: NocoBase's form styles give a Select the whole width, which would put each on a line of its own.
+const cellStyle: CSSProperties = { flex: '1 1 160px', minWidth: 0 };
 
 /**
  * The mapping table (value/onChange, as a form field; the form's validator says what is wrong: fieldMapProblem). `contactsSecret`: whether the source has a contacts-sync
@@ -172,7 +174,7 @@ export function FieldMapView({
         return (
           <div key={i} style={row} data-testid={`wecom-field-map-row-${i}`}>
             <Select
-              style={{ minWidth: 220 }}
+              style={cellStyle}
               placeholder={t('WeCom field')}
               aria-label={t('WeCom field')}
               options={wecomOptions}
@@ -181,7 +183,7 @@ export function FieldMapView({
             />
             {custom && (
               <Input
-                style={{ width: 180 }}
+                style={cellStyle}
                 placeholder={t('Attribute name in WeCom')}
                 aria-label={t('Attribute name in WeCom')}
                 value={r.from?.slice(EXTATTR_PREFIX.length)}
@@ -190,7 +192,7 @@ export function FieldMapView({
             )}
             <Typography.Text type="secondary">→</Typography.Text>
             <Select
-              style={{ minWidth: 220 }}
+              style={cellStyle}
               placeholder={t('Users field')}
               aria-label={t('Users field')}
               options={usersOptions}
