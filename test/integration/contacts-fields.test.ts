@@ -167,6 +167,23 @@ describe('contacts sync: mapped fields and the userid as username', () => {
     expect((await userOf('lisi')).alias).toBe('Lili');
   });
 
+  it('Check configuration names the mapped fields the Secret in use cannot read, and a mapped field users lacks', async () => {
+    // The app sees the whole corp: without the contacts-sync Secret it reads the members itself, without gender.
+    corp().apps[0].visibleTo = 'all';
+    const check = (options: Row) => w.admin.post<{ ok: boolean; message: string; field?: string }>('wecom:checkContacts', { options: { authenticator: 'wecom', ...options } });
+    const appOnly = await check({ fieldMap: [{ from: 'gender', to: 'gender' }, { from: 'position', to: 'jobTitle' }] });
+    expect(appOnly).toMatchObject({ ok: true });
+    expect(appOnly.message).toContain('WeCom hides gender from this Secret: the mapped users fields gender will not be written.');
+    const withSecret = await check({ contactsSecret: CONTACTS_SECRET, fieldMap: [{ from: 'gender', to: 'gender' }] });
+    expect(withSecret).toMatchObject({ ok: true });
+    expect(withSecret.message).not.toContain('hides');
+    expect(await check({ contactsSecret: CONTACTS_SECRET, fieldMap: [{ from: 'gender', to: 'sex' }] })).toMatchObject({
+      ok: false,
+      field: 'fieldMap',
+      message: 'The users collection has no field "sex". Add it in the collection manager, or choose another.',
+    });
+  });
+
   it('refuses a pull after a mapped field was deleted from users, naming it', async () => {
     await w.admin.post('collections/users/fields:destroy?filterByTk=homepage', {});
     const task = await pull();

@@ -10,6 +10,7 @@ import { servicesOf } from '../common/services';
 import { SOURCE_TYPE } from './contacts-sync';
 import { parseSyncOptions, renderSyncOptions, SYNC_SECRET_PATHS, SyncConfigError, SyncOptions } from './options';
 import { HIDDEN_FROM_NEW_APPS } from '../../shared/wecom-fields';
+import { checkFieldMap } from './field-map';
 import { describeFailure } from './report';
 import { CONTACTS_MAX_BODY_BYTES, ContactsCaller } from '../wecom/contacts';
 import { ContactsProbe, ContactsProbeError, probeContacts, secretKind } from '../wecom/contacts-check';
@@ -61,6 +62,8 @@ export async function checkContacts(ctx: Context, next: Next) {
       }
     }
     const sync = parseSyncOptions(renderSyncOptions(ctx.app.environment, raw));
+    // The mapping as a save would check it: a users field that does not exist (any more) is named here too.
+    checkFieldMap(ctx.db, sync);
 
     const authenticator = await ctx.db.getRepository('authenticators').findOne({ filter: { name: sync.authenticator } });
     const authName = { name: sync.authenticator };
