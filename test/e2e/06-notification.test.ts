@@ -51,7 +51,7 @@ describe('WeCom notification channel (v1 client)', () => {
     screenshotOnFailure(page, 'notification-add-channel');
     await page.goto(`${appUrl}/admin/settings/notification-manager/channels`);
     await page.getByRole('button', { name: 'Add new' }).hover();
-    await page.getByRole('menuitem', { name: 'WeCom' }).click();
+    await page.getByRole('menuitem', { name: 'WeCom', exact: true }).click();
     const drawer = page.locator('.ant-drawer-content').filter({ hasText: 'WeCom authenticator' });
     await drawer.waitFor();
     await item(drawer, 'Channel name').locator('input').fill(CHANNEL);

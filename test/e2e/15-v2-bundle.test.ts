@@ -21,7 +21,7 @@ function size(file: string) {
 }
 
 /** The files next to index.js that it loads when a page shows them. */
-const ON_DEMAND = ['callback.js', 'settings.js', 'notification-channel.js', 'notification-message.js', 'sync.js'];
+const ON_DEMAND = ['callback.js', 'settings.js', 'notification-channel.js', 'notification-message.js', 'robot-channel.js', 'robot-message.js', 'sync.js'];
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB (${bytes} B)`;
 /** The `define(...)` line of an AMD bundle: its id, if any, and its dependencies. */
@@ -65,9 +65,10 @@ describe('modern client bundle', () => {
       expect(anonymous, file).toBeUndefined();
       expect(JSON.parse(siblingDeps), file).not.toContain('@nocobase/client');
     }
-    // Only the message form takes the modules of plugin-workflow and plugin-notification-manager.
+    // Only the message forms take the modules of plugin-workflow and plugin-notification-manager.
     expect(JSON.parse(amdHeader('dist/client-v2/notification-channel.js')![2])).not.toContain('@nocobase/plugin-workflow/client-v2');
     expect(JSON.parse(amdHeader('dist/client-v2/notification-message.js')![2])).toContain('@nocobase/plugin-workflow/client-v2');
+    expect(JSON.parse(amdHeader('dist/client-v2/robot-channel.js')![2])).not.toContain('@nocobase/plugin-workflow/client-v2');
     const index = readFileSync(join(root, 'dist/client-v2/index.js'), 'utf8');
     expect(index).not.toContain('Check configuration');
     expect(index).not.toContain('auth:signIn');

@@ -66,7 +66,7 @@ describe('WeCom notification channel (modern client, /v/)', () => {
     screenshotOnFailure(page, 'v2-notification-add-channel');
     await page.goto(`${appUrl}/v/admin/settings/notification-manager/channels`);
     await page.getByRole('button', { name: 'Add new' }).hover();
-    await page.getByRole('menuitem', { name: 'WeCom' }).click();
+    await page.getByRole('menuitem', { name: 'WeCom', exact: true }).click();
     const drawer = openDrawer(page);
     await item(drawer, 'WeCom authenticator').waitFor();
     // The channel's form comes from its own file when the drawer shows it; the message form is not needed here.
