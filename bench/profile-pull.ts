@@ -1,8 +1,13 @@
-// Profiles a first pull: N generated members, SQL statements counted by shape and timed.
-// npx tsx bench/profile-pull.ts 1000 [departments]
+// Where a first pull's time goes: a pull of N generated members (bench/contacts.ts's corp) in an app of this
+// process, every SQL statement counted by shape (values taken out) with its time, and on SQLite the statements
+// whose plan reads a whole table. How the indexes of src/server/sync/indexes.ts were found.
+//   npx tsx bench/profile-pull.ts 1000 [departments]
+// DB_FILE=1: SQLite in a file, as `nocobase start` has it (in memory otherwise; DB_DIALECT=postgres with DB_HOST...
+// as test/helpers/app.ts reads them); DROP_INDEXES=1: without those indexes, as an app created before them;
+// SKIP_BUILD=1: dist/ as it is. Writes /tmp/perf/profile-<N>-<database>.txt too.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Api } from '../scripts/nocobase';
 import { sandboxEnv, SandboxConfig, startSandbox } from '../sandbox';
 import { ADMIN, createTestApp } from '../test/helpers/app';
@@ -113,6 +118,7 @@ async function main() {
     }
     const text = out.join('\n');
     console.log(text);
+    mkdirSync('/tmp/perf', { recursive: true });
     writeFileSync(`/tmp/perf/profile-${members}-${process.env.DB_DIALECT || (process.env.DB_FILE ? 'sqlitefile' : 'sqlite')}${process.env.TAG ?? ''}.txt`, text);
   } finally {
     await w.destroy();
