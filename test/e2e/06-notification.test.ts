@@ -90,7 +90,8 @@ describe('WeCom notification channel (v1 client)', () => {
     await member.page.goto(`${sandboxUrl}/inbox/zhangsan`);
     const card = member.page.locator('[data-message][data-msgtype="textcard"]').first();
     expect(await visibleText(card.locator('h2'))).toBe('Leave request approved');
-    expect(await card.locator('a[data-link]').getAttribute('href')).toBe(`${appUrl}/admin`);
+    // The link opens the page signed in when tapped in the WeCom client (test/e2e/19-signed-in-links.test.ts).
+    expect(await card.locator('a[data-link]').getAttribute('href')).toBe(`${appUrl}/api/wecom:authorize?authenticator=${NAME}&prompt=none&fallback=page&redirect=/admin`);
     await screenshot(member.page, 'notification-02-inbox');
     await member.context.close();
   });

@@ -198,7 +198,7 @@ describe('A workflow notification node sends over WeCom (v1 client)', () => {
     expect(await visibleText(card.locator('h2'))).toBe('New colleague');
     const link = card.locator('a[data-link]');
     expect(await link.innerText()).toBe('Open');
-    expect(await link.getAttribute('href')).toBe(`${appUrl}/admin/settings/users-permissions/users`);
+    expect(await link.getAttribute('href')).toBe(`${appUrl}/api/wecom:authorize?authenticator=${NAME}&prompt=none&fallback=page&redirect=/admin/settings/users-permissions/users`);
     await screenshot(member.page, 'workflow-03-inbox');
     await member.context.close();
   });

@@ -200,7 +200,7 @@ describe('WeCom notification channel (modern client, /v/)', () => {
     await member.page.goto(`${sandboxUrl}/inbox/zhangsan`);
     const card = member.page.locator('[data-message][data-msgtype="textcard"]').filter({ hasText: 'Leave approved (v2)' }).first();
     expect(await visibleText(card.locator('h2'))).toBe('Leave approved (v2)');
-    expect(await card.locator('a[data-link]').getAttribute('href')).toBe(`${appUrl}/v/admin`);
+    expect(await card.locator('a[data-link]').getAttribute('href')).toBe(`${appUrl}/api/wecom:authorize?authenticator=${NAME}&prompt=none&client=v2&fallback=page&redirect=/v/admin`);
     await screenshot(member.page, 'v2-notification-06-inbox');
     await member.context.close();
   });
