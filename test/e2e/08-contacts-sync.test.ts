@@ -5,6 +5,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator, sessionUser } from './app';
 import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, signInAsAdmin, visibleText } from './browser';
+import { holdSecondCall } from './sandbox-control';
 import { ADMIN_PHONE } from './world';
 
 const NAME = 'wecom_contacts';
@@ -102,34 +103,53 @@ describe('WeCom contacts sync (v1 client)', () => {
     expect(source).toMatchObject({ sourceType: 'wecom', enabled: true, options: { authenticator: NAME } });
   });
 
+  const sourceRow = () => page.locator('.ant-table-row').filter({ hasText: SOURCE });
+  const tasks = () => page.locator('.ant-drawer-content').filter({ hasText: 'Batch' });
+  /** The latest task's cell `column` (1: status, 2: message), the task list opened again each time (it does not refresh by itself). */
+  const latestTask = async (column: number) => {
+    if (await tasks().isVisible()) {
+      await page.keyboard.press('Escape');
+      await tasks().waitFor({ state: 'hidden' });
+    }
+    await sourceRow().getByText('Tasks', { exact: true }).click();
+    return visibleText(tasks().locator('.ant-table-row').first().locator('td').nth(column));
+  };
+  const closeTasks = async () => {
+    await page.keyboard.press('Escape');
+    await tasks().waitFor({ state: 'hidden' });
+  };
+
   it('runs the sync and sees the task succeed in the task list', async () => {
     screenshotOnFailure(page, 'sync-run');
-    const row = page.locator('.ant-table-row').filter({ hasText: SOURCE });
-    await row.getByText('Sync', { exact: true }).click();
+    await sourceRow().getByText('Sync', { exact: true }).click();
     await page.getByText("The synchronization has started. You can click on 'Tasks' to view the synchronization status.").waitFor();
 
     // The task runs in the background: the list is opened again until it has finished.
-    const tasks = page.locator('.ant-drawer-content').filter({ hasText: 'Batch' });
-    const status = tasks.locator('.ant-table-row').first().locator('td').nth(1);
-    await expect
-      .poll(
-        async () => {
-          if (await tasks.isVisible()) {
-            await page.keyboard.press('Escape');
-            await tasks.waitFor({ state: 'hidden' });
-          }
-          await row.getByText('Tasks', { exact: true }).click();
-          return visibleText(status);
-        },
-        { timeout: 120_000, interval: 1_000 },
-      )
-      .toBe('Success');
-    expect(await visibleText(tasks.locator('.ant-table-row').first().locator('td').nth(2))).toBe(
-      'Recipe A-contacts. Users: 4 written, 0 unchanged, 0 removed. Departments: 3 written, 0 unchanged, 0 removed.',
+    await expect.poll(() => latestTask(1), { timeout: 120_000, interval: 1_000 }).toBe('Success');
+    expect(await visibleText(tasks().locator('.ant-table-row').first().locator('td').nth(2))).toBe(
+      'Read 4 members in 3 departments from WeCom. Users: 4 created. Departments: 3 created.',
     );
     await screenshot(page, 'sync-02-task-succeeded');
-    await page.keyboard.press('Escape');
-    await tasks.waitFor({ state: 'hidden' });
+    await closeTasks();
+  });
+
+  it("shows a running pull's progress in the task list, then what it did", async () => {
+    screenshotOnFailure(page, 'sync-progress');
+    // WeCom answers the first department's members and holds the next until the test has seen the progress.
+    const release = await holdSecondCall('user/list', 'e2e-v1-progress');
+    try {
+      await sourceRow().getByText('Sync', { exact: true }).click();
+      await expect.poll(() => latestTask(2), { timeout: 60_000, interval: 1_000 }).toBe('Reading WeCom: 2 of 3 departments read.');
+      expect(await visibleText(tasks().locator('.ant-table-row').first().locator('td').nth(1))).toBe('Processing');
+      await screenshot(page, 'sync-02b-task-progress');
+    } finally {
+      await release();
+    }
+    await expect.poll(() => latestTask(1), { timeout: 120_000, interval: 1_000 }).toBe('Success');
+    expect(await visibleText(tasks().locator('.ant-table-row').first().locator('td').nth(2))).toBe(
+      'Read 4 members in 3 departments from WeCom. Users: 4 unchanged. Departments: 3 unchanged.',
+    );
+    await closeTasks();
   });
 
   it('shows the synced users and departments', async () => {

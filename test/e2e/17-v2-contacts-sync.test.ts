@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator } from './app';
 import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, signInAsAdmin, visibleText } from './browser';
+import { holdSecondCall } from './sandbox-control';
 import { input, item, newV2Visitor, openDrawer, row, signInAsAdminV2 } from './v2';
 import { ADMIN_PHONE } from './world';
 
@@ -82,7 +83,7 @@ describe('WeCom contacts sync (modern client, /v/)', () => {
     await page.getByRole('button', { name: 'Add new' }).waitFor();
   };
 
-  const checkResult = (drawer: ReturnType<typeof openDrawer>) => drawer.locator('.ant-alert .ant-alert-message');
+  const checkResult = (drawer: ReturnType<typeof openDrawer>) => drawer.locator('.ant-alert .ant-alert-message').last();
 
   it('sets a WeCom source up in /v/ Settings → Users & Permissions → Synchronize, checking its configuration first; a new source given its name does not check with its saved secrets', async () => {
     screenshotOnFailure(page, 'v2-sync-add');
@@ -194,13 +195,45 @@ describe('WeCom contacts sync (modern client, /v/)', () => {
     drawer = openDrawer(page);
     const task = drawer.locator('.ant-table-row').first();
     expect(await visibleText(task.locator('.ant-tag'))).toBe('Success');
-    expect(await task.textContent()).toContain('Recipe A-contacts.');
+    expect(await task.textContent()).toContain('Read 4 members in 3 departments from WeCom. Users: ');
     await screenshot(page, 'v2-sync-04-task');
 
     // The members are NocoBase users now, linked to the authenticator for sign-in.
     const users = await api.get<{ nickname: string; phone?: string }[]>('users:list', { paginate: 'false' });
     expect(users.find((u) => u.nickname === 'Li Si')).toMatchObject({ phone: '13900000002' });
     expect(users.find((u) => u.nickname === 'Zhang San')).toMatchObject({ phone: ADMIN_PHONE });
+  });
+
+  it("shows a running pull's progress in the /v/ Tasks table", async () => {
+    screenshotOnFailure(page, 'v2-sync-progress');
+    await openSync();
+    // WeCom answers the first department's members and holds the next until the test has seen the progress.
+    const release = await holdSecondCall('user/list', 'e2e-v2-progress');
+    let drawer = openDrawer(page);
+    /** The latest task's row, the Tasks drawer opened again each time (it does not refresh by itself). */
+    const latestTask = async () => {
+      if (await drawer.isVisible()) {
+        await page.keyboard.press('Escape');
+        await drawer.waitFor({ state: 'hidden' });
+      }
+      await row(page, SOURCE).getByText('Tasks', { exact: true }).click();
+      drawer = openDrawer(page);
+      const task = drawer.locator('.ant-table-row').first();
+      await task.waitFor();
+      return task;
+    };
+    try {
+      await row(page, SOURCE).getByText('Sync', { exact: true }).click();
+      await expect
+        .poll(async () => (await (await latestTask()).textContent()) ?? '', { timeout: 60_000, interval: 1_000 })
+        .toContain('Reading WeCom: 2 of 3 departments read.');
+      expect(await visibleText((await latestTask()).locator('.ant-tag'))).toBe('Processing');
+      await screenshot(page, 'v2-sync-04b-task-progress');
+    } finally {
+      await release();
+    }
+    await expect.poll(async () => visibleText((await latestTask()).locator('.ant-tag')), { timeout: 120_000, interval: 1_000 }).toBe('Success');
+    await page.keyboard.press('Escape');
   });
 
   it('has the same Check configuration in the v1 source drawer (/admin): the saved source with its saved secrets, a new one without', async () => {
