@@ -3,6 +3,7 @@
 // the task's own column holds 255 characters. The same for a running pull's progress and for a refused pull.
 import type { Model } from '@nocobase/database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api } from '../../scripts/nocobase';
 import { WecomApp, createWecomApp, testConfig } from '../helpers/wecom-app';
 
 const SOURCE = 'wecom-contacts';
@@ -90,7 +91,7 @@ describe('contacts pull task messages', () => {
     // Another admin reading Chinese reads the same task in Chinese, whole; by get too.
     const [zh] = await listed('zh-CN');
     const chinese = zh.message as string;
-    expect(chinese).toMatch(/^从企业微信读取了 3 个部门中的 21 名成员。用户：新建 8。部门：新建 3。12 名成员未关联/);
+    expect(chinese).toMatch(/^从企业微信读取了 3 个部门中的 21 名成员。用户：新建 8。部门：新建 3。1 名成员未写入：对应用户是 root 用户/);
     expect(chinese).toContain('12 名成员未关联：只有邮箱与某个用户相同，而邮箱证明不了身份。');
     for (const guest of guests) expect(chinese).toContain(guest);
     const got = (await read('get', 'zh-CN', { filterByTk: String(zh.id) })) as Row;
@@ -103,6 +104,15 @@ describe('contacts pull task messages', () => {
     expect(column.endsWith('…')).toBe(true);
     expect(english.startsWith(column.slice(0, -1))).toBe(true);
   }, 300_000);
+
+  it('keeps the notes (member userids and user names) from a user who may not read the tasks either', async () => {
+    await w.admin.post('users:create', { username: 'plain_member', password: 'member-password-1', roles: ['member'] });
+    const member = await Api.signIn(w.t.url, 'plain_member', 'member-password-1');
+    for (const action of ['wecomSyncTaskNotes:list', 'wecomSyncTaskNotes:get?filterByTk=1', 'userDataSyncTasks:list']) {
+      const res = await fetch(`${w.t.url}/api/${action}`, { headers: { authorization: `Bearer ${member.token}` } });
+      expect(res.status, action).toBe(403);
+    }
+  });
 
   it("tells a pull refused by Maximum removals in the reader's language, with its counts and what to do", async () => {
     const corp = w.sandbox.config.corps[0];

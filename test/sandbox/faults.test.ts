@@ -140,6 +140,19 @@ describe('stats, reset and control endpoints', () => {
     expect((await control('inject', { endpoint: 'gettoken', body: 'xml' })).status).toBe(400);
   });
 
+  it('POST /__sandbox/inject with hold keeps the call waiting until POST /__sandbox/release names it', async () => {
+    expect((await control('inject', { endpoint: 'gettoken', hold: 'h1' })).status).toBe(200);
+    let answered = false;
+    const call = getToken(sb).then((token) => ((answered = true), token));
+    // The call reached the sandbox (counted) and waits.
+    await expect.poll(() => sb.stats().calls.gettoken).toBe(1);
+    expect(answered).toBe(false);
+    expect((await control('release', { hold: 'h1' })).status).toBe(200);
+    expect(typeof (await call)).toBe('string');
+    expect((await control('release', { hold: 'h1' })).status).toBe(404);
+    expect((await control('inject', { endpoint: 'gettoken', hold: 1 })).status).toBe(400);
+  });
+
   it('reset sets the sandbox clock back to real time', async () => {
     const advanced = (await (await control('clock', { advanceMs: 3600_000 })).json()) as { now: number };
     expect(advanced.now - Date.now()).toBeGreaterThan(3590_000);
