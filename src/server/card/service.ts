@@ -4,6 +4,7 @@
 import type { Database } from '@nocobase/database';
 import type { Application } from '@nocobase/server';
 import { setTimeout as delay } from 'node:timers/promises';
+import { NAMESPACE } from '../../constants';
 import { appTranslator } from '../common/app-language';
 import type { AppEvent } from '../common/app-events';
 import { LoginError, localize } from '../common/errors';
@@ -86,16 +87,14 @@ export class CardService {
     }
     const text = (value: unknown) => (value === undefined || value === null ? '' : String(processor.getParsedValue(value, node.id) ?? ''));
     const filled = { ...config, title: text(config.title), description: text(config.description) || undefined, url: text(config.url) || undefined };
-    const [problem] = cardConfigErrors({ ...filled, title: filled.title.slice(0, 10_000) || ' ' }, { origin: authenticator.options.origin }).filter(
-      // A filled-in text longer than WeCom's limit is cut, not refused.
-      (e) => e.field !== 'title' && e.field !== 'description',
-    );
-    if (problem) return failed(t(problem.message, { ns: 'auth-wecom', ...problem.values }));
-    if (!filled.title.trim()) return failed(t('The card needs a title.', { ns: 'auth-wecom' }));
+    // A filled-in text longer than WeCom's limit is cut, not refused; an empty title is said below.
+    const [problem] = cardConfigErrors(filled, { origin: authenticator.options.origin }).filter((e) => e.field !== 'title' && e.field !== 'description');
+    if (problem) return failed(t(problem.message, { ns: NAMESPACE, ...problem.values }));
+    if (!filled.title.trim()) return failed(t('The card needs a title.', { ns: NAMESPACE }));
 
     const userIds = userIdsOf(processor.getParsedValue(config.assignees ?? [], node.id));
     if (userIds.length > CARD_LIMITS.maxAssignees) {
-      return failed(t('A card goes to at most {{max}} assignees; this one has {{count}}.', { ns: 'auth-wecom', max: CARD_LIMITS.maxAssignees, count: userIds.length }));
+      return failed(t('A card goes to at most {{max}} assignees; this one has {{count}}.', { ns: NAMESPACE, max: CARD_LIMITS.maxAssignees, count: userIds.length }));
     }
     const { reached, unreached } = await resolveAssignees(this.db, authenticator.name, authenticator.options.corpId, userIds);
     if (reached.length === 0) return failed(noneReached(t, unreached), unreached);
@@ -141,7 +140,7 @@ export class CardService {
       if (!(error instanceof WecomApiError)) throw error;
       await this.db.getModel(TASKS).update({ status: JOB.FAILED }, { where: { id: task.id }, hooks: false });
       this.log.warn('wecom card not sent', { node: node.id, job: String(job.id), errcode: error.errcode, error: error.message });
-      return failed(t('WeCom did not send the card: {{error}}', { ns: 'auth-wecom', error: error.message }), unreached);
+      return failed(t('WeCom did not send the card: {{error}}', { ns: NAMESPACE, error: error.message }), unreached);
     }
     // WeCom answers 0 and lists the userids it could not reach (lowercased).
     const refused = new Map<string, Unreached['reason']>();
@@ -296,10 +295,10 @@ export class CardService {
     if (!task || task.status !== JOB.PENDING || !task.deadline || task.deadline.getTime() > Date.now()) return;
     if (!(await updateTask(this.db, task, { status: JOB.FAILED }))) return;
     const t = await appTranslator(this.app);
-    const reason = t('Nobody decided before the timeout.', { ns: 'auth-wecom' });
+    const reason = t('Nobody decided before the timeout.', { ns: NAMESPACE });
     this.log.info('wecom card timed out', { task: task.id, job: task.jobId });
     await this.settle(task, JOB.FAILED, { key: null, action: null, decisions: task.decisions, unreached: task.unreached, reason });
-    await this.updateCards(task, t('Expired', { ns: 'auth-wecom' }), { code: task.responseCode, atall: true });
+    await this.updateCards(task, t('Expired', { ns: NAMESPACE }), { code: task.responseCode, atall: true });
   }
 
   /** Looks for due tasks now and every `intervalMs`: what another instance scheduled, or what a restart lost. */
@@ -321,13 +320,13 @@ export class CardService {
 }
 
 function outcomeText(t: (key: string, options?: Record<string, unknown>) => string, action: 'approve' | 'reject', name?: string): string {
-  if (!name) return t('Approved', { ns: 'auth-wecom' });
-  return action === 'approve' ? t('Approved by {{name}}', { ns: 'auth-wecom', name }) : t('Rejected by {{name}}', { ns: 'auth-wecom', name });
+  if (!name) return t('Approved', { ns: NAMESPACE });
+  return action === 'approve' ? t('Approved by {{name}}', { ns: NAMESPACE, name }) : t('Rejected by {{name}}', { ns: NAMESPACE, name });
 }
 
 function noneReached(t: (key: string, options?: Record<string, unknown>) => string, unreached: Unreached[]): string {
   return t('None of the assignees can receive the card in WeCom (users {{ids}}): link them to WeCom first.', {
-    ns: 'auth-wecom',
+    ns: NAMESPACE,
     ids: unreached.map((u) => u.userId).join(', '),
   });
 }
