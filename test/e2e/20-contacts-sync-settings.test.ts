@@ -46,7 +46,7 @@ async function mapPosition(page: Page, table: Locator) {
   await choose(page, first.locator('.ant-select').nth(0), 'Position (position)');
   await choose(page, first.locator('.ant-select').nth(1), `${FIELD_TITLE} (${FIELD})`);
   // The app's own Secret would not read gender; the contacts-sync Secret is set, so the notice says it reads all.
-  expect(await visibleText(table.locator('.ant-alert-message'))).toContain('With the contacts-sync Secret, WeCom answers every field above.');
+  expect(await visibleText(table.getByTestId('wecom-field-map-notice'))).toContain('With the contacts-sync Secret, WeCom answers every field above.');
 }
 
 /** Preview, and what it lists to create: Engineering's members only. */

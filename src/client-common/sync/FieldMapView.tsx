@@ -1,7 +1,7 @@
 // "More fields" of both clients' sync source forms: an editable table of WeCom member field → users field (option
 // `fieldMap`), the users fields loaded from the API, and which mapped fields the Secret in use cannot read.
 // The server checks the mapping again on save (src/server/sync/field-map.ts); the form only offers what it accepts.
-import { Alert, Button, Input as AntInput, Select as AntSelect, Space, Typography } from 'antd';
+import { Button, Input as AntInput, Select as AntSelect, Space, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import type { ChangeEvent, CSSProperties, FC } from 'react';
 import {
@@ -211,20 +211,15 @@ export function FieldMapView({
         {fields && !fields.length && (
           <Typography.Text type="secondary">{t('The users collection has no text field to map into: add one in the collection manager (Users).')}</Typography.Text>
         )}
-        <Alert
-          type={hidden.length && !contactsSecret ? 'warning' : 'info'}
-          showIcon
-          message={
-            contactsSecret
-              ? t('With the contacts-sync Secret, WeCom answers every field above. From an IP trusted after 2022-08-15 it reads only ids, and the details come from the app\'s Secret: then gender is hidden too (Check configuration says which applies).')
-              : t('Without a contacts-sync Secret the app\'s Secret reads the members: WeCom hides gender (with mobile, email and avatar) from apps created after 2022-06-20. Enter the contacts-sync Secret to read it.')
-          }
-          description={
-            hidden.length && !contactsSecret
-              ? t('Not written with this Secret: {{fields}}.', { fields: hidden.map((r) => `${r.from} → ${r.to ?? '?'}`).join(', ') })
-              : undefined
-          }
-        />
+        {/* Text, not an antd Alert: the drawer's one alert stays Check configuration's answer. */}
+        <Typography.Text type={hidden.length && !contactsSecret ? 'warning' : 'secondary'} data-testid="wecom-field-map-notice">
+          {contactsSecret
+            ? t('With the contacts-sync Secret, WeCom answers every field above. From an IP trusted after 2022-08-15 it reads only ids, and the details come from the app\'s Secret: then gender is hidden too (Check configuration says which applies).')
+            : t('Without a contacts-sync Secret the app\'s Secret reads the members: WeCom hides gender (with mobile, email and avatar) from apps created after 2022-06-20. Enter the contacts-sync Secret to read it.')}
+          {hidden.length && !contactsSecret
+            ? ` ${t('Not written with this Secret: {{fields}}.', { fields: hidden.map((r) => `${r.from} → ${r.to ?? '?'}`).join(', ') })}`
+            : ''}
+        </Typography.Text>
       </Space>
     </div>
   );

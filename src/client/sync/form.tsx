@@ -127,7 +127,8 @@ const schema = (t: TFunction, choices: Choice[]): ISchema => ({
       t('More fields'),
       'FieldMap',
       t('WeCom member fields written into fields of users, which you may add in the collection manager. Name, mobile, email, departments and leaders are always synced. Mapped fields are only written, never used to tell who a member is.'),
-      { type: 'array', 'x-validator': (value: unknown) => fieldMapProblem(value, undefined, t) ?? '' },
+      // A plain field, not formily's array (which would save an empty list into every source the form touches).
+      { 'x-validator': (value: unknown) => fieldMapProblem(value, undefined, t) ?? '' },
     ),
     usernameFromUserid: field(
       t('Username from userid'),
