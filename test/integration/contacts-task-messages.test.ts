@@ -128,4 +128,12 @@ describe('contacts pull task messages', () => {
     // Nothing was removed.
     expect(await db().getRepository('users').count({ filter: { nickname: 'Zhang San' } })).toBe(1);
   }, 300_000);
+
+  it('drops a task\'s note with the task', async () => {
+    const [first, second] = await stored();
+    const notes = () => db().getRepository('wecomSyncTaskNotes').count({ filter: { taskId: [first.id, second.id] as never } });
+    expect(await notes()).toBe(2);
+    await w.admin.post(`userDataSyncTasks:destroy?filterByTk=${first.id}`, {});
+    expect(await notes()).toBe(1);
+  });
 });

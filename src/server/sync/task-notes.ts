@@ -26,7 +26,8 @@ export function defineTaskNotes(app: Application): void {
   });
   // A task deleted takes its note along.
   app.db.on(`${TASKS}.afterDestroy`, async (task: { get(name: string): unknown }, options: { transaction?: unknown }) => {
-    await app.db.getModel(TASK_NOTES)?.destroy({ where: { taskId: task.get('id') }, transaction: options?.transaction as never });
+    await ensureTable(app.db);
+    await app.db.getModel(TASK_NOTES).destroy({ where: { taskId: task.get('id') }, transaction: options?.transaction as never });
   });
 }
 
