@@ -129,6 +129,15 @@ describe('contacts pull task messages', () => {
     expect(await db().getRepository('users').count({ filter: { nickname: 'Zhang San' } })).toBe(1);
   }, 300_000);
 
+  it('tells a retried task by its new run, not the failure it had', async () => {
+    await w.admin.post(`userDataSyncSources:update?filterByTk=${sourceId}`, { options: { authenticator: 'wecom', maxRemovals: '10' } });
+    const failed = (await stored())[1];
+    await w.admin.post(`userData:retry?sourceId=${sourceId}&id=${failed.id}`, {});
+    await expect.poll(async () => (await stored())[1]?.status, { timeout: 120_000, interval: 50 }).toBe('success');
+    const [, zh] = await listed('zh-CN');
+    expect(zh.message).toMatch(/^从企业微信读取了 3 个部门中的 17 名成员。用户：未变 4，移除 4。部门：未变 3。/);
+  }, 300_000);
+
   it('drops a task\'s note with the task', async () => {
     const [first, second] = await stored();
     const notes = () => db().getRepository('wecomSyncTaskNotes').count({ filter: { taskId: [first.id, second.id] as never } });
