@@ -60,6 +60,14 @@ describe('ContactsReader', () => {
       mobile: '+86 139-0000-0002',
       email: undefined,
       biz_mail: 'lisi@demo.example',
+      // The fields a source may map (fieldMap): as WeCom answered them, '' and [] included.
+      position: 'Designer',
+      alias: 'Lily',
+      gender: '2',
+      telephone: '',
+      direct_leader: [],
+      external_position: 'Design lead',
+      extattr: [{ name: 'Employee No.', value: 'E1002' }],
     });
     expect(sandbox.stats().calls).toMatchObject({ gettoken: 1, 'department/list': 1, 'user/list': 3 });
   });
