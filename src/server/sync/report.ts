@@ -156,10 +156,10 @@ function counts(all: Counts, t: Translate, locale: string): string {
  */
 const SKIPPED: Record<SkipReason, string> = {
   root: '{{members}} not written: the user is a root user, which the sync never changes (nothing to do): {{list}}.',
+  // Option usernameFromUserid: these members are written, only without the username.
   'username-taken':
     '{{members}} written without their WeCom userid as username: another user has that username. Rename that user, then sync again: {{list}}.',
   'username-invalid': '{{members}} written without their WeCom userid as username: NocoBase does not accept it as a username (nothing to do): {{list}}.',
-  // Option usernameFromUserid: the rest of the member is written.
   'phone-ambiguous':
     '{{members}} not written: several users have the mobile number. Keep it on one user only and sync again: {{list}}.',
   'user-taken':
