@@ -161,10 +161,13 @@ describe('contacts sync: mapped fields and the userid as username', () => {
     expect((await preview()).users.update.count).toBe(0);
   });
 
-  it('writes a mapped field a change callback brings', async () => {
-    const result = await w.sandbox.changeContact({ changeType: 'update_user', user: { ...member('lisi'), alias: 'Lili' } });
+  it('writes a mapped field a change callback brings, a value longer than its field cut at its length', async () => {
+    const homepage = `https://demo.example/${'p'.repeat(300)}`;
+    const extattr = { attrs: [{ type: 0, name: 'Employee No.', text: { value: 'E1002' } }, { type: 1, name: 'Homepage', web: { url: homepage, title: 'Li Si' } }] };
+    const result = await w.sandbox.changeContact({ changeType: 'update_user', user: { ...member('lisi'), alias: 'Lili', extattr } });
     expect(result.attempts).toEqual([{ status: 200, body: '' }]);
-    expect((await userOf('lisi')).alias).toBe('Lili');
+    // A string field holds 255 characters (PostgreSQL refuses more: the member's whole write would fail).
+    expect(await userOf('lisi')).toMatchObject({ alias: 'Lili', homepage: homepage.slice(0, 255) });
   });
 
   it('Check configuration names the mapped fields the Secret in use cannot read, and a mapped field users lacks', async () => {

@@ -83,6 +83,11 @@ describe('field mapping', () => {
     });
   });
 
+  it("cuts a value at its string field's length", () => {
+    const member = parseMember({ ...ANSWER, position: '职'.repeat(300) })!;
+    expect(mappedValues(member, [{ from: 'position', to: 'jobTitle', max: 255 }]).jobTitle).toBe('职'.repeat(255));
+  });
+
   it('leaves out what WeCom hides from an app created after 2022-06-20 (no gender in its answer)', () => {
     const { gender: _, ...hidden } = ANSWER;
     expect(mappedValues(parseMember(hidden)!, [{ from: 'gender', to: 'gender' }])).toEqual({});

@@ -117,7 +117,8 @@ export interface PullPlan {
 export async function resolveSource(app: Application, rawOptions: unknown): Promise<{ options: SyncOptions; auth: WeComOptions }> {
   const options = parseSyncOptions(renderSyncOptions(app.environment, rawOptions));
   // A mapped users field may have been deleted or changed since the source was saved.
-  checkFieldMap(app.db, options);
+  const fieldMap = checkFieldMap(app.db, options);
+  if (fieldMap.length) options.fieldMap = fieldMap;
   const authenticator = await app.db.getRepository('authenticators').findOne({ filter: { name: options.authenticator } });
   if (!authenticator || authenticator.get('authType') !== 'WeCom') {
     throw new SyncConfigError('authenticator', 'There is no WeCom authenticator named "{{name}}".', { name: options.authenticator });

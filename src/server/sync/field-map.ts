@@ -9,16 +9,19 @@ import { extattrName, FieldMapping, SyncConfigError, SyncOptions } from './optio
 const WRITTEN_BY_SYNC = new Set(USERS_FIELDS_WRITTEN_BY_SYNC);
 const GUARDED = new Set(GUARDED_USERS_FIELDS);
 const TEXT_TYPES = new Set(TEXT_FIELD_TYPES);
+/** The length of a `string` field that names none (NocoBase's, as Sequelize's STRING). */
+const STRING_LENGTH = 255;
 /** NocoBase's own rule for a username (the `username` validator of its forms). */
 const USERNAME = /^[^@.<>"'/]{1,50}$/;
 
 /**
  * Refuses a mapping that names a users field that does not exist, a guarded or unique one, one the sync writes
- * already, or one that does not hold text. Checked on save and before each pull and preview (a field may have been
+ * already, or one that does not hold text; answers the rows with the length of each string field (`max`). Checked on save and before each pull and preview (a field may have been
  * deleted or changed since the source was saved).
  */
-export function checkFieldMap(db: Database, options: Pick<SyncOptions, 'fieldMap'>): void {
+export function checkFieldMap(db: Database, options: Pick<SyncOptions, 'fieldMap'>): FieldMapping[] {
   const users = db.getCollection('users');
+  const rows: FieldMapping[] = [];
   for (const { from, to } of options.fieldMap ?? []) {
     const params = { from, to };
     if (GUARDED.has(to)) throw new SyncConfigError('fieldMap', 'The users field "{{to}}" is guarded: the contacts sync never writes it.', params);
@@ -34,7 +37,11 @@ export function checkFieldMap(db: Database, options: Pick<SyncOptions, 'fieldMap
     if (field.options?.unique || field.options?.primaryKey) {
       throw new SyncConfigError('fieldMap', 'The users field "{{to}}" is unique: two members may share a WeCom value. Choose a field that is not unique.', params);
     }
+    // A string column has a length (255 by default; PostgreSQL and MySQL enforce it): a longer value (a custom
+    // attribute's URL) is cut there rather than failing the whole chunk of members it is pushed with.
+    rows.push(type === 'string' ? { from, to, max: Number(field.options?.length) || STRING_LENGTH } : { from, to });
   }
+  return rows;
 }
 
 /**
@@ -44,8 +51,9 @@ export function checkFieldMap(db: Database, options: Pick<SyncOptions, 'fieldMap
  */
 export function mappedValues(member: WecomMember, fieldMap: readonly FieldMapping[] | undefined): Record<string, string | null> {
   const out: Record<string, string | null> = {};
-  for (const { from, to } of fieldMap ?? []) {
-    const value = memberValue(member, from);
+  for (const { from, to, max } of fieldMap ?? []) {
+    const found = memberValue(member, from);
+    const value = max !== undefined && found !== undefined ? [...found].slice(0, max).join('') : found;
     if (value !== undefined) out[to] = value === '' ? null : value;
   }
   return out;

@@ -28,6 +28,8 @@ export interface SyncOptions {
 export interface FieldMapping {
   from: string;
   to: string;
+  /** The users field's length, when it has one (set by checkFieldMap before a pull; never saved). */
+  max?: number;
 }
 
 /** The WeCom member fields a mapping may read (besides `extattr:<name>`). */
