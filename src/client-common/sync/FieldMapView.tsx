@@ -71,7 +71,7 @@ const WECOM_LABELS: Record<string, string> = {
   external_position: 'External position',
 };
 
-/** A title such as `{{t("Nickname")}}` in the reader's language. */
+/** A title in the reader's language: NocoBase's own fields name a key of its locale inside a t() template. */
 function titleOf(title: string | undefined, name: string, t: T): string {
   if (!title) return name;
   const key = /^\{\{\s*t\(\s*["'](.+?)["']/.exec(title);
