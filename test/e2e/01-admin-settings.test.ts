@@ -5,6 +5,8 @@ import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, signInAsAdm
 import { CORP } from './world';
 
 const NAME = 'wecom';
+/** An EncodingAESKey as WeCom's console makes them: 43 letters and digits. */
+const CARD_AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 
 /** A form item of the drawer, by its label. */
 const item = (drawer: Locator, label: string) =>
@@ -138,5 +140,45 @@ describe('WeCom authenticator settings (Settings → Authentication)', () => {
     await drawer.waitFor({ state: 'hidden' });
     const [saved] = (await wecomAuthenticators(await adminApi())).filter((a) => a.name === NAME);
     expect(saved.options).toMatchObject({ public: { autoSignup: false, autoLogin: true }, redirectPath: '/m' });
+  });
+
+  it("takes the app callback's Token and EncodingAESKey: checked in the form, the URL to copy, never shown back", async () => {
+    screenshotOnFailure(page, 'admin-callback');
+    await openAuthenticators(page);
+    await row(page, NAME).getByText('Configure').click();
+    const drawer = page.locator('.ant-drawer-content').filter({ hasText: 'Configure' });
+    await expect.poll(() => item(drawer, 'Receive-messages URL').locator('code').textContent()).toBe(
+      `${appUrl}/api/wecom:appCallback?authenticator=${NAME}`,
+    );
+    await input(drawer, 'Callback Token').fill('a!');
+    await input(drawer, 'Callback EncodingAESKey').fill('tooShort');
+    await input(drawer, 'Company ID').click();
+    await expect.poll(() => item(drawer, 'Callback Token').textContent()).toContain('The callback Token must be 3 to 32 letters or digits.');
+    await expect.poll(() => item(drawer, 'Callback EncodingAESKey').textContent()).toContain('The callback EncodingAESKey must be 43 letters or digits.');
+    // One without the other is refused too.
+    await input(drawer, 'Callback Token').fill('cardToken1');
+    await input(drawer, 'Callback EncodingAESKey').fill('');
+    await drawer.getByRole('button', { name: 'Submit' }).click();
+    await expect.poll(() => item(drawer, 'Callback EncodingAESKey').textContent()).toContain('Enter both the callback Token and the EncodingAESKey, or neither.');
+    await input(drawer, 'Callback EncodingAESKey').fill(CARD_AES_KEY);
+    // The form checks again as it is typed in: the refusal leaves before the form is submitted.
+    await expect.poll(() => item(drawer, 'Callback EncodingAESKey').textContent()).not.toContain('Enter both');
+    await screenshot(page, 'admin-06-callback');
+    await drawer.getByRole('button', { name: 'Submit' }).click();
+    await drawer.waitFor({ state: 'hidden' });
+
+    const [saved] = (await wecomAuthenticators(await adminApi())).filter((a) => a.name === NAME);
+    expect((saved.options as { savedSecrets?: string[] }).savedSecrets).toEqual(['corpSecret', 'callbackToken', 'callbackEncodingAESKey']);
+    expect(JSON.stringify(saved.options)).not.toContain('cardToken1');
+
+    // Reopened from the server's record: empty fields that keep the saved values.
+    await openAuthenticators(page);
+    await row(page, NAME).getByText('Configure').click();
+    const again = page.locator('.ant-drawer-content').filter({ hasText: 'Configure' });
+    await expect.poll(() => input(again, 'Callback Token').getAttribute('placeholder')).toBe(
+      'A value is saved. Leave this empty to keep it, or enter a new one to replace it.',
+    );
+    expect(await input(again, 'Callback Token').inputValue()).toBe('');
+    expect(await input(again, 'Callback EncodingAESKey').inputValue()).toBe('');
   });
 });

@@ -21,7 +21,7 @@ function size(file: string) {
 }
 
 /** The files next to index.js that it loads when a page shows them. */
-const ON_DEMAND = ['callback.js', 'settings.js', 'notification-channel.js', 'notification-message.js', 'robot-channel.js', 'robot-message.js', 'sync.js'];
+const ON_DEMAND = ['callback.js', 'settings.js', 'notification-channel.js', 'notification-message.js', 'robot-channel.js', 'robot-message.js', 'sync.js', 'wecom-card.js'];
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB (${bytes} B)`;
 /** The `define(...)` line of an AMD bundle: its id, if any, and its dependencies. */

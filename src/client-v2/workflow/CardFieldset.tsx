@@ -10,20 +10,36 @@ import type { TFunction } from 'react-i18next';
 import { AUTH_TYPE } from '../../constants';
 import { useT } from '../../client-common/locale';
 import { authenticatorChoice, type Choice } from '../../shared/authenticator-choice';
-import { CARD_LIMITS, cardConfigErrors, type CardConfig } from '../../shared/wecom-card';
+import { hasSavedSecret } from '../../shared/secrets';
+import { CALLBACK_AES_KEY, CALLBACK_TOKEN, CARD_LIMITS, cardConfigErrors, type CardConfig } from '../../shared/wecom-card';
+import { rule } from '../rules';
 
 type Name = (string | number)[];
 
 interface AuthenticatorRow {
   name: string;
   title?: string;
-  options?: { origin?: string };
+  options?: { origin?: string; savedSecrets?: string[] };
 }
 
+/** The server's refusal (src/server/card/authenticator.ts): without the app callback, WeCom delivers no tap. */
+const NO_CALLBACK =
+  'The WeCom authenticator "{{name}}" has no callback Token and EncodingAESKey. Set its API receive-message callback first: WeCom sends card clicks only there.';
+
+/** Whether a read authenticator holds the app callback's Token and EncodingAESKey (write-only: listed, never sent). */
+const hasCallback = (row: AuthenticatorRow) => [CALLBACK_TOKEN, CALLBACK_AES_KEY].every((path) => hasSavedSecret(row.options, path));
+
 /** The enabled WeCom authenticators (a card is sent by one) and their Origins (a link must be on it). */
-function useAuthenticators(): { choices?: Choice[]; origins: Map<string, string> } {
+interface Authenticators {
+  choices?: Choice[];
+  origins: Map<string, string>;
+  /** Names of those without the app callback. */
+  noCallback: Set<string>;
+}
+
+function useAuthenticators(): Authenticators {
   const { api } = useFlowContext();
-  const [state, setState] = useState<{ choices?: Choice[]; origins: Map<string, string> }>({ origins: new Map() });
+  const [state, setState] = useState<Authenticators>({ origins: new Map(), noCallback: new Set() });
   useEffect(() => {
     let mounted = true;
     const filter = encodeURIComponent(JSON.stringify({ authType: AUTH_TYPE, enabled: true }));
@@ -32,10 +48,11 @@ function useAuthenticators(): { choices?: Choice[]; origins: Map<string, string>
       .then(({ data }) => {
         if (!mounted) return;
         const origins = new Map(data.data.filter((row) => row.options?.origin).map((row) => [row.name, row.options!.origin!] as const));
-        setState({ choices: data.data.map(authenticatorChoice), origins });
+        const noCallback = new Set(data.data.filter((row) => !hasCallback(row)).map((row) => row.name));
+        setState({ choices: data.data.map(authenticatorChoice), origins, noCallback });
       })
       // A failed read offers no choice rather than a spinner that never ends; the server refuses a bad name anyway.
-      .catch(() => mounted && setState({ choices: [], origins: new Map() }));
+      .catch(() => mounted && setState({ choices: [], origins: new Map(), noCallback: new Set() }));
     return () => {
       mounted = false;
     };
@@ -51,7 +68,7 @@ function cardRule(t: TFunction, path: string, config: () => unknown, origin: () 
   return {
     validator: async () => {
       const error = cardConfigErrors(config(), { origin: origin() }).find((e) => e.field === path);
-      if (error) throw new Error(t(error.message, error.values));
+      if (error) throw new Error(t(error.message, { ...error.values, interpolation: { escapeValue: false } }));
     },
   };
 }
@@ -73,7 +90,7 @@ function freshKey(buttons: { key?: string }[] | undefined): string {
 export default function CardFieldset() {
   const t = useT();
   const form = Form.useFormInstance();
-  const { choices, origins } = useAuthenticators();
+  const { choices, origins, noCallback } = useAuthenticators();
   const config = () => form.getFieldValue('config') as Partial<CardConfig> | undefined;
   const origin = () => origins.get(String(config()?.authenticator ?? ''));
   const check = (path: string) => cardRule(t, path, config, origin);
@@ -88,7 +105,10 @@ export default function CardFieldset() {
         label={t('WeCom authenticator')}
         extra={t("Its app sends the card, and WeCom sends the taps to its receive-messages URL (set the callback Token and EncodingAESKey in its settings).")}
         required
-        rules={[check('authenticator')]}
+        rules={[
+          check('authenticator'),
+          rule((name) => (typeof name === 'string' && noCallback.has(name) ? t(NO_CALLBACK, { name, interpolation: { escapeValue: false } }) : '')),
+        ]}
       >
         <Select options={choices} loading={!choices} />
       </Form.Item>
