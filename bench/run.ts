@@ -11,6 +11,7 @@ import { linkSelf, nocobaseEnv, nodeModules, root } from '../scripts/paths.mjs';
 import { Postgres, startPostgres } from '../scripts/cluster/services';
 import { freePort } from '../scripts/ports';
 import { WECOM_UA, WecomUser } from '../test/helpers/wecom-user';
+import { cardAlone, cardBench, cardReport, CardResults } from './card';
 import { contactsAlone, contactsBench, contactsReport, ContactsResults } from './contacts';
 import { notificationBench, notificationReport, NotificationResults } from './notification';
 import { robotBench, robotReport, RobotResults, ROBOT_LIMIT, ROBOT_WINDOW_MS } from './robot';
@@ -94,6 +95,7 @@ const total = (calls: Record<string, number>) => Object.values(calls).reduce((a,
 
 async function main() {
   if (process.argv.slice(2).includes('contacts')) return contactsOnly();
+  if (process.argv.slice(2).includes('card')) return cardOnly();
   const began = Date.now();
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
   linkSelf();
@@ -120,6 +122,8 @@ async function main() {
   await runCli(['pm', 'enable', 'auth-wecom'], env, logFile);
   // Contacts sync writes departments and memberships: plugin-departments is not enabled by a default install.
   await runCli(['pm', 'enable', 'departments'], env, logFile);
+  // The WeCom card part compares with plugin-workflow-manual's submit.
+  for (const plugin of ['workflow', 'workflow-manual']) await runCli(['pm', 'enable', plugin], env, logFile);
   let app: RunningApp | undefined;
   try {
     app = await startApp(env, logFile);
@@ -213,6 +217,9 @@ async function main() {
     phase('100 messages to one group robot, and one message against in-app messages...');
     const robot = await robotBench({ url, admin, sandbox });
 
+    phase('WeCom card: tap to resumed, against the manual node; a card to 1,000 assignees...');
+    const card = await cardBench({ url, admin, sandbox });
+
     // Last: it rotates the sandbox app's Secret, which the SQLite app above still uses.
     phase('gettoken during 200 concurrent sign-ins from an empty cache (on PostgreSQL)...');
     const cold = await coldCacheOnPostgres(sandbox);
@@ -236,6 +243,7 @@ async function main() {
       contacts: contacts.results,
       notifications,
       robot,
+      card,
       seconds: Math.round((Date.now() - began) / 1000),
     };
     writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -262,6 +270,24 @@ async function contactsOnly() {
     // Read after the part ran: another contacts run (the other database) may have written its part meanwhile.
     const previous = JSON.parse(readFileSync(file, 'utf8'));
     const results = { ...previous, contacts: { ...(previous.contacts?.sqlite || previous.contacts?.postgres ? previous.contacts : {}), ...contacts } };
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    const table = report(results);
+    console.log(`\n${table}`);
+    updateReadme(table, results);
+  } finally {
+    await sandbox.close();
+  }
+}
+
+/** `npm run bench -- card`: only the WeCom card part (bench/card.ts), in an app of its own; the other parts' last results stay. */
+async function cardOnly() {
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+  linkSelf();
+  const sandbox = await startSandbox(benchConfig(await freePort()));
+  try {
+    const card = await cardAlone(sandbox);
+    const file = join(root, 'bench/results.json');
+    const results = { ...JSON.parse(readFileSync(file, 'utf8')), card };
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     const table = report(results);
     console.log(`\n${table}`);
@@ -386,6 +412,7 @@ type Results = {
   contacts?: ContactsResults;
   notifications?: NotificationResults;
   robot?: RobotResults;
+  card?: CardResults;
   seconds: number;
 };
 
@@ -439,6 +466,7 @@ export function report(r: Results): string {
   if (r.contacts) lines.push(contactsReport(r.contacts), '');
   if (r.notifications) lines.push(...notificationReport(r.notifications), '');
   if (r.robot) lines.push(...robotReport(r.robot), '');
+  if (r.card) lines.push(...cardReport(r.card), '');
   lines.push(`(${r.seconds} s)`);
   return lines.join('\n');
 }
