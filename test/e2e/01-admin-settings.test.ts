@@ -142,7 +142,7 @@ describe('WeCom authenticator settings (Settings → Authentication)', () => {
     expect(saved.options).toMatchObject({ public: { autoSignup: false, autoLogin: true }, redirectPath: '/m' });
   });
 
-  it("takes the app callback's Token and EncodingAESKey: checked in the form, the URL to copy, never shown back", async () => {
+  it("takes the app callback's Token and EncodingAESKey: checked in the form, the URL to copy, never shown back, removable", async () => {
     screenshotOnFailure(page, 'admin-callback');
     await openAuthenticators(page);
     await row(page, NAME).getByText('Configure').click();
@@ -180,5 +180,13 @@ describe('WeCom authenticator settings (Settings → Authentication)', () => {
     );
     expect(await input(again, 'Callback Token').inputValue()).toBe('');
     expect(await input(again, 'Callback EncodingAESKey').inputValue()).toBe('');
+
+    // Removed together, on save.
+    await again.getByRole('button', { name: 'Remove the saved Token and EncodingAESKey' }).click();
+    await again.getByText('The saved Token and EncodingAESKey will be removed when you save.').waitFor();
+    await again.getByRole('button', { name: 'Submit' }).click();
+    await again.waitFor({ state: 'hidden' });
+    const [removed] = (await wecomAuthenticators(await adminApi())).filter((a) => a.name === NAME);
+    expect((removed.options as { savedSecrets?: string[] }).savedSecrets).toEqual(['corpSecret']);
   });
 });

@@ -57,12 +57,14 @@ describe('The WeCom card node in the /v/ workflow editor', () => {
       )
       .toBe(true);
     await menu.first().getByText('WeCom card', { exact: true }).click();
+    await menu.first().waitFor({ state: 'hidden' });
     const drawer = openDrawer(page).filter({ has: page.locator('label[title="Assignees"]') });
     await expect
       .poll(
         async () => {
           if (await drawer.isVisible()) return true;
-          await page.getByText('WeCom card', { exact: true }).first().click();
+          // The node's type tag (its title is editable in place).
+          await page.locator('.workflow-node-meta .ant-tag').filter({ hasText: 'WeCom card' }).click();
           return drawer.waitFor({ timeout: 5_000 }).then(() => true, () => false);
         },
         { timeout: 120_000, interval: 1_000 },

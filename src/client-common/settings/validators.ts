@@ -1,6 +1,6 @@
 import type { TFunction } from 'react-i18next';
 import { safeRedirectPath } from '../../shared/redirect';
-import { hasSavedSecret, isEnvReference } from '../../shared/secrets';
+import { hasSavedSecret, isEnvReference, REMOVE_SECRETS } from '../../shared/secrets';
 import {
   CALLBACK_AES_KEY,
   CALLBACK_AES_KEY_ERROR,
@@ -42,12 +42,14 @@ export const callbackAesKeyValidator = (t: TFunction) => (value: unknown) =>
   !value || isEnvReference(value) || isCallbackAESKey(value) ? '' : t(CALLBACK_AES_KEY_ERROR);
 
 /**
- * Both or neither, counting a saved value (an empty write-only field keeps it): the message for the field
+ * Both or neither, counting a saved value (an empty write-only field keeps it) unless it is being removed: the message for the field
  * `path` when the other one is entered or saved and this one is neither.
  */
 export function callbackPairError(t: TFunction, options: unknown, path: typeof CALLBACK_TOKEN | typeof CALLBACK_AES_KEY): string {
   const values = (options ?? {}) as Record<string, unknown>;
-  const has = (p: string) => (typeof values[p] === 'string' && (values[p] as string).trim() !== '') || hasSavedSecret(options, p);
+  // A saved value counts unless the form asks to remove it.
+  const removing = (p: string) => Array.isArray(values[REMOVE_SECRETS]) && (values[REMOVE_SECRETS] as unknown[]).includes(p);
+  const has = (p: string) => (typeof values[p] === 'string' && (values[p] as string).trim() !== '') || (hasSavedSecret(options, p) && !removing(p));
   const other = path === CALLBACK_TOKEN ? CALLBACK_AES_KEY : CALLBACK_TOKEN;
   return has(other) && !has(path) ? t(CALLBACK_PAIR_ERROR) : '';
 }

@@ -12,6 +12,8 @@ import { CheckConfigView } from '../../client-common/settings/CheckConfigView';
 import { SignInSecretWarningView } from '../../client-common/settings/SignInSecretWarningView';
 import { required, rule } from '../rules';
 import { AppCallbackUrl, Domains, HomepageLink } from './Generated';
+import { RemoveCallback } from './RemoveCallback';
+import { removesCallback } from '../../client-common/sync/contacts';
 
 /** An optional write-only option: never read back, an empty field keeps the saved value. */
 function WriteOnly(props: { path: 'callbackToken' | 'callbackEncodingAESKey'; label: string; extra: string; saved: boolean; validate: (value: unknown) => string }) {
@@ -117,16 +119,17 @@ export default function AdminSettingsForm() {
         path="callbackToken"
         label={t('Callback Token')}
         extra={t("For WeCom cards: the Token of the app's API receive-messages setting in WeCom.")}
-        saved={hasSavedSecret(options, 'callbackToken')}
+        saved={hasSavedSecret(options, 'callbackToken') && !removesCallback(options)}
         validate={callbackTokenValidator(t)}
       />
       <WriteOnly
         path="callbackEncodingAESKey"
         label={t('Callback EncodingAESKey')}
         extra={t("For WeCom cards: the EncodingAESKey of the app's API receive-messages setting in WeCom.")}
-        saved={hasSavedSecret(options, 'callbackEncodingAESKey')}
+        saved={hasSavedSecret(options, 'callbackEncodingAESKey') && !removesCallback(options)}
         validate={callbackAesKeyValidator(t)}
       />
+      <RemoveCallback options={options} />
       <Form.Item
         label={t('Receive-messages URL')}
         extra={t("Enter it in WeCom's admin console (the app, Receive messages, Set API receiving) with the Token and EncodingAESKey.")}

@@ -12,10 +12,12 @@ import { CheckConfig } from './CheckConfig';
 import { field } from './field';
 import { AppCallbackUrl, Domains, HomepageLink } from './Generated';
 import { SignInSecretWarning } from './SignInSecretWarning';
+import { RemoveCallback } from '../sync/RemoveCallback';
+import { removesCallback } from '../../client-common/sync/contacts';
 import { callbackAesKeyValidator, callbackPairError, callbackTokenValidator, originValidator, redirectPathValidator } from '../../client-common/settings/validators';
 import type { DrawerValues } from '../../client-common/settings/values';
 
-const components = { AppCallbackUrl, CheckConfig, Domains, HomepageLink, SignInSecretWarning };
+const components = { AppCallbackUrl, CheckConfig, Domains, HomepageLink, RemoveCallback, SignInSecretWarning };
 
 /**
  * The server never sends a saved Secret back (docs/architecture.md, write-only secrets): it lists it in
@@ -31,7 +33,9 @@ const writeOnlySecret = (t: TFunction) => (field: GeneralField) => {
 
 /** An optional write-only option (the app callback's Token and EncodingAESKey): an empty field keeps a saved value. */
 const writeOnlyOptional = (t: TFunction, path: string) => (field: GeneralField) => {
-  const saved = hasSavedSecret((field.form.values as DrawerValues).options, path);
+  const options = (field.form.values as DrawerValues).options;
+  // A pair marked for removal is no longer "saved".
+  const saved = hasSavedSecret(options, path) && !removesCallback(options);
   field.setComponentProps({
     autoComplete: 'new-password',
     placeholder: saved ? t('A value is saved. Leave this empty to keep it, or enter a new one to replace it.') : undefined,
@@ -100,6 +104,7 @@ const settingsSchema = (t: TFunction): ISchema => ({
       t("For WeCom cards: the EncodingAESKey of the app's API receive-messages setting in WeCom."),
       { 'x-reactions': writeOnlyOptional(t, 'callbackEncodingAESKey'), 'x-validator': [callbackAesKeyValidator(t), pairValidator(t, 'callbackEncodingAESKey')] },
     ),
+    removeCallback: { type: 'void', 'x-component': 'RemoveCallback' },
     appCallbackUrl: field(t('Receive-messages URL'), 'AppCallbackUrl', t("Enter it in WeCom's admin console (the app, Receive messages, Set API receiving) with the Token and EncodingAESKey."), {
       type: 'void',
     }),
