@@ -124,6 +124,8 @@ describe('A WeCom card node asks for a decision in WeCom (classic workflow edito
     await item(node, 'Assignees').getByRole('button', { name: 'Add assignee' }).click();
     await item(node, 'Assignees').locator('.ant-select').first().click();
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: 'Super Admin' }).click();
+    // The refusal leaves once a user is picked.
+    await expect.poll(() => item(node, 'Assignees').textContent()).not.toContain('Choose at least one assignee.');
     await item(node, 'Title').getByRole('textbox').fill('New colleague to approve');
     await item(node, 'Description').getByRole('textbox').fill('Approve the account of the newcomer?');
     await item(node, 'Link').getByRole('textbox').fill('/admin/settings/users-permissions/users');

@@ -13,6 +13,7 @@ interface FormInstance {
   getFieldValue(name: NamePath): unknown;
   setFieldValue(name: NamePath, value: unknown): void;
   validateFields(names?: NamePath[]): Promise<unknown>;
+  getFieldError(name: NamePath): string[];
 }
 
 interface ListField {

@@ -97,6 +97,12 @@ export default function CardFieldset() {
   const at = (...path: Name): Name => ['config', ...path];
   const assignees = (Form.useWatch(at('assignees'), { form }) as unknown[] | undefined) ?? [];
   const buttons = (Form.useWatch(at('buttons'), { form }) as { key?: string }[] | undefined) ?? [];
+  // A list's rules run when rows are added or removed, not when a row's user is picked: a refusal shown for the
+  // list is checked again as its values change. (A list still refused rejects; the message stays in the form.)
+  const assigneesKey = JSON.stringify(assignees);
+  useEffect(() => {
+    if (form.getFieldError(at('assignees')).length) form.validateFields([at('assignees')]).catch(() => undefined);
+  }, [form, assigneesKey]);
 
   return (
     <>
