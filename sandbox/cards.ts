@@ -30,28 +30,46 @@ interface SentCard {
 }
 
 interface CodeRecord {
-  msgid: string;
   /** absent: the send-time code (every recipient); present: the code of this member's click */
   userid?: string;
   expiresAt: number;
   used: boolean;
 }
 
-/** What the sandbox remembers of cards, per sandbox (its state object). */
-class Cards {
-  sent = new Map<string, SentCard>();
-  codes = new Map<string, CodeRecord>();
-  /** `${msgid}\n${userid}` → the text that replaced the buttons */
-  replaced = new Map<string, string>();
-  /** task_ids per app, which must not repeat */
-  taskIds = new Set<string>();
+/**
+ * What a card is now, kept on each member's copy of the message so that it outlives a restart of a persisted
+ * sandbox (sandbox/persist.ts keeps the inboxes): the text that greyed out its buttons, and its update codes
+ * (the send-time code on every copy, a click's code on the tapper's).
+ */
+type CardMessage = InboxMessage & { replaced?: string; codes?: Record<string, CodeRecord> };
+
+const copiesOf = (ctx: Context, msgid: string): CardMessage[] => ctx.state.inbox.all().filter((m) => m.msgid === msgid);
+
+function sentOf(ctx: Context, msgid: string): SentCard | undefined {
+  const copies = copiesOf(ctx, msgid);
+  const first = copies[0];
+  if (!first || first.content.card_type !== 'button_interaction') return undefined;
+  return { msgid, corpId: first.corpId, agentId: first.agentId, taskId: String(first.content.task_id), recipients: copies.map((m) => m.userid) };
 }
 
-const byState = new WeakMap<object, Cards>();
-function cardsOf(ctx: Context): Cards {
-  let cards = byState.get(ctx.state);
-  if (!cards) byState.set(ctx.state, (cards = new Cards()));
-  return cards;
+function codeOf(ctx: Context, code: unknown): { msgid: string; record: CodeRecord } | undefined {
+  if (typeof code !== 'string') return undefined;
+  for (const m of ctx.state.inbox.all() as CardMessage[]) {
+    const record = m.codes?.[code];
+    if (record) return { msgid: m.msgid, record };
+  }
+  return undefined;
+}
+
+function setCode(ctx: Context, msgid: string, code: string, record: CodeRecord): void {
+  for (const m of copiesOf(ctx, msgid)) {
+    if (record.userid && m.userid !== record.userid) continue;
+    m.codes = { ...m.codes, [code]: { ...record } };
+  }
+}
+
+function useCode(ctx: Context, msgid: string, code: string): void {
+  for (const m of copiesOf(ctx, msgid)) if (m.codes?.[code]) m.codes[code].used = true;
 }
 
 const random = (): string => randomBytes(24).toString('base64url');
@@ -85,17 +103,17 @@ export function checkButtonCard(object: Record<string, unknown>): Record<string,
   return object;
 }
 
+/** "task_id 同一个应用任务id不能重复" [90236]: checked before anything is delivered. */
+export function assertNewTaskId(ctx: Context, corpId: string, agentId: string, content: Record<string, unknown>): void {
+  if (content.card_type !== 'button_interaction') return;
+  const used = ctx.state.inbox.all().some((m) => m.corpId === corpId && m.agentId === agentId && m.content.card_type === 'button_interaction' && m.content.task_id === content.task_id);
+  if (used) throw new WeComError(40058, 'task_id already used');
+}
+
 /** After message/send delivered a callback card: its send-time response_code. */
-export function registerSentCard(ctx: Context, card: Omit<SentCard, 'taskId'> & { content: Record<string, unknown> }): string {
-  const cards = cardsOf(ctx);
-  const taskId = String(card.content.task_id);
-  const key = `${card.corpId}\n${card.agentId}\n${taskId}`;
-  // "task_id 同一个应用任务id不能重复" [90236]
-  if (cards.taskIds.has(key)) throw new WeComError(40058, 'task_id already used');
-  cards.taskIds.add(key);
-  cards.sent.set(card.msgid, { msgid: card.msgid, corpId: card.corpId, agentId: card.agentId, taskId, recipients: card.recipients });
+export function registerSentCard(ctx: Context, card: { msgid: string }): string {
   const code = random();
-  cards.codes.set(code, { msgid: card.msgid, expiresAt: ctx.state.now() + CODE_TTL_MS, used: false });
+  setCode(ctx, card.msgid, code, { expiresAt: ctx.state.now() + CODE_TTL_MS, used: false });
   return code;
 }
 
@@ -105,10 +123,10 @@ export function updateTemplateCard(call: Call): Record<string, unknown> {
   const { app } = authorize(call);
   const body = jsonBody(call);
   if (String(body.agentid ?? '') !== app.agentId) throw new WeComError(body.agentid === undefined ? 41011 : 301002);
-  const cards = cardsOf(call.ctx);
-  const code = typeof body.response_code === 'string' ? cards.codes.get(body.response_code) : undefined;
-  const sent = code && cards.sent.get(code.msgid);
-  if (!code || !sent || code.used || code.expiresAt < call.ctx.state.now() || sent.agentId !== app.agentId) {
+  const found = codeOf(call.ctx, body.response_code);
+  const code = found?.record;
+  const sent = found && sentOf(call.ctx, found.msgid);
+  if (!found || !code || !sent || code.used || code.expiresAt < call.ctx.state.now() || sent.agentId !== app.agentId) {
     throw new WeComError(60140, 'invalid response_code');
   }
   let targets: string[];
@@ -122,8 +140,8 @@ export function updateTemplateCard(call: Call): Record<string, unknown> {
   }
   const text = replacement(objectOf(body.button)?.replace_name, objectOf(body.template_card)?.replace_text);
   if (!text) throw new WeComError(40058, 'button.replace_name or template_card missing');
-  code.used = true;
-  for (const userid of targets) cards.replaced.set(`${sent.msgid}\n${userid}`, text);
+  useCode(call.ctx, found.msgid, body.response_code as string);
+  for (const m of copiesOf(call.ctx, sent.msgid) as CardMessage[]) if (targets.includes(m.userid)) m.replaced = text;
   return { invaliduser: [] };
 }
 
@@ -143,7 +161,7 @@ export interface CardView {
 }
 
 /** A card message as the member sees it now. */
-export function cardView(ctx: Context, message: InboxMessage): CardView | undefined {
+export function cardView(message: InboxMessage): CardView | undefined {
   const c = message.content;
   if (c.card_type !== 'button_interaction') return undefined;
   const buttons = (Array.isArray(c.button_list) ? c.button_list : []).map((raw) => {
@@ -158,13 +176,13 @@ export function cardView(ctx: Context, message: InboxMessage): CardView | undefi
     description: String(c.sub_title_text ?? ''),
     url: typeof url === 'string' ? url : undefined,
     buttons,
-    replaced: cardsOf(ctx).replaced.get(`${message.msgid}\n${message.userid}`),
+    replaced: (message as CardMessage).replaced,
   };
 }
 
 /** The card's buttons on the inbox page: each a form that taps it, or the grey text once updated. */
-export function cardButtonsHtml(ctx: Context, message: InboxMessage): Html {
-  const view = cardView(ctx, message);
+export function cardButtonsHtml(message: InboxMessage): Html {
+  const view = cardView(message);
   if (!view) return html``;
   if (view.replaced) return html`<p><button disabled data-replaced>${view.replaced}</button></p>`;
   const action = `/inbox/${encodeURIComponent(message.userid)}/tap`;
@@ -207,15 +225,14 @@ function appOf(ctx: Context, sent: SentCard): { corp: SandboxCorp; app: SandboxA
 
 /** A member taps a button: the event goes to the app's callback, re-sent up to 3 times when not answered 200 in time. */
 export async function tap(ctx: Context, input: TapInput): Promise<TapReport> {
-  const cards = cardsOf(ctx);
   const inbox = ctx.state.inbox.of(input.userid);
   const message = [...inbox].reverse().find((m) => {
-    const view = cardView(ctx, m);
+    const view = cardView(m);
     return view && (input.msgid ? m.msgid === input.msgid : input.taskId ? view.taskId === input.taskId : true);
   });
-  const sent = message && cards.sent.get(message.msgid);
+  const sent = message && sentOf(ctx, message.msgid);
   if (!message || !sent) return { ok: false, error: 'no such card in the member\'s inbox', attempts: [] };
-  const view = cardView(ctx, message)!;
+  const view = cardView(message)!;
   if (!view.buttons.some((b) => b.key === input.key)) return { ok: false, error: 'no such button', attempts: [] };
   if (view.replaced && !input.force) return { ok: false, error: 'the buttons are greyed out', attempts: [] };
   const { corp, app } = appOf(ctx, sent);
@@ -223,7 +240,7 @@ export async function tap(ctx: Context, input: TapInput): Promise<TapReport> {
   if (!callback?.url) return { ok: false, error: 'the app has no receive-message callback', attempts: [] };
 
   const responseCode = random();
-  cards.codes.set(responseCode, { msgid: sent.msgid, userid: message.userid, expiresAt: ctx.state.now() + CODE_TTL_MS, used: false });
+  setCode(ctx, sent.msgid, responseCode, { userid: message.userid, expiresAt: ctx.state.now() + CODE_TTL_MS, used: false });
   const createTime = Math.floor(ctx.state.now() / 1000);
   const xml =
     `<xml><ToUserName>${cdata(corp.corpId)}</ToUserName><FromUserName>${cdata(message.userid)}</FromUserName>` +
@@ -232,7 +249,7 @@ export async function tap(ctx: Context, input: TapInput): Promise<TapReport> {
     `<ResponseCode>${cdata(responseCode)}</ResponseCode><AgentID>${app.agentId}</AgentID></xml>`;
   const attempts = await deliver(ctx, corp, app, xml, input.timeoutMs ?? ctx.config.callbackTimeoutMs ?? DEFAULT_TIMEOUT_MS);
   const answered = attempts.find((a) => a.status === 200);
-  if (answered?.body) applyPassiveReply(ctx, sent, message.userid, callback, corp.corpId, answered.body);
+  if (answered?.body) applyPassiveReply(message as CardMessage, callback, answered.body);
   return { ok: Boolean(answered), xml, responseCode, attempts };
 }
 
@@ -263,7 +280,7 @@ async function deliver(ctx: Context, corp: SandboxCorp, app: SandboxApp, xml: st
 }
 
 /** A passive reply `update_button` (Button.ReplaceName) or `update_template_card` (TemplateCard.ReplaceText) greys out the tapper's card. */
-function applyPassiveReply(ctx: Context, sent: SentCard, userid: string, callback: NonNullable<SandboxApp['callback']>, corpId: string, body: string): void {
+function applyPassiveReply(message: CardMessage, callback: NonNullable<SandboxApp['callback']>, body: string): void {
   const encrypt = /<Encrypt><!\[CDATA\[([^\]]*)\]\]><\/Encrypt>/.exec(body)?.[1];
   if (!encrypt) return;
   let plain: string;
@@ -272,9 +289,8 @@ function applyPassiveReply(ctx: Context, sent: SentCard, userid: string, callbac
   } catch {
     return; // not a reply WeCom could read: ignored, as WeCom ignores it
   }
-  void corpId;
   const text = /<ReplaceName><!\[CDATA\[([\s\S]*?)\]\]><\/ReplaceName>/.exec(plain)?.[1] ?? /<ReplaceText><!\[CDATA\[([\s\S]*?)\]\]><\/ReplaceText>/.exec(plain)?.[1];
-  if (text) cardsOf(ctx).replaced.set(`${sent.msgid}\n${userid}`, text);
+  if (text) message.replaced = text;
 }
 
 /** What WeCom does when an admin saves the app's callback URL: a GET with an encrypted echostr. */
@@ -319,7 +335,7 @@ export async function handleCards(ctx: Context, req: IncomingMessage, res: Serve
   const path = url.pathname;
   if (req.method === 'GET' && path.startsWith('/__sandbox/cards/')) {
     const userid = decodeURIComponent(path.slice('/__sandbox/cards/'.length));
-    const cards = ctx.state.inbox.of(userid).map((m) => cardView(ctx, m)).filter(Boolean);
+    const cards = ctx.state.inbox.of(userid).map((m) => cardView(m)).filter(Boolean);
     sendJson(res, 200, { userid, cards });
     return true;
   }

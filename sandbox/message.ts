@@ -8,7 +8,7 @@ import { findApp, isVisible } from './config';
 import { WeComError } from './errors';
 import { Html, avatar, html, layout } from './html';
 import { sendJson, sendPage } from './http';
-import { cardButtonsHtml, checkButtonCard, registerSentCard } from './cards';
+import { assertNewTaskId, cardButtonsHtml, checkButtonCard, registerSentCard } from './cards';
 
 export const INBOX_PATH = '/inbox/';
 const MAX_TOUSER = 1000;
@@ -133,6 +133,7 @@ export function messageSend(call: Call): Record<string, unknown> {
   if (wanted.length === 0) throw new WeComError(82001);
   if (wanted.length > MAX_TOUSER) throw new WeComError(40031, 'too many users in touser');
   const delivered = content(msgtype, body);
+  if (msgtype === 'template_card') assertNewTaskId(call.ctx, corp.corpId, app.agentId, delivered);
 
   const invalid: string[] = [];
   const unlicensed: string[] = [];
@@ -156,7 +157,7 @@ export function messageSend(call: Call): Record<string, unknown> {
   }
   // A card with buttons answers the code that updates it (update_template_card).
   const interactive = msgtype === 'template_card' && delivered.card_type === 'button_interaction';
-  const responseCode = interactive ? registerSentCard(call.ctx, { msgid, corpId: corp.corpId, agentId: app.agentId, recipients: reachable, content: delivered }) : undefined;
+  const responseCode = interactive ? registerSentCard(call.ctx, { msgid }) : undefined;
   return { invaliduser: invalid.join('|'), unlicenseduser: unlicensed.join('|'), msgid, ...(responseCode ? { response_code: responseCode } : {}) };
 }
 
@@ -181,21 +182,21 @@ export function handleInbox(ctx: Context, req: IncomingMessage, res: ServerRespo
     return true;
   }
   const member = ctx.config.corps.flatMap((c) => c.members).find((m) => m.userid.toLowerCase() === userid.toLowerCase());
-  sendPage(res, member ? 200 : 404, inboxPage(ctx, userid, member?.name, member?.avatar, messages));
+  sendPage(res, member ? 200 : 404, inboxPage(userid, member?.name, member?.avatar, messages));
   return true;
 }
 
-function inboxPage(ctx: Context, userid: string, name: string | undefined, picture: string | undefined, messages: InboxMessage[]): string {
+function inboxPage(userid: string, name: string | undefined, picture: string | undefined, messages: InboxMessage[]): string {
   const title = name ? `${name} (${userid})` : userid;
   const body = html`<div class="brand">企业微信 WeCom</div>
 <h1>${avatar(name ?? userid, picture)} 消息 / Inbox</h1><p class="sub">${title}</p>
 ${name ? '' : html`<p class="error-text">未知成员 / unknown member</p>`}
 ${messages.length === 0 ? html`<p class="sub" data-empty>暂无消息 / no messages yet</p>` : ''}
-<div class="messages">${[...messages].reverse().map((m) => messageView(ctx, m))}</div>`;
+<div class="messages">${[...messages].reverse().map(messageView)}</div>`;
   return layout(`${title} - 消息`, body);
 }
 
-function messageView(ctx: Context, m: InboxMessage): Html {
+function messageView(m: InboxMessage): Html {
   const when = new Date(m.at).toISOString().replace('T', ' ').slice(0, 19);
   const head = html`<p class="sub"><b>${m.appName}</b> · ${when} UTC · ${m.msgtype}</p>`;
   const c = m.content;
@@ -209,7 +210,7 @@ function messageView(ctx: Context, m: InboxMessage): Html {
       const main = objectOf(c.main_title) ?? {};
       const action = objectOf(c.card_action) ?? {};
       inner = html`<h2>${field(main, 'title')}</h2><p class="sub">${field(main, 'desc')}</p><p>${field(c, 'sub_title_text')}</p>
-${field(action, 'url') ? html`<p><a href="${field(action, 'url')}" data-link rel="noreferrer">${field(action, 'url')}</a></p>` : ''}${cardButtonsHtml(ctx, m)}`;
+${field(action, 'url') ? html`<p><a href="${field(action, 'url')}" data-link rel="noreferrer">${field(action, 'url')}</a></p>` : ''}${cardButtonsHtml(m)}`;
       break;
     }
     default:

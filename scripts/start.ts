@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig, sandboxEnv, startSandbox, StateFileError, trusting } from '../sandbox';
+import { configureDemoCard, DEMO_CARD_WORKFLOW } from './demo-card';
 import { configureDemoChannel, configureDemoRobot } from './demo-channel';
 import { configureDemoSync, demoSyncState, type DemoCallback } from './demo-sync';
 import { Api, assertPortsFree, PortBusyError, runCli, startApp } from './nocobase';
@@ -90,6 +91,7 @@ async function main() {
     });
     if (app.admin) await configureDemo(app.admin, origin);
     if (app.admin) await configureDemoChannel(app.admin);
+    if (app.admin) await configureDemoCard(app.admin, sandbox.url, origin);
     const robot = defaultConfig.robots?.[0];
     if (app.admin && robot) await configureDemoRobot(app.admin, robot.key);
     if (app.admin) {
@@ -113,6 +115,7 @@ NocoBase is running at ${origin}${open ? ` (listening on ${env.APP_HOST}: reacha
   Authenticator:  "wecom" (Settings > Authentication)
   Notifications:  channel "wecom" (Settings > Notification manager); what a member received: ${sandbox.url}/inbox/zhangsan
   Group robot:    channel "wecom-group"; what the group received: ${sandbox.url}/groups/${encodeURIComponent(defaultConfig.robots?.[0]?.group ?? '')}
+  WeCom card:     workflow "${DEMO_CARD_WORKFLOW}": sign in once with WeCom as Zhang San, add a purchase request (POST /api/purchaseRequests:create), tap Approve at ${sandbox.url}/inbox/zhangsan
   Contacts sync:  source "wecom" (Settings > Users & Permissions > Synchronize)${syncState ? `, ${syncState}` : ''}
   Live changes:   ${callbackUrl ? `POST ${sandbox.url}/__sandbox/contacts/change sends WeCom's change callback to NocoBase` : 'the sandbox has no callback URL'} (README: "The WeCom sandbox")
   Sandbox state:  ${sandboxStateFile} (address book, callback URL, inboxes; npm start -- --reset forgets it)

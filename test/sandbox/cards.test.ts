@@ -2,6 +2,9 @@
 // the app's receive-message callback and re-sent when the answer is slow, update_template_card and the passive
 // reply greying out the buttons. The callback here is a plain HTTP server using the plugin's own WXBizMsgCrypt.
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -147,6 +150,38 @@ describe('interactive cards', () => {
     answer = (res, event) => res.end(passiveReplyXml(crypto, '<MsgType><![CDATA[update_button]]></MsgType><Button><ReplaceName><![CDATA[Done]]></ReplaceName></Button>', event.FromUserName, CORP));
     await post(sb, '/__sandbox/cards/tap', { userid: 'zhangsan', key: 'yes' });
     expect((await cards('zhangsan'))[0].replaced).toBe('Done');
+  });
+
+  it('keeps a card, its greyed-out text and its codes across a restart of a persisted sandbox', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sandbox-cards-')), 'state.json');
+    const first = await startSandbox(structuredClone(defaultConfig), { persist: { file } });
+    const firstToken = await getToken(first);
+    const sendOn = (sandbox: Sandbox, accessToken: string, body: Json) =>
+      json(fetch(`${sandbox.url}/cgi-bin/message/${body.response_code ? 'update_template_card' : 'send'}?access_token=${accessToken}`, { method: 'POST', body: JSON.stringify({ agentid: Number(AGENT), ...body }) }));
+    const sent = await sendOn(first, firstToken, {
+      touser: 'zhangsan|lisi',
+      msgtype: 'template_card',
+      template_card: { card_type: 'button_interaction', main_title: { title: 'Kept' }, task_id: 'kept1', button_list: [{ text: 'OK', key: 'ok' }] },
+    });
+    expect(await sendOn(first, firstToken, { userids: ['lisi'], response_code: sent.response_code, button: { replace_name: 'x' } })).toMatchObject({ errcode: 0 });
+    const later = await sendOn(first, firstToken, {
+      touser: 'zhangsan',
+      msgtype: 'template_card',
+      template_card: { card_type: 'button_interaction', main_title: { title: 'Later' }, task_id: 'kept2', button_list: [{ text: 'OK', key: 'ok' }] },
+    });
+    await first.close();
+    const second = await startSandbox(structuredClone(defaultConfig), { persist: { file } });
+    try {
+      const cardsOf = async (userid: string) => (await json(fetch(`${second.url}/__sandbox/cards/${userid}`))).cards as Json[];
+      expect(await cardsOf('lisi')).toMatchObject([{ title: 'Kept', replaced: 'x' }]);
+      expect((await cardsOf('zhangsan'))[0].replaced).toBeUndefined();
+      const secondToken = await getToken(second);
+      expect(await sendOn(second, secondToken, { atall: 1, response_code: sent.response_code, button: { replace_name: 'y' } })).toMatchObject({ errcode: 60140 });
+      expect(await sendOn(second, secondToken, { atall: 1, response_code: later.response_code, button: { replace_name: 'Done' } })).toMatchObject({ errcode: 0 });
+      expect((await cardsOf('zhangsan'))[1]).toMatchObject({ title: 'Later', replaced: 'Done' });
+    } finally {
+      await second.close();
+    }
   });
 
   it('taps from the inbox page', async () => {
