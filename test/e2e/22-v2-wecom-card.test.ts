@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator } from './app';
 import { launchBrowser, screenshot, screenshotOnFailure } from './browser';
-import { item, newV2Visitor, openDrawer, signInAsAdminV2 } from './v2';
+import { input, item, newV2Visitor, openAuthenticatorsV2, openDrawer, row, signInAsAdminV2 } from './v2';
 
 const NAME = 'wecom_card_v2';
 /** Enabled, but without the app callback: a card could be sent, its taps never received. */
@@ -114,5 +114,25 @@ describe('The WeCom card node in the /v/ workflow editor', () => {
         },
       ],
     ]);
+  });
+
+  it("shows the authenticator's receive-messages URL in the /v/ drawer, keeps the saved callback values hidden, removes them together", async () => {
+    screenshotOnFailure(page, 'v2-card-callback');
+    await openAuthenticatorsV2(page, appUrl);
+    await row(page, NAME).getByText('Configure').click();
+    const drawer = openDrawer(page);
+    await expect.poll(() => item(drawer, 'Receive-messages URL').locator('code').textContent()).toBe(`${appUrl}/api/wecom:appCallback?authenticator=${NAME}`);
+    expect(await input(drawer, 'Callback Token').inputValue()).toBe('');
+    expect(await input(drawer, 'Callback Token').getAttribute('placeholder')).toBe('A value is saved. Leave this empty to keep it, or enter a new one to replace it.');
+    // A Token alone is refused: the saved key is being removed with it.
+    await drawer.getByRole('button', { name: 'Remove the saved Token and EncodingAESKey' }).click();
+    await input(drawer, 'Callback Token').fill('newToken22');
+    await drawer.getByRole('button', { name: 'Submit' }).click();
+    await expect.poll(() => item(drawer, 'Callback EncodingAESKey').textContent()).toContain('Enter both the callback Token and the EncodingAESKey, or neither.');
+    await input(drawer, 'Callback Token').fill('');
+    await drawer.getByRole('button', { name: 'Submit' }).click();
+    await drawer.waitFor({ state: 'hidden' });
+    const [saved] = await (await adminApi()).get<{ options: { savedSecrets?: string[] } }[]>('authenticators:list', { filter: JSON.stringify({ name: NAME }) });
+    expect(saved.options.savedSecrets).toEqual(['corpSecret']);
   });
 });
