@@ -137,7 +137,8 @@ describe('WeCom card node', () => {
     const corp = config.corps[0];
     for (let i = 0; i < 1000; i++) corp.members.push({ userid: `many${i}`, name: `Many ${i}` });
     corp.apps[0].visibleTo = [...(corp.apps[0].visibleTo as string[]), ...Array.from({ length: 1000 }, (_, i) => `many${i}`)];
-    w = await createWecomApp(config, { WECOM_TIMEOUT_MS: '20000' }, ['workflow']);
+    // Each instance looks for overdue cards every WECOM_CARD_SWEEP_MS (30 s by default): 300 ms here.
+    w = await createWecomApp(config, { WECOM_TIMEOUT_MS: '20000', WECOM_CARD_SWEEP_MS: '300' }, ['workflow']);
     const db = w.t.app.db;
     db.collection({ name: 'orders', fields: [{ type: 'string', name: 'title' }, { type: 'string', name: 'tag' }] });
     db.collection({ name: 'decisions', fields: [{ type: 'string', name: 'action' }, { type: 'string', name: 'key' }, { type: 'string', name: 'userid' }] });
@@ -257,6 +258,16 @@ describe('WeCom card node', () => {
     await waitFor(() => cards('zhangsan'), (c) => c[0].replaced === 'Expired', 'the card update');
     await tap('zhangsan', 'yes', { force: true });
     expect(cardJob(await execution(executionId)).status).toBe(FAILED);
+  });
+
+  it('times out a card whose deadline passed while no timer of this process waited for it (a restart, another instance)', async () => {
+    const { workflowId } = await cardWorkflow({ assignees: [users.zhangsan], timeout: 3600 });
+    const { executionId } = await start(workflowId);
+    const job = cardJob(await execution(executionId));
+    // As if the hour had passed while the instance that sent the card was down: only the sweep can see it.
+    await w.t.app.db.getModel('wecomCardTasks').update({ deadline: new Date(Date.now() - 1000) }, { where: { jobId: String(job.id) } });
+    const done = await settled(executionId);
+    expect(cardJob(done)).toMatchObject({ status: FAILED, result: { reason: 'Nobody decided before the timeout.' } });
   });
 
   it('names assignees without a WeCom link (or whom WeCom refused) in the result; none reached fails the job with the reason', async () => {
