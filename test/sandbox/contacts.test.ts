@@ -97,6 +97,7 @@ describe('contacts read APIs', () => {
       alias: 'Al',
       telephone: '010-1234',
       extattr: { attrs: [] },
+      external_position: '',
     });
     expect((await api(sb, 'user/list?department_id=8', app)).userlist).toEqual([]);
   });
