@@ -354,6 +354,28 @@ describe('WeCom card node', () => {
       expect(cardJob(await execution(executionId)).result.decisions).toHaveLength(1);
     });
 
+    it("takes no click from a member whose link moved to another user after the card went out", async () => {
+      const { workflowId } = await cardWorkflow({ assignees: [users.wangwu] });
+      const { executionId } = await start(workflowId);
+      const [card] = await cards('wangwu');
+      // The admin finds wangwu linked to the wrong user and links him to another one.
+      const moved = await createUser('Wang Wu Right');
+      const links = w.t.app.db.getRepository('usersAuthenticators');
+      await links.destroy({ filter: { authenticator: 'wecom', userId: users.wangwu } });
+      await link(moved, 'wangwu');
+      try {
+        expect(await post(event('wangwu', card.taskId))).toEqual({ status: 200, body: '' });
+        expect(w.t.logs()).toContain('not-linked');
+        expect(cardJob(await execution(executionId)).status).toBe(PENDING);
+      } finally {
+        await links.destroy({ filter: { authenticator: 'wecom', userId: moved } });
+        await link(users.wangwu, 'wangwu');
+      }
+      // Linked again, his click counts.
+      expect(await post(event('wangwu', card.taskId, 'yes', { createTime: Math.floor(Date.now() / 1000) + 1 }))).toEqual({ status: 200, body: '' });
+      expect((await settled(executionId)).status).toBe(RESOLVED);
+    });
+
     it('decides once when clicks arrive at the same time: the same member twice, and the last two approvals together', async () => {
       const now = Math.floor(Date.now() / 1000);
       const first = await cardWorkflow({ assignees: [users.zhangsan] });

@@ -34,3 +34,17 @@ export async function resolveAssignees(db: Database, authenticator: string, corp
   }
   return { reached, unreached };
 }
+
+/**
+ * Whether `assignee` is still the user its WeCom userid is linked to, through the card's authenticator and under
+ * the card's corp. A click is read at click time: a link removed or moved to another user since the card went out
+ * (a mistaken link put right, a member who left) no longer speaks for the user the card was sent to.
+ */
+export async function stillLinked(db: Database, authenticator: string, corpId: string, assignee: Assignee): Promise<boolean> {
+  const rows = (await db.getModel('usersAuthenticators').findAll({
+    where: { authenticator, userId: assignee.userId, uuid: assignee.userid },
+    attributes: ['meta'],
+    raw: true,
+  })) as unknown as { meta: unknown }[];
+  return rows.some((row) => ((typeof row.meta === 'string' ? JSON.parse(row.meta) : row.meta) as { corpId?: unknown } | null)?.corpId === corpId);
+}

@@ -14,7 +14,7 @@ import { WecomApiError } from '../wecom/errors';
 import { CARD_LIMITS, CardConfig, cardConfigErrors } from '../../shared/wecom-card';
 import { cardAuthenticator, CardAuthenticator } from './authenticator';
 import { buildCard, Decision, isTaskId, JOB, newTaskId, outcomeOf } from './card';
-import { resolveAssignees } from './recipients';
+import { resolveAssignees, stillLinked } from './recipients';
 import { Assignee, CardTask, createTask, dueTasks, findTask, TASKS, Unreached, updateTask } from './store';
 
 /** The job's result, a variable of later nodes. */
@@ -186,6 +186,7 @@ export class CardService {
     const assignee = task.assignees.find((a) => a.userid.toLowerCase() === from.toLowerCase());
     if (!assignee) return ignore('not-an-assignee');
     if (!task.buttons.some((b) => b.key === key)) return ignore('unknown-button');
+    if (!(await stillLinked(this.db, task.authenticator, task.corpId, assignee))) return ignore('not-linked');
 
     for (let attempt = 0; ; attempt += 1) {
       if (task.status !== JOB.PENDING) return ignore('late');
