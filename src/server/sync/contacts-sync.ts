@@ -30,6 +30,8 @@ const CORP_CHANGED =
   'Nothing written: this source synced the company {{previous}}, but its authenticator now reads {{corpId}}. Set the Company ID back, or sync {{corpId}} with a new source of another name.';
 const TOO_MANY_REMOVALS =
   'Nothing written: this pull would remove {{count}} of {{members}} users, over the limit of {{limit}}. If they left WeCom, raise Maximum removals and sync again; if not, check the visible range and the Secret.';
+const NOT_WRITTEN =
+  'NocoBase could not write {{count}} of the records WeCom sent ({{list}}): {{error}}. The rest was written. Sync again to write them; if it happens again, see the server log.';
 /** The corp a source's records belong to: one record of this data type, `sourceUk` = the Company ID. */
 const CORP_MARK = 'wecom-corp';
 export const SOURCE_TYPE = 'wecom';
@@ -134,6 +136,8 @@ export class WeComContactsSync {
   private recreated = new Set<string>();
   /** Called before each write: throws once the source's lease went to another writer (sync/exclusive.ts). */
   private assertHeld: AssertHeld = () => undefined;
+  /** Records NocoBase's user-data-sync could not write (it logs each and goes on): the pull or event fails with them. */
+  private failedWrites: { uid: string; message: string }[] = [];
 
   constructor(
     private readonly app: Application,
@@ -168,6 +172,7 @@ export class WeComContactsSync {
    */
   async pull(assertHeld?: AssertHeld, progress?: PullProgressListener): Promise<SyncReport> {
     if (assertHeld) this.assertHeld = assertHeld;
+    this.failedWrites = [];
     const plan = await this.plan(progress);
     if (plan.refusal) throw plan.refusal;
     await plan.markCorp();
@@ -177,6 +182,7 @@ export class WeComContactsSync {
     if (plan.goneDepartments.length) {
       await this.push('department', plan.goneDepartments.map((d): DepartmentRecord => ({ uid: d.uid, isDeleted: true })));
     }
+    this.assertWritten();
     return pullReport(plan);
   }
 
@@ -250,6 +256,7 @@ export class WeComContactsSync {
   async apply(event: ContactEvent, assertHeld?: AssertHeld): Promise<SyncReport> {
     const report = emptyReport();
     this.recreated = new Set();
+    this.failedWrites = [];
     if (assertHeld) this.assertHeld = assertHeld;
     await this.checkCorp();
     switch (event.changeType) {
@@ -299,7 +306,31 @@ export class WeComContactsSync {
         await this.removeDepartment(event.id, report);
         break;
     }
+    this.assertWritten();
     return report;
+  }
+
+  /**
+   * A pull must not say "created" of a member NocoBase failed to write (a busy database, a rule of the users
+   * collection): user-data-sync answers such records as failed and goes on, so they are collected and the task
+   * fails naming them, after everything else was written.
+   */
+  private assertWritten() {
+    const failed = this.failedWrites;
+    this.failedWrites = [];
+    if (!failed.length) return;
+    const shown = failed.slice(0, 20).map((f) => f.uid);
+    const list = shown.join(', ') + (failed.length > shown.length ? ', …' : '');
+    throw new SyncConfigError('write', NOT_WRITTEN, { count: String(failed.length), list, error: failed[0].message });
+  }
+
+  private noteFailedWrites(results: unknown) {
+    type Result = { detail?: { failedRecords?: { record?: { uid?: unknown }; message?: unknown }[] } };
+    for (const result of Array.isArray(results) ? (results as Result[]) : []) {
+      for (const failed of result?.detail?.failedRecords ?? []) {
+        this.failedWrites.push({ uid: String(failed.record?.uid ?? '?'), message: String(failed.message ?? '') });
+      }
+    }
   }
 
   /**
@@ -922,7 +953,7 @@ export class WeComContactsSync {
       this.assertHeld();
       const chunk = records.slice(i, i + CHUNK);
       for (let j = 0; j < chunk.length; j += PIECE) {
-        await this.uds.syncService.push({ dataType, records: chunk.slice(j, j + PIECE), sourceName: this.sourceName });
+        this.noteFailedWrites(await this.uds.syncService.push({ dataType, records: chunk.slice(j, j + PIECE), sourceName: this.sourceName }));
         pushed?.(i + Math.min(j + PIECE, chunk.length));
       }
     }
