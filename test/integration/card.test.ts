@@ -270,6 +270,17 @@ describe('WeCom card node', () => {
     expect(cardJob(done)).toMatchObject({ status: FAILED, result: { reason: 'Nobody decided before the timeout.' } });
   });
 
+  it('settles a decided card whose job the deciding instance did not write (it stopped between the two writes)', async () => {
+    const { workflowId } = await cardWorkflow({ assignees: [users.zhangsan] });
+    const { executionId } = await start(workflowId);
+    const job = cardJob(await execution(executionId));
+    // The state such a stop leaves: the task decided, its job still pending; WeCom will not send the click again.
+    const decisions = [{ userId: users.zhangsan, userid: 'zhangsan', key: 'yes', at: new Date().toISOString() }];
+    await w.t.app.db.getModel('wecomCardTasks').update({ status: RESOLVED, decisions }, { where: { jobId: String(job.id) }, hooks: false });
+    const done = await settled(executionId);
+    expect(cardJob(done)).toMatchObject({ status: RESOLVED, result: { key: 'yes', action: 'approve', decisions: [{ userid: 'zhangsan', key: 'yes' }] } });
+  });
+
   it('names assignees without a WeCom link (or whom WeCom refused) in the result; none reached fails the job with the reason', async () => {
     const { workflowId } = await cardWorkflow({ assignees: [users.zhangsan, users.unlinked, users.zhaoliu] });
     const { executionId } = await start(workflowId);

@@ -15,7 +15,7 @@ import { CARD_LIMITS, CardConfig, cardConfigErrors } from '../../shared/wecom-ca
 import { cardAuthenticator, CardAuthenticator } from './authenticator';
 import { buildCard, Decision, isTaskId, JOB, newTaskId, outcomeOf } from './card';
 import { resolveAssignees, stillLinked } from './recipients';
-import { Assignee, CardTask, createTask, dueTasks, findTask, TASKS, Unreached, updateTask } from './store';
+import { Assignee, CardTask, createTask, dueTasks, findTask, TASKS, Unreached, unsettledTasks, updateTask } from './store';
 
 /** The job's result, a variable of later nodes. */
 export interface CardResult {
@@ -306,11 +306,31 @@ export class CardService {
   startSweeping(intervalMs: number): void {
     const sweep = async () => {
       for (const task of await dueTasks(this.db, new Date(Date.now() + intervalMs))) this.schedule(task.id, task.deadline!);
+      await this.settleLeftovers(new Date(Date.now() - intervalMs));
     };
     const run = () => sweep().catch((error: unknown) => this.log.warn('wecom card sweep failed', { error: (error as Error)?.message }));
     void run();
     this.sweeper = setInterval(run, intervalMs);
     this.sweeper.unref?.();
+  }
+
+  /**
+   * A decision is two writes: the task, then the job (and one resume). When the second did not happen (the
+   * instance stopped, the database refused), WeCom does not send the click again and a later tap is late: the
+   * sweep settles such tasks. The job's update is conditional (PENDING only), so it resumes once in a cluster.
+   */
+  private async settleLeftovers(before: Date): Promise<void> {
+    for (const task of await unsettledTasks(this.db, before)) {
+      const outcome = outcomeOf(task.mode, task.buttons, task.assignees, task.decisions);
+      this.log.info('wecom card settling a decided task whose job is still pending', { task: task.id, job: task.jobId, status: task.status });
+      if (outcome && outcome.status === task.status) {
+        await this.settle(task, outcome.status, { key: outcome.key, action: outcome.action, decisions: task.decisions, unreached: task.unreached });
+      } else if (task.status === JOB.FAILED) {
+        const t = await appTranslator(this.app);
+        const reason = t('Nobody decided before the timeout.', { ns: NAMESPACE });
+        await this.settle(task, JOB.FAILED, { key: null, action: null, decisions: task.decisions, unreached: task.unreached, reason });
+      }
+    }
   }
 
   stop(): void {

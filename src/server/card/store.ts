@@ -108,6 +108,27 @@ export async function dueTasks(db: Database, until: Date): Promise<CardTask[]> {
 }
 
 /**
+ * Tasks decided (or timed out) whose job is still PENDING: the instance that decided stopped, or failed to
+ * write the job, between the two writes. Looked up from the few pending jobs of card nodes, not from every task.
+ * `before`: only tasks decided before then (the deciding instance settles its own right away).
+ */
+export async function unsettledTasks(db: Database, before: Date): Promise<CardTask[]> {
+  const nodes = await db.getModel('flow_nodes').findAll({ where: { type: 'wecom-card' }, attributes: ['id'] });
+  if (!nodes.length) return [];
+  const jobs = await db.getModel('jobs').findAll({
+    where: { status: JOB.PENDING, nodeId: nodes.map((n) => n.get('id') as number) },
+    attributes: ['id'],
+    limit: 1000,
+  });
+  if (!jobs.length) return [];
+  const rows = await db.getModel(TASKS).findAll({
+    where: { jobId: jobs.map((j) => String(j.get('id'))), status: { [Op.ne]: JOB.PENDING }, updatedAt: { [Op.lte]: before } },
+    limit: 500,
+  });
+  return rows.map(toTask);
+}
+
+/**
  * Moves `task` from the version it was read at to `changes`: true when this call made the change, false when
  * someone else changed the task first (read it again) or it is no longer pending.
  */
