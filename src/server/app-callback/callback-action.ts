@@ -8,8 +8,9 @@
 // agent, a replay, a re-delivery) is answered like one that did: an empty 200, and an info line in the log.
 import type { Context, Next } from '@nocobase/actions';
 import { createHash } from 'node:crypto';
-import { AUTH_TYPE, NAMESPACE } from '../../constants';
+import { AUTH_TYPE } from '../../constants';
 import { appEventsOf, AppEvent } from '../common/app-events';
+import { answerUnverified, MAX_SKEW_S, param, readSignedRequest, unverified, withinMs } from '../common/callback-request';
 import { LoginError } from '../common/errors';
 import { assertVariablesDefined, parseOptions, WeComOptions } from '../common/options';
 import { servicesOf } from '../common/services';
@@ -18,57 +19,10 @@ import { CallbackXmlError, parseCallbackXml } from '../wecom/callback-xml';
 import { passiveReplyXml } from '../wecom/callback-reply';
 import { CALLBACK_AES_KEY, CALLBACK_TOKEN } from '../../shared/wecom-card';
 
-/** WeCom's envelope is a few hundred bytes; an event a few KB. */
-const MAX_BODY = 64 * 1024;
-/** How far the timestamp may be from this server's clock: older is a replay. */
-const MAX_SKEW_S = 300;
 /** WeCom waits 5 s; past this the answer goes out and the work finishes on its own. */
 const answerWithinMs = () => Number(process.env.WECOM_CALLBACK_ANSWER_MS) || 3000;
 /** How long a delivered event is remembered, to ignore WeCom's retries of it. */
 const SEEN_TTL_MS = 60 * 60_000;
-
-/** The one answer to every request refused before its signature is verified. */
-const UNVERIFIED = { status: 403, code: 'WECOM_CALLBACK_REFUSED', message: 'The callback is refused. The server log says why.' } as const;
-
-/** Why a request was refused before its signature was verified: for the log only. */
-class Unverified extends Error {
-  constructor(
-    readonly reason: string,
-    detail: string,
-    /** info: what anyone on the internet can cause; warn: what the authenticator's configuration causes. */
-    readonly level: 'info' | 'warn' = 'info',
-  ) {
-    super(detail);
-  }
-}
-
-function unverified(reason: string, detail: string, level: 'info' | 'warn' = 'info'): never {
-  throw new Unverified(reason, detail, level);
-}
-
-function param(ctx: Context, name: string): string {
-  const value = ctx.query[name];
-  return typeof value === 'string' ? value : '';
-}
-
-async function readBody(ctx: Context): Promise<string> {
-  const length = Number(ctx.get('content-length') || 0);
-  if (length > MAX_BODY) unverified('too-large', 'the body is too large');
-  const req = ctx.req;
-  // NocoBase's body parser read it: it was sent as JSON or a form, not as WeCom's XML.
-  if (req.readableEnded) unverified('malformed', `the body was sent as ${ctx.get('content-type') || 'no content type'}, not as XML`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) {
-      req.destroy();
-      unverified('too-large', 'the body is too large');
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 interface Verified {
   authenticator: string;
@@ -109,20 +63,7 @@ async function callbackOf(ctx: Context, name: string): Promise<{ options: WeComO
 }
 
 async function verify(ctx: Context, authenticator: string): Promise<Verified> {
-  if (ctx.method !== 'GET' && ctx.method !== 'POST') unverified('method', `the callback takes GET or POST, not ${ctx.method}`);
-  const timestamp = param(ctx, 'timestamp');
-  const signature = param(ctx, 'msg_signature');
-  const nonce = param(ctx, 'nonce');
-  if (!/^\d{1,12}$/.test(timestamp) || !signature || !nonce) unverified('malformed', 'the request has no msg_signature, timestamp or nonce');
-  let encrypt = param(ctx, 'echostr');
-  if (ctx.method === 'POST') {
-    try {
-      encrypt = parseCallbackXml(await readBody(ctx)).Encrypt ?? '';
-    } catch (error) {
-      if (error instanceof CallbackXmlError) unverified('malformed', `the body is not WeCom XML: ${error.message}`);
-      throw error;
-    }
-  }
+  const { timestamp, signature, nonce, encrypt } = await readSignedRequest(ctx, () => unverified('too-large', 'the body is too large'));
   const { options, crypto } = await callbackOf(ctx, authenticator);
   if (!crypto.verify(signature, timestamp, nonce, encrypt)) unverified('signature', "the signature does not match the authenticator's callback Token", 'warn');
   return { authenticator, options, crypto, timestamp, encrypt };
@@ -144,14 +85,7 @@ export async function appCallback(ctx: Context, next: Next) {
   try {
     verified = await verify(ctx, authenticator);
   } catch (error) {
-    const why =
-      error instanceof Unverified
-        ? { level: error.level, reason: error.reason, detail: error.message }
-        : { level: 'error' as const, reason: 'fault', detail: (error as Error)?.message ?? String(error) };
-    log[why.level]?.('wecom app callback refused before its signature was verified', { authenticator, method: ctx.method, reason: why.reason, detail: why.detail });
-    ctx.status = UNVERIFIED.status;
-    ctx.type = 'application/json';
-    ctx.body = { errors: [{ code: UNVERIFIED.code, message: String(ctx.t(UNVERIFIED.message, { ns: NAMESPACE })) }] };
+    answerUnverified(ctx, error, 'wecom app callback refused before its signature was verified', { authenticator });
     return next();
   }
 
@@ -209,10 +143,7 @@ export async function appCallback(ctx: Context, next: Next) {
       return { ok: false as const, reply: undefined };
     },
   );
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), answerWithinMs())));
-  const outcome = await Promise.race([work, late]);
-  clearTimeout(timer);
+  const outcome = await withinMs(work, answerWithinMs());
   ctx.status = 200;
   ctx.type = 'text/plain';
   ctx.body = '';

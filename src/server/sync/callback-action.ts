@@ -7,6 +7,7 @@
 // reason goes to the log. After it, refusals say what is wrong.
 import { Context, Next } from '@nocobase/actions';
 import { createHash } from 'node:crypto';
+import { answerUnverified, MAX_SKEW_S, param, readSignedRequest, unverified, withinMs } from '../common/callback-request';
 import { LoginError } from '../common/errors';
 import type { WeComOptions } from '../common/options';
 import { servicesOf } from '../common/services';
@@ -18,10 +19,6 @@ import { sourceExclusion } from './exclusive';
 import { SyncConfigError, SyncOptions } from './options';
 import { describeFailure } from './report';
 
-/** WeCom's envelope is a few hundred bytes; an event a few KB. */
-const MAX_BODY = 64 * 1024;
-/** How far the timestamp may be from this server's clock. */
-const MAX_SKEW_S = 300;
 /** WeCom waits 5 s; past this the answer goes out and the change finishes on its own. */
 const ANSWER_WITHIN_MS = 3000;
 /** How long a delivered event is remembered, to ignore WeCom's retries of it. */
@@ -41,48 +38,9 @@ function refuse(status: number, code: string, message: string): never {
   throw new CallbackRefused(status, code, message);
 }
 
-/** The one answer to every request refused before its signature is verified. */
-const UNVERIFIED = { status: 403, code: 'WECOM_CALLBACK_REFUSED', message: 'The callback is refused. The server log says why.' } as const;
-
-/** Why a request was refused before its signature was verified: for the log only. */
-class Unverified extends Error {
-  constructor(
-    /** A short fixed word for the log: unknown-source, source-disabled, no-callback-settings, ... */
-    readonly reason: string,
-    detail: string,
-    /** info: what anyone on the internet can cause; warn: what the source's configuration causes. */
-    readonly level: 'info' | 'warn' = 'info',
-  ) {
-    super(detail);
-  }
-}
-
-function unverified(reason: string, detail: string, level: 'info' | 'warn' = 'info'): never {
-  throw new Unverified(reason, detail, level);
-}
-
-async function readBody(ctx: Context): Promise<string> {
-  const length = Number(ctx.get('content-length') || 0);
-  if (length > MAX_BODY) refuse(413, 'WECOM_CALLBACK_TOO_LARGE', 'The callback body is too large.');
-  const req = ctx.req;
-  // NocoBase's body parser read it: it was sent as JSON or a form, not as WeCom's XML.
-  if (req.readableEnded) unverified('malformed', `the body was sent as ${ctx.get('content-type') || 'no content type'}, not as XML`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) {
-      req.destroy();
-      refuse(413, 'WECOM_CALLBACK_TOO_LARGE', 'The callback body is too large.');
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function param(ctx: Context, name: string): string {
-  const value = ctx.query[name];
-  return typeof value === 'string' ? value : '';
+/** The body cap: decided before the source is looked up, the same for every source name. */
+function tooLarge(): never {
+  refuse(413, 'WECOM_CALLBACK_TOO_LARGE', 'The callback body is too large.');
 }
 
 function toEvent(fields: Record<string, string>): ContactEvent | undefined {
@@ -119,21 +77,7 @@ interface Verified {
  * body cap aside: a 413 decided before any configuration is read, the same for every source name).
  */
 async function verify(ctx: Context, sourceName: string): Promise<Verified> {
-  if (ctx.method !== 'GET' && ctx.method !== 'POST') unverified('method', `the callback takes GET or POST, not ${ctx.method}`);
-  const timestamp = param(ctx, 'timestamp');
-  const signature = param(ctx, 'msg_signature');
-  const nonce = param(ctx, 'nonce');
-  if (!/^\d{1,12}$/.test(timestamp) || !signature || !nonce) unverified('malformed', 'the request has no msg_signature, timestamp or nonce');
-  let envelope: Record<string, string> | undefined;
-  if (ctx.method === 'POST') {
-    try {
-      envelope = parseCallbackXml(await readBody(ctx));
-    } catch (error) {
-      if (error instanceof CallbackXmlError) unverified('malformed', `the body is not WeCom XML: ${error.message}`);
-      throw error;
-    }
-  }
-  const encrypt = envelope ? (envelope.Encrypt ?? '') : param(ctx, 'echostr');
+  const { timestamp, signature, nonce, envelope, encrypt } = await readSignedRequest(ctx, tooLarge);
 
   // Without user-data-sync enabled there are no sources at all.
   if (!sourceName || !ctx.db.getCollection('userDataSyncSources')) unverified('unknown-source', 'there is no WeCom sync source with this name');
@@ -188,15 +132,7 @@ export async function contactsCallback(ctx: Context, next: Next) {
       ctx.body = { errors: [{ code: error.code, message: t(error.message, { ns: NAMESPACE }) }] };
       return next();
     }
-    const why =
-      error instanceof Unverified
-        ? { level: error.level, reason: error.reason, detail: error.message }
-        : { level: 'error' as const, reason: 'fault', detail: (error as Error)?.message ?? String(error) };
-    const log = ctx.log ?? app.log;
-    log[why.level]?.('wecom contacts callback refused before its signature was verified', { source: sourceName, method: ctx.method, reason: why.reason, detail: why.detail });
-    ctx.status = UNVERIFIED.status;
-    ctx.type = 'application/json';
-    ctx.body = { errors: [{ code: UNVERIFIED.code, message: t(UNVERIFIED.message, { ns: NAMESPACE }) }] };
+    answerUnverified(ctx, error, 'wecom contacts callback refused before its signature was verified', { source: sourceName });
     return next();
   }
 
@@ -248,10 +184,7 @@ export async function contactsCallback(ctx: Context, next: Next) {
         return false;
       },
     );
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ANSWER_WITHIN_MS)));
-    const outcome = await Promise.race([finished, late]);
-    clearTimeout(timer);
+    const outcome = await withinMs(finished, ANSWER_WITHIN_MS);
     if (outcome === false) {
       ctx.status = 500;
       ctx.body = 'failed';
