@@ -1,4 +1,4 @@
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminApi, disable, removeAuthenticator, wecomAuthenticators } from './app';
 import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, signInAsAdmin, visibleText } from './browser';
@@ -16,6 +16,37 @@ const input = (drawer: Locator, label: string) => item(drawer, label).locator('i
 /** The table row of an authenticator, by its exact name. */
 const row = (page: Page, name: string) =>
   page.locator('.ant-table-row').filter({ has: page.getByRole('cell', { name, exact: true }) });
+
+/**
+ * Submit the drawer and wait for the save to leave. NocoBase's Action buttons debounce clicks (600 ms, leading edge
+ * only; the timer runs in the page, so a busy page stretches it): a Submit clicked soon after a refused Submit is
+ * dropped without a trace, which a test typing by machine does and a person does not. So click until the save is
+ * sent, each time only if it was not.
+ */
+async function submitUntilSent(page: Page, drawer: Locator) {
+  const isSave = (request: Request) => request.method() === 'POST' && request.url().includes('/api/authenticators:update');
+  let sent = false;
+  const onRequest = (request: Request) => {
+    if (isSave(request)) sent = true;
+  };
+  page.on('request', onRequest);
+  try {
+    await expect
+      .poll(
+        async () => {
+          if (sent) return true;
+          await drawer.getByRole('button', { name: 'Submit' }).click();
+          // A click NocoBase took sends the save at once; one it dropped sends nothing.
+          await page.waitForRequest(isSave, { timeout: 3_000 }).catch(() => undefined);
+          return sent;
+        },
+        { timeout: 60_000 },
+      )
+      .toBe(true);
+  } finally {
+    page.off('request', onRequest);
+  }
+}
 
 async function openAuthenticators(page: Page) {
   await page.goto(`${inject('appUrl')}/admin/settings/auth/authenticators`);
@@ -164,7 +195,8 @@ describe('WeCom authenticator settings (Settings → Authentication)', () => {
     // The form checks again as it is typed in: the refusal leaves before the form is submitted.
     await expect.poll(() => item(drawer, 'Callback EncodingAESKey').textContent()).not.toContain('Enter both');
     await screenshot(page, 'admin-06-callback');
-    await drawer.getByRole('button', { name: 'Submit' }).click();
+    // Soon after the refused Submit above: NocoBase may drop this click (submitUntilSent).
+    await submitUntilSent(page, drawer);
     await drawer.waitFor({ state: 'hidden' });
 
     const [saved] = (await wecomAuthenticators(await adminApi())).filter((a) => a.name === NAME);
