@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Call, Context } from './api';
 import { authorize, jsonBody, requirePost } from './api';
 import { findApp, findCorp } from './config';
-import { decryptFrom, encryptFor, signature } from './contacts-events';
+import { decryptFrom, encryptFor, signature, urlCheck } from './contacts-events';
 import { WeComError } from './errors';
 import { Html, html } from './html';
 import { readBody, redirect, sendJson } from './http';
@@ -297,15 +297,7 @@ function applyPassiveReply(message: CardMessage, callback: NonNullable<SandboxAp
 export async function verifyAppUrl(ctx: Context, corp: SandboxCorp, app: SandboxApp, timeoutMs = 1000): Promise<{ ok: boolean; status?: number; body?: string; error?: string }> {
   const callback = app.callback;
   if (!callback?.url) return { ok: false, error: 'no callback URL configured' };
-  const plain = String(randomBytes(8).readBigUInt64BE()).slice(0, 19);
-  const echostr = encryptFor(callback, corp.corpId, plain);
-  const timestamp = String(Math.floor(ctx.state.now() / 1000));
-  const nonce = String(randomBytes(4).readUInt32BE());
-  const url = new URL(callback.url);
-  url.searchParams.set('msg_signature', signature(callback.token, timestamp, nonce, echostr));
-  url.searchParams.set('timestamp', timestamp);
-  url.searchParams.set('nonce', nonce);
-  url.searchParams.set('echostr', echostr);
+  const { url, plain } = urlCheck(callback, corp.corpId, ctx.state.now());
   try {
     const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
     const body = await res.text();

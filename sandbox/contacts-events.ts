@@ -241,19 +241,28 @@ export async function deliver(ctx: Context, corp: SandboxCorp, xml: string, opti
   return { sent: true, xml, attempts };
 }
 
-/** What WeCom does when an admin saves the callback URL: a GET with an encrypted echostr. */
-export async function verifyUrl(ctx: Context, corp: SandboxCorp, options: CallbackOptions = {}): Promise<{ ok: boolean; status?: number; body?: string; error?: string }> {
-  const callback = corp.contacts?.callback;
-  if (!callback?.url) fail('no callback URL configured');
+/**
+ * The address of WeCom's URL check of a callback (contacts or the app's): the callback URL with a signed,
+ * encrypted echostr; `plain` is what the callback must answer.
+ */
+export function urlCheck(callback: Parameters<typeof encryptFor>[0] & { url: string }, corpId: string, now: number): { url: URL; plain: string } {
   const plain = String(randomBytes(8).readBigUInt64BE()).slice(0, 19);
-  const echostr = encryptFor(callback, corp.corpId, plain);
-  const timestamp = String(Math.floor(ctx.state.now() / 1000));
+  const echostr = encryptFor(callback, corpId, plain);
+  const timestamp = String(Math.floor(now / 1000));
   const nonce = String(randomBytes(4).readUInt32BE());
   const url = new URL(callback.url);
   url.searchParams.set('msg_signature', signature(callback.token, timestamp, nonce, echostr));
   url.searchParams.set('timestamp', timestamp);
   url.searchParams.set('nonce', nonce);
   url.searchParams.set('echostr', echostr);
+  return { url, plain };
+}
+
+/** What WeCom does when an admin saves the callback URL: a GET with an encrypted echostr. */
+export async function verifyUrl(ctx: Context, corp: SandboxCorp, options: CallbackOptions = {}): Promise<{ ok: boolean; status?: number; body?: string; error?: string }> {
+  const callback = corp.contacts?.callback;
+  if (!callback?.url) fail('no callback URL configured');
+  const { url, plain } = urlCheck(callback, corp.corpId, ctx.state.now());
   const { retry: _retry, ...result } = await attempt(url.href, { method: 'GET' }, options.timeoutMs ?? 1000);
   // WeCom wants the plaintext bare: no quotes, BOM or newline.
   return { ok: result.status === 200 && result.body === plain, ...result };
