@@ -28,6 +28,18 @@ export function testConfig(): SandboxConfig {
   return config;
 }
 
+/**
+ * The NocoBase user of sandbox member zhangsan: no root role, his mobile number, so that his first sign-in in the
+ * WeCom client links to it. (The root user never signs in with WeCom, whatever its phone.)
+ */
+export const ZHANG_SAN = { username: 'zhangsan_local', nickname: 'Zhang San', email: 'zhangsan@nocobase.example', phone: '13800000001' };
+
+/** Creates ZHANG_SAN (with `values` on top) through the admin API; answers its id. */
+export async function addZhangSan(admin: Pick<Api, 'post'>, values: Record<string, unknown> = {}): Promise<number> {
+  const created = await admin.post<{ id: number }>('users:create', { ...ZHANG_SAN, ...values });
+  return Number(created.id);
+}
+
 /** The WeCom calls `fn` causes. */
 export async function callsDuring<T>(sandbox: Sandbox, fn: () => Promise<T>): Promise<{ result: T; calls: Record<string, number> }> {
   const before = sandbox.stats().calls;

@@ -387,6 +387,27 @@ describe('WeCom card node', () => {
       expect((await settled(executionId)).status).toBe(RESOLVED);
     });
 
+    it('takes no click from a member linked to a user with the root role: the task stays undecided, and counts once the role is gone', async () => {
+      const { workflowId } = await cardWorkflow({ assignees: [users.lisi] });
+      const { executionId } = await start(workflowId);
+      const [card] = await cards('lisi');
+      const rolesUsers = w.t.app.db.getModel('rolesUsers');
+      // NocoBase's own saves refuse the root role (plugin-acl's rolesUsers.beforeSave): it is given in the database.
+      await rolesUsers.create({ userId: users.lisi, roleName: 'root' }, { hooks: false });
+      try {
+        expect(await post(event('lisi', card.taskId))).toEqual({ status: 200, body: '' });
+        expect(w.t.logs()).toMatch(/wecom card click ignored[^\n]*"from":"lisi"[^\n]*"reason":"root-user"/);
+        const job = cardJob(await execution(executionId));
+        expect(job.status).toBe(PENDING);
+        const task = await w.t.app.db.getModel('wecomCardTasks').findOne({ where: { jobId: String(job.id) } });
+        expect(task?.get('decisions')).toEqual([]);
+      } finally {
+        await rolesUsers.destroy({ where: { userId: users.lisi, roleName: 'root' }, hooks: false });
+      }
+      expect(await post(event('lisi', card.taskId, 'yes', { createTime: Math.floor(Date.now() / 1000) + 1 }))).toEqual({ status: 200, body: '' });
+      expect((await settled(executionId)).status).toBe(RESOLVED);
+    });
+
     it('decides once when clicks arrive at the same time: the same member twice, and the last two approvals together', async () => {
       const now = Math.floor(Date.now() / 1000);
       const first = await cardWorkflow({ assignees: [users.zhangsan] });

@@ -2,7 +2,7 @@
 // the race of two first logins, sign-up without a mobile number, and what a link stores.
 import { Model, Repository } from '@nocobase/database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callsDuring, CORP_ID, createWecomApp, testConfig, WecomApp } from '../helpers/wecom-app';
+import { addZhangSan, callsDuring, CORP_ID, createWecomApp, testConfig, WecomApp } from '../helpers/wecom-app';
 import { WECOM_UA, WecomUser } from '../helpers/wecom-user';
 
 const CORP_B = 'wwother000000002';
@@ -22,8 +22,13 @@ describe('linking WeCom members to users', () => {
   let w: WecomApp;
   let users: () => Repository;
   let links: () => Repository;
+  /** The user (no root role) with zhangsan's mobile number. */
+  let zhang: number;
 
   const counts = async () => ({ users: await users().count(), links: await links().count() });
+  /** Everything a sign-in writes: users, links and NocoBase's issued tokens. */
+  const written = async () => ({ ...(await counts()), tokens: await w.t.app.db.getRepository<Repository>('issuedTokens').count() });
+  const rolesUsers = () => w.t.app.db.getRepository<Repository>('rolesUsers');
   const linksOf = async (authenticator: string): Promise<Link[]> =>
     (await links().find({ filter: { authenticator }, sort: ['userId'] })).map((l: Model) => l.toJSON() as Link);
   const createUser = (values: Record<string, unknown>) => w.admin.post<{ id: number }>('users:create', values);
@@ -72,6 +77,8 @@ describe('linking WeCom members to users', () => {
       { userid: 'pictured', name: 'Pictured', mobile: '13800000051', avatar: HTTPS_AVATAR },
       { userid: 'pictured2', name: 'Pictured Two', mobile: '13800000052', avatar: HTTPS_AVATAR },
       { userid: 'mailonly', name: 'Mail Only', mobile: '13800000053', biz_mail: '', email: 'mailonly@demo.example' },
+      { userid: 'rootphone', name: 'Root Phone', mobile: '13800000095' },
+      { userid: 'laterroot', name: 'Later Root', mobile: '13800000096' },
     );
     // Every member of corp A sees the app: this file is about linking, not the visible range.
     corp.apps[0].visibleTo = 'all';
@@ -88,7 +95,7 @@ describe('linking WeCom members to users', () => {
     w = await createWecomApp(config);
     users = () => w.t.app.db.getRepository<Repository>('users');
     links = () => w.t.app.db.getRepository<Repository>('usersAuthenticators');
-    await w.admin.post('users:update?filterByTk=1', { phone: '13800000001' });
+    zhang = await addZhangSan(w.admin);
     await w.addAuthenticator('wecom');
     await w.addAuthenticator('signup', { public: { autoSignup: true } });
   });
@@ -99,7 +106,7 @@ describe('linking WeCom members to users', () => {
   describe('a link belongs to (authenticator, Company ID, userid)', () => {
     it('refuses a link made under another Company ID: a QR login of the new corp\'s zhangsan is WECOM_NOT_LINKED', async () => {
       await w.addAuthenticator('moving');
-      expect((await signedIn(await new WecomUser(w.t.url, WECOM_UA).signInInClient('moving', 'zhangsan'))).user.id).toBe(1);
+      expect((await signedIn(await new WecomUser(w.t.url, WECOM_UA).signInInClient('moving', 'zhangsan'))).user.id).toBe(zhang);
       await moveToCorpB('moving');
       const before = await counts();
       const res = await new WecomUser(w.t.url).signInWithQr('moving', 'zhangsan');
@@ -109,7 +116,7 @@ describe('linking WeCom members to users', () => {
 
     it('links the new corp\'s member with the same userid anew by phone in the WeCom client, keeping uuid = userid and the corp in meta', async () => {
       await w.addAuthenticator('moving2');
-      expect((await signedIn(await new WecomUser(w.t.url, WECOM_UA).signInInClient('moving2', 'zhangsan'))).user.id).toBe(1);
+      expect((await signedIn(await new WecomUser(w.t.url, WECOM_UA).signInInClient('moving2', 'zhangsan'))).user.id).toBe(zhang);
       await moveToCorpB('moving2');
       const other = await createUser({ nickname: 'Zhang San of B', phone: '13800000091' });
       const first = await signedIn(await new WecomUser(w.t.url, WECOM_UA).signInInClient('moving2', 'zhangsan'));
@@ -117,7 +124,7 @@ describe('linking WeCom members to users', () => {
       const again = await signedIn(await new WecomUser(w.t.url).signInWithQr('moving2', 'zhangsan'));
       expect(again.user.id).toBe(other.id);
       expect((await linksOf('moving2')).map(({ userId, uuid, meta }) => ({ userId, uuid, corpId: meta.corpId, userid: meta.userid }))).toEqual([
-        { userId: 1, uuid: 'zhangsan', corpId: CORP_ID, userid: 'zhangsan' },
+        { userId: zhang, uuid: 'zhangsan', corpId: CORP_ID, userid: 'zhangsan' },
         { userId: other.id, uuid: 'zhangsan', corpId: CORP_B, userid: 'zhangsan' },
       ]);
     });
@@ -176,6 +183,63 @@ describe('linking WeCom members to users', () => {
         model.removeHook('afterFind', 'other-instance-wins');
       }
       expect((await linksOf('wecom')).filter((l) => l.uuid === 'racer').map((l) => l.userId)).toEqual([racer.id]);
+    });
+  });
+
+  describe('a user with the root role never signs in with WeCom', () => {
+    const ROOT_REFUSED_BY_PHONE = {
+      status: 403,
+      code: 'WECOM_ROOT_USER',
+      message:
+        'Your mobile number in WeCom belongs to a NocoBase root user. Root users sign in with their password only, never with WeCom. Ask your administrator to give that root user another mobile number (or none), or sign in with the password.',
+    };
+    const ROOT_REFUSED_BY_LINK = {
+      status: 403,
+      code: 'WECOM_ROOT_USER',
+      message:
+        'Your WeCom account is linked to a NocoBase root user. Root users sign in with their password only, never with WeCom. Sign in with the password, or ask your administrator to link your WeCom account to a user without the root role.',
+    };
+
+    it('refuses a first in-client login whose mobile number is the root user\'s, writing no user, link or token', async () => {
+      await w.admin.post('users:update?filterByTk=1', { phone: '138 0000 0095' });
+      try {
+        for (const authenticator of ['wecom', 'signup']) {
+          const before = await written();
+          const res = await new WecomUser(w.t.url, WECOM_UA).signInInClient(authenticator, 'rootphone');
+          expect(await refused(res), authenticator).toEqual(ROOT_REFUSED_BY_PHONE);
+          expect(await written(), authenticator).toEqual(before);
+          expect((await linksOf(authenticator)).filter((l) => l.uuid === 'rootphone' || l.userId === 1)).toEqual([]);
+        }
+      } finally {
+        await w.admin.post('users:update?filterByTk=1', { phone: null });
+      }
+    });
+
+    it('refuses a member whose link leads to a user given the root role later, keeps the link, and signs in again once the role is gone', async () => {
+      const later = await createUser({ nickname: 'Later Root', phone: '13800000096' });
+      expect((await signedIn(await new WecomUser(w.t.url, WECOM_UA).signInInClient('wecom', 'laterroot'))).user.id).toBe(later.id);
+      // NocoBase's own saves refuse the root role (plugin-acl's rolesUsers.beforeSave): it is given in the database.
+      await rolesUsers().model.create({ userId: later.id, roleName: 'root' }, { hooks: false });
+      const before = await written();
+      expect(await refused(await new WecomUser(w.t.url).signInWithQr('wecom', 'laterroot'))).toEqual(ROOT_REFUSED_BY_LINK);
+      expect(await refused(await new WecomUser(w.t.url, WECOM_UA).signInInClient('wecom', 'laterroot', { prompt: 'none' }))).toEqual(ROOT_REFUSED_BY_LINK);
+      expect(await written()).toEqual(before);
+      expect((await linksOf('wecom')).filter((l) => l.uuid === 'laterroot').map((l) => l.userId)).toEqual([later.id]);
+
+      await rolesUsers().model.destroy({ where: { userId: later.id, roleName: 'root' }, hooks: false });
+      expect((await signedIn(await new WecomUser(w.t.url).signInWithQr('wecom', 'laterroot'))).user.id).toBe(later.id);
+    });
+
+    it('refuses a member linked to the root user before this rule, and keeps the link', async () => {
+      await links().create({ values: { authenticator: 'wecom', userId: 1, uuid: 'lisi', nickname: 'Li Si', avatar: '', meta: { corpId: CORP_ID, userid: 'lisi' } } });
+      try {
+        const before = await written();
+        expect(await refused(await new WecomUser(w.t.url).signInWithQr('wecom', 'lisi'))).toEqual(ROOT_REFUSED_BY_LINK);
+        expect(await written()).toEqual(before);
+        expect((await linksOf('wecom')).filter((l) => l.uuid === 'lisi').map((l) => l.userId)).toEqual([1]);
+      } finally {
+        await links().destroy({ filter: { authenticator: 'wecom', uuid: 'lisi' } });
+      }
     });
   });
 
@@ -255,7 +319,7 @@ describe('linking WeCom members to users', () => {
     it('stores no cut data-URI and not the userid as the nickname when linking an existing user in 2 calls', async () => {
       await w.addAuthenticator('plain');
       const { result, calls } = await callsDuring(w.sandbox, () => new WecomUser(w.t.url, WECOM_UA).signInInClient('plain', 'zhangsan'));
-      expect((await signedIn(result)).user.id).toBe(1);
+      expect((await signedIn(result)).user.id).toBe(zhang);
       expect(calls).toEqual({ 'auth/getuserinfo': 1, 'auth/getuserdetail': 1 });
       const [link] = await linksOf('plain');
       // zhangsan's avatar in the sandbox is a data: URI; WeCom's user/get is not called, so no name.

@@ -2,7 +2,7 @@
 // record only when a state is used: no number of other starts can push a pending login out, and the
 // server's memory does not grow with them. The public start URL is rate-limited per client address.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callsDuring, createWecomApp, WecomApp } from '../helpers/wecom-app';
+import { addZhangSan, callsDuring, createWecomApp, WecomApp } from '../helpers/wecom-app';
 import { WecomUser } from '../helpers/wecom-user';
 
 const LOGIN_COOKIE = 'nocobase_wecom_login';
@@ -18,6 +18,8 @@ interface PluginInternals {
 
 describe('login state and the start URL', () => {
   let w: WecomApp;
+  /** The user (no root role) that zhangsan is linked to. */
+  let zhang: number;
   const plugin = () => (w.t.app.pm.get('@nocobase/plugin-auth-wecom') as unknown as { signIn: PluginInternals }).signIn;
   /** What the server keeps about logins: the keys of the plugin's state cache. */
   const stateRecords = () => plugin().stateCache.keys();
@@ -70,14 +72,14 @@ describe('login state and the start URL', () => {
     // Two trusted proxy hops: the test talks to the app from this host (the inner proxy, such as the nginx of
     // NocoBase's Docker image) and writes the outer proxy's X-Forwarded-For entries itself.
     w = await createWecomApp(undefined, { WECOM_START_RATE_LIMIT: String(LIMIT), WECOM_TRUSTED_PROXY_HOPS: '2' });
-    await w.admin.post('users:update?filterByTk=1', { phone: '13800000001' });
+    zhang = await addZhangSan(w.admin);
     // Created first: once `basic` is disabled (last test), NocoBase's fallback for an unknown name is this one.
     await w.addAuthenticator('wecom');
     await w.addAuthenticator('wecom-b');
     await w.addAuthenticator('wecom-off', {}, { enabled: false });
-    // zhangsan is linked to the admin by a first in-client login.
+    // zhangsan is linked to his user by a first in-client login.
     const first = new WecomUser(w.t.url, 'Mozilla/5.0 wxwork/4.1.22 MicroMessenger/7.0.1');
-    expect(await signedIn(await first.signInInClient('wecom', 'zhangsan'))).toBe(1);
+    expect(await signedIn(await first.signInInClient('wecom', 'zhangsan'))).toBe(zhang);
   });
 
   afterAll(async () => {
@@ -116,7 +118,7 @@ describe('login state and the start URL', () => {
     expect(plugin().startLimiter.size).toBeGreaterThanOrEqual(3000);
     expect(plugin().startLimiter.size).toBeLessThanOrEqual(10_000);
 
-    expect(await signedIn(await person.signIn('wecom', pending))).toBe(1);
+    expect(await signedIn(await person.signIn('wecom', pending))).toBe(zhang);
     // The one record is written when the state is used.
     expect((await stateRecords()).length).toBe(recordsBefore + 1);
   }, 300_000);
@@ -126,9 +128,9 @@ describe('login state and the start URL', () => {
     const first = await scan(await start(person, { authenticator: 'wecom' }));
     const second = await scan(await start(person, { authenticator: 'wecom' }));
     const third = await scan(await start(person, { authenticator: 'wecom' }));
-    expect(await signedIn(await person.signIn('wecom', second))).toBe(1);
-    expect(await signedIn(await person.signIn('wecom', first))).toBe(1);
-    expect(await signedIn(await person.signIn('wecom', third))).toBe(1);
+    expect(await signedIn(await person.signIn('wecom', second))).toBe(zhang);
+    expect(await signedIn(await person.signIn('wecom', first))).toBe(zhang);
+    expect(await signedIn(await person.signIn('wecom', third))).toBe(zhang);
     // Every pending login is finished: the browser's login cookie is cleared.
     expect(person.app.get(LOGIN_COOKIE)).toBe('');
   });
@@ -140,7 +142,7 @@ describe('login state and the start URL', () => {
     const { result, calls } = await callsDuring(w.sandbox, () => person.signIn('wecom', logins[0]));
     expect(await refused(result)).toEqual({ status: 400, code: 'WECOM_STATE_INVALID' });
     expect(calls).toEqual({});
-    for (const login of logins.slice(1)) expect(await signedIn(await person.signIn('wecom', login))).toBe(1);
+    for (const login of logins.slice(1)) expect(await signedIn(await person.signIn('wecom', login))).toBe(zhang);
   });
 
   it('refuses a state replayed with the cookie the browser had before using it (the server remembers it was used)', async () => {
@@ -149,7 +151,7 @@ describe('login state and the start URL', () => {
     const cookieBefore = person.app.get(LOGIN_COOKIE)!;
     const login = new URL(started.headers.get('location')!);
     const first = await scan(started);
-    expect(await signedIn(await person.signIn('wecom', first))).toBe(1);
+    expect(await signedIn(await person.signIn('wecom', first))).toBe(zhang);
     // WeCom gives another code for the same state; the old cookie, kept aside, still holds the state.
     const replay = await scanAt(login);
     expect(replay.state).toBe(first.state);
@@ -297,7 +299,7 @@ describe('login state and the start URL', () => {
         body: { errors: [{ message: 'This WeCom sign-in method does not exist or is disabled.', code: 'WECOM_BAD_REQUEST' }] },
       });
       expect(calls).toEqual({});
-      expect(await signedIn(await person.signIn('wecom', login))).toBe(1);
+      expect(await signedIn(await person.signIn('wecom', login))).toBe(zhang);
     });
 
     it('words the refusal of an unknown authenticator at auth:signIn in the request language (zh-CN)', async () => {

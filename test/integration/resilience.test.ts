@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Fault } from '../../sandbox';
 import { Api } from '../../scripts/nocobase';
 import { freePort } from '../../scripts/ports';
-import { callsDuring, createWecomApp, WecomApp } from '../helpers/wecom-app';
+import { addZhangSan, callsDuring, createWecomApp, WecomApp } from '../helpers/wecom-app';
 import { WECOM_UA, WecomUser } from '../helpers/wecom-user';
 
 /** The plugin's access-token cache (NocoBase cache `auth-wecom-token`). */
@@ -116,6 +116,8 @@ function helpers(get: () => WecomApp) {
 
 describe('WeCom sign-in resilience', () => {
   let w: WecomApp;
+  /** The user (no root role) that zhangsan is linked to. */
+  let zhang: number;
   const { counts, tokens } = helpers(() => w);
 
   /** A QR login of zhangsan (linked) up to the callback: the code and state, not posted yet. */
@@ -128,7 +130,7 @@ describe('WeCom sign-in resilience', () => {
     // The per-call timeout is set explicitly: these apps share one process and its environment. Long, as
     // the sandbox answers from this busy process too; the timeout itself is tested in the next describe.
     w = await createWecomApp(undefined, { WECOM_TIMEOUT_MS: '30000' });
-    await w.admin.post('users:update?filterByTk=1', { phone: '13800000001' });
+    zhang = await addZhangSan(w.admin);
     await w.addAuthenticator('wecom');
     await w.addAuthenticator('signup', { public: { autoSignup: true } });
     const first = new WecomUser(w.t.url, WECOM_UA);
@@ -159,7 +161,7 @@ describe('WeCom sign-in resilience', () => {
     expect(await tokens().keys()).toHaveLength(1);
     const next = await qrCallback();
     const again = await callsDuring(w.sandbox, () => next.user.signIn('wecom', next.body));
-    expect((await expectSignedIn(again.result)).user!.id).toBe(1);
+    expect((await expectSignedIn(again.result)).user!.id).toBe(zhang);
     expect(again.calls).toEqual({ 'auth/getuserinfo': 1 });
   });
 

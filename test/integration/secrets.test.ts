@@ -3,7 +3,7 @@
 import type { Context } from '@nocobase/actions';
 import type { Model } from '@nocobase/database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callsDuring, createWecomApp, SECRET, WecomApp } from '../helpers/wecom-app';
+import { addZhangSan, callsDuring, createWecomApp, SECRET, WecomApp } from '../helpers/wecom-app';
 import { WECOM_UA, WecomUser } from '../helpers/wecom-user';
 
 const NEW_SECRET = 'rotated-secret-9876543210fedcba';
@@ -24,6 +24,8 @@ interface Record_ {
 describe('write-only secrets', () => {
   let w: WecomApp;
   let wecomId: number;
+  /** The user (no root role) that zhangsan's first sign-in links to. */
+  let zhang: number;
 
   /** An authenticated request answered as raw text: a secret must not be anywhere in it. */
   const raw = async (path: string, body?: unknown) => {
@@ -44,7 +46,7 @@ describe('write-only secrets', () => {
 
   beforeAll(async () => {
     w = await createWecomApp(undefined, {}, ['user-data-sync', 'action-export', 'data-visualization']);
-    await w.admin.post('users:update?filterByTk=1', { phone: '13800000001' });
+    zhang = await addZhangSan(w.admin);
     await w.admin.post('environmentVariables:create', { name: 'WECOM_ENV_SECRET', type: 'secret', value: ENV_SECRET });
     await w.addAuthenticator('wecom');
     wecomId = (await w.admin.get<Record_[]>('authenticators:list', { 'filter[name]': 'wecom' }))[0].id;
@@ -61,7 +63,7 @@ describe('write-only secrets', () => {
       'authenticators:list?fields=id&fields=options&fields=name',
       `authenticators:get?filterByTk=${wecomId}`,
       `authenticators:get?filterByTk=${wecomId}&appends=users`,
-      'users:get?filterByTk=1&appends=authenticators',
+      `users:get?filterByTk=${zhang}&appends=authenticators`,
       'authenticators/wecom/users:list',
     ]) {
       const { text } = await raw(path);

@@ -5,7 +5,7 @@ import { createServer, request, Server } from 'node:http';
 import { once } from 'node:events';
 import { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { callsDuring, createWecomApp, testConfig, WecomApp } from '../helpers/wecom-app';
+import { addZhangSan, callsDuring, createWecomApp, testConfig, WecomApp } from '../helpers/wecom-app';
 import { Callback, WECOM_UA, WecomUser } from '../helpers/wecom-user';
 
 const SECRET = 'demo-secret-0123456789abcdef';
@@ -193,7 +193,7 @@ describe('WeCom sign-in security', () => {
     w = await createWecomApp(config, { WECOM_API_BASE_URL: proxy.url });
     proxy.forwardTo(w.sandbox.url);
 
-    await w.admin.post('users:update?filterByTk=1', { phone: '13800000001' });
+    const zhang = await addZhangSan(w.admin);
     await w.addAuthenticator('wecom');
     await w.addAuthenticator('wecom-b');
     await w.addAuthenticator('signup', { public: { autoSignup: true } });
@@ -202,10 +202,10 @@ describe('WeCom sign-in security', () => {
     await w.addAuthenticator('other-app', { agentId: '1000003', corpSecret: OTHER_APP_SECRET });
     await w.addAuthenticator('other-corp', { corpId: 'wwother000000002', agentId: '1000009', corpSecret: OTHER_CORP_SECRET });
 
-    // zhangsan is linked to the admin (same phone) by a first in-client login.
+    // zhangsan is linked to his user (same phone, no root role) by a first in-client login.
     const first = browser(WECOM_UA);
     const linked = await expectSignedIn(await first.signIn('wecom', await inClient(first, 'wecom', 'zhangsan')));
-    expect(linked.user.id).toBe(1);
+    expect(linked.user.id).toBe(zhang);
   });
 
   afterAll(async () => {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WECOM_UA, WecomUser } from '../helpers/wecom-user';
-import { callsDuring, createWecomApp, WecomApp } from '../helpers/wecom-app';
+import { addZhangSan, callsDuring, createWecomApp, WecomApp, ZHANG_SAN } from '../helpers/wecom-app';
 
 describe('WeCom sign-in', () => {
   let w: WecomApp;
   beforeAll(async () => {
     w = await createWecomApp();
-    await w.admin.post('users:update?filterByTk=1', { phone: '13800000001' });
+    await addZhangSan(w.admin);
     await w.addAuthenticator('wecom');
     await w.addAuthenticator('signup', { public: { autoSignup: true } });
   });
@@ -19,7 +19,7 @@ describe('WeCom sign-in', () => {
     const first = await new WecomUser(w.t.url, WECOM_UA).signInInClient('wecom', 'zhangsan');
     expect(first.status).toBe(200);
     const body = await first.json();
-    expect(body.data.user.email).toBe('admin@nocobase.com');
+    expect(body.data.user.email).toBe(ZHANG_SAN.email);
     expect(body.data.redirect).toBe('/admin');
     expect(body.data.token).toMatch(/^ey/);
 
@@ -28,7 +28,7 @@ describe('WeCom sign-in', () => {
     );
     expect(qr.status).toBe(200);
     const again = await qr.json();
-    expect(again.data.user.email).toBe('admin@nocobase.com');
+    expect(again.data.user.email).toBe(ZHANG_SAN.email);
     expect(again.data.redirect).toBe('/admin/settings');
     expect(calls).toEqual({ 'auth/getuserinfo': 1 });
   });

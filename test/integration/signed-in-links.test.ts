@@ -3,7 +3,7 @@
 // silent OAuth and lands on the page, followed elsewhere it goes to the page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboxMessage } from '../../sandbox';
-import { createWecomApp, WecomApp } from '../helpers/wecom-app';
+import { addZhangSan, createWecomApp, WecomApp, ZHANG_SAN } from '../helpers/wecom-app';
 import { DESKTOP_UA, WECOM_UA, WecomUser } from '../helpers/wecom-user';
 
 interface SendLog {
@@ -14,11 +14,13 @@ interface SendLog {
 describe('links in WeCom messages that open signed in', () => {
   let w: WecomApp;
   let sent = 0;
+  /** The user (no root role) zhangsan is linked to. */
+  let zhang: number;
 
-  /** messages:send through the `wecom` channel to the admin (linked to zhangsan), then its send log. */
+  /** messages:send through the `wecom` channel to Zhang San's user (linked to zhangsan), then its send log. */
   async function send(message: Record<string, unknown>): Promise<SendLog> {
     const triggerFrom = `signed-in-links-${++sent}`;
-    await w.admin.post('messages:send', { channelName: 'wecom', message, receivers: { type: 'userId', value: [1] }, triggerFrom });
+    await w.admin.post('messages:send', { channelName: 'wecom', message, receivers: { type: 'userId', value: [zhang] }, triggerFrom });
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       const logs = await w.admin.get<SendLog[]>('notificationSendLogs:list', { filter: JSON.stringify({ triggerFrom }) });
@@ -42,7 +44,8 @@ describe('links in WeCom messages that open signed in', () => {
     const query = Object.fromEntries(new URL(link).searchParams);
     const back = await phone.inClientLogin(query.authenticator, 'zhangsan', query);
     const res = await phone.signIn(query.authenticator, { code: back.code, state: back.state });
-    return { callback: back.url.pathname, status: res.status, data: ((await res.json()) as { data: { token: string; redirect: string } }).data };
+    const body = (await res.json()) as { data: { token: string; redirect: string }; errors?: { code: string; message: string }[] };
+    return { callback: back.url.pathname, status: res.status, data: body.data, error: body.errors?.[0] };
   }
 
   async function signedInAs(token: string): Promise<string> {
@@ -55,10 +58,10 @@ describe('links in WeCom messages that open signed in', () => {
 
   beforeAll(async () => {
     w = await createWecomApp(undefined, {}, ['notification-manager']);
-    await w.admin.post('users:update?filterByTk=1', { phone: '13800000001' });
+    zhang = await addZhangSan(w.admin);
     await w.addAuthenticator('wecom');
     await w.admin.post('notificationChannels:create', { name: 'wecom', title: 'WeCom', notificationType: 'wecom', options: { authenticator: 'wecom' } });
-    // zhangsan's first in-client sign-in links him to the admin (same mobile number).
+    // zhangsan's first in-client sign-in links him to his user (same mobile number).
     expect((await new WecomUser(w.t.url, WECOM_UA).signInInClient('wecom', 'zhangsan')).status).toBe(200);
   });
   afterAll(async () => {
@@ -72,7 +75,7 @@ describe('links in WeCom messages that open signed in', () => {
 
     const tap = await tapInClient(link);
     expect(tap).toMatchObject({ callback: '/wecom/callback', status: 200, data: { redirect: '/admin/leaves/7?tab=2#note' } });
-    expect(await signedInAs(tap.data.token)).toBe('admin@nocobase.com');
+    expect(await signedInAs(tap.data.token)).toBe(ZHANG_SAN.email);
   });
 
   it('opens the page outside the WeCom client, starting no login', async () => {
@@ -90,7 +93,7 @@ describe('links in WeCom messages that open signed in', () => {
 
     const tap = await tapInClient(link);
     expect(tap).toMatchObject({ callback: '/v/wecom/callback', status: 200, data: { redirect: '/v/admin/leaves/9' } });
-    expect(await signedInAs(tap.data.token)).toBe('admin@nocobase.com');
+    expect(await signedInAs(tap.data.token)).toBe(ZHANG_SAN.email);
     const outside = await openOutside(link);
     expect(outside.headers.get('location')).toBe('/v/admin/leaves/9');
   });
@@ -103,6 +106,22 @@ describe('links in WeCom messages that open signed in', () => {
     await send({ msgtype: 'template_card', template_card: { main_title: { title: 'Leave 11' }, card_action: { url: `${w.t.url}/admin/leaves/11` } } });
     const url = ((await lastMessage()).content.card_action as { url: string }).url;
     expect((await tapInClient(url)).data.redirect).toBe('/admin/leaves/11');
+  });
+
+  it('signs no one in when the tapping member is linked to a user with the root role: refused on this app\'s callback page, no token', async () => {
+    await send({ msgtype: 'textcard', title: 'Leave 12', description: 'Approved', url: '/admin/leaves/12' });
+    const link = (await lastMessage()).content.url as string;
+    const rolesUsers = w.t.app.db.getModel('rolesUsers');
+    // NocoBase's own saves refuse the root role (plugin-acl's rolesUsers.beforeSave): it is given in the database.
+    await rolesUsers.create({ userId: zhang, roleName: 'root' }, { hooks: false });
+    try {
+      const tap = await tapInClient(link);
+      expect(tap).toMatchObject({ callback: '/wecom/callback', status: 403, error: { code: 'WECOM_ROOT_USER' } });
+      expect(tap.data).toBeUndefined();
+    } finally {
+      await rolesUsers.destroy({ where: { userId: zhang, roleName: 'root' }, hooks: false });
+    }
+    expect(await signedInAs((await tapInClient(link)).data.token)).toBe(ZHANG_SAN.email);
   });
 
   it('refuses a text or markdown message with a javascript: or off-site link, sending nothing', async () => {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboxMessage } from '../../sandbox';
 import { ADMIN, PLUGINS } from '../helpers/app';
 import { untilSubAppRunning } from '../helpers/sub-apps';
-import { AGENT_ID, callsDuring, CORP_ID, createWecomApp, SECRET, testConfig, WecomApp } from '../helpers/wecom-app';
+import { addZhangSan, AGENT_ID, callsDuring, CORP_ID, createWecomApp, SECRET, testConfig, WecomApp } from '../helpers/wecom-app';
 import { DESKTOP_UA, WECOM_UA, WecomUser } from '../helpers/wecom-user';
 
 const CORP_B = 'wwsubappcorp0000b';
@@ -114,6 +114,8 @@ describe('WeCom sign-in in sub-apps of the multi-app manager', () => {
   let main: AppApi;
   let crm: AppApi;
   let hr: AppApi;
+  /** Each app's user (no root role) with the phone of "its" zhangsan. */
+  const zhang = new Map<AppApi, number>();
   const origin = () => w.t.url;
 
   beforeAll(async () => {
@@ -144,10 +146,10 @@ describe('WeCom sign-in in sub-apps of the multi-app manager', () => {
     await w.addAuthenticator('wecom');
     await crm.addAuthenticator('wecom', { corpId: CORP_B, agentId: AGENT_B, corpSecret: SECRET_B, origin: origin() });
     await hr.addAuthenticator('wecom', { corpId: CORP_ID, agentId: AGENT_ID, corpSecret: SECRET, origin: origin() });
-    // Each app's admin has the phone of "its" zhangsan: corp B's in CRM, the demo corp's in main and HR.
-    await main.post('users:update?filterByTk=1', { phone: '13800000001' });
-    await crm.post('users:update?filterByTk=1', { phone: '13800000091' });
-    await hr.post('users:update?filterByTk=1', { phone: '13800000001' });
+    // Each app has a user (no root role) with the phone of "its" zhangsan: corp B's in CRM, the demo corp's in main and HR.
+    zhang.set(main, await addZhangSan(main));
+    zhang.set(crm, await addZhangSan(crm, { phone: '13800000091' }));
+    zhang.set(hr, await addZhangSan(hr));
   }, 900_000);
 
   afterAll(async () => {
@@ -316,10 +318,10 @@ describe('WeCom sign-in in sub-apps of the multi-app manager', () => {
     }
     let sent = 0;
 
-    /** messages:send in `api`'s app over its channel `wecom` to its user 1, then the send log once the queue ran it. */
+    /** messages:send in `api`'s app over its channel `wecom` to its Zhang San, then the send log once the queue ran it. */
     async function send(api: AppApi, message: Record<string, unknown>): Promise<SendLog> {
       const triggerFrom = `sub-apps-${++sent}`;
-      await api.post('messages:send', { channelName: 'wecom', message, receivers: { type: 'userId', value: [1] }, triggerFrom });
+      await api.post('messages:send', { channelName: 'wecom', message, receivers: { type: 'userId', value: [zhang.get(api)] }, triggerFrom });
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
         const res = await api.request<SendLog[]>('GET', `notificationSendLogs:list?filter=${encodeURIComponent(JSON.stringify({ triggerFrom }))}`);
@@ -337,7 +339,7 @@ describe('WeCom sign-in in sub-apps of the multi-app manager', () => {
     }
 
     beforeAll(async () => {
-      // Each app's admin (user 1) is linked to "its" zhangsan by an in-client sign-in.
+      // Each app's Zhang San is linked to "its" zhangsan by an in-client sign-in.
       expect((await answer(await new WecomUser(w.t.url, WECOM_UA).signInInClient('wecom', 'zhangsan'))).status).toBe(200);
       expect((await answer(await new WecomUser(w.t.url, WECOM_UA, CRM).signInInClient('wecom', 'zhangsan'))).status).toBe(200);
       for (const api of [main, crm]) await api.post('notificationChannels:create', { name: 'wecom', title: 'WeCom', notificationType: 'wecom', options: { authenticator: 'wecom' } });
@@ -450,12 +452,12 @@ describe('WeCom sign-in in sub-apps of the multi-app manager', () => {
       const hrToken = fromHr.body.data!.token;
       expect((await check(hrToken, HR)).status).toBe(200);
       expect((await check(hrToken)).status).toBe(401);
-      // What the warning is about (NocoBase's own behaviour): CRM's token is user 1 in the main app too.
+      // What the warning is about (NocoBase's own behaviour): CRM's token is the user with the same id in the main app.
       const fromCrm = await answer(await new WecomUser(w.t.url, WECOM_UA, CRM).signInInClient('wecom', 'zhangsan'));
-      expect(fromCrm.body.data!.user.id).toBe(1);
+      expect(fromCrm.body.data!.user.id).toBe(zhang.get(crm));
       const inMain = await check(fromCrm.body.data!.token);
       expect(inMain.status).toBe(200);
-      expect(((await inMain.json()) as { data: { id: number } }).data.id).toBe(1);
+      expect(((await inMain.json()) as { data: { id: number } }).data.id).toBe(zhang.get(crm));
     });
   });
 

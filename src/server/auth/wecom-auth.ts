@@ -5,6 +5,7 @@ import { getAuthCookieName } from '@nocobase/utils';
 import { localize, LoginError, Reason, reasonFromWecom, reasons } from '../common/errors';
 import { parseOptions, WeComOptions } from '../common/options';
 import { normalizePhone, PHONE_FOLDS, storedPhoneForms } from '../common/phone';
+import { isRootUser } from '../common/root-users';
 import { servicesOf } from '../common/services';
 import { signInServicesOf } from './services';
 import { LoginState } from './state';
@@ -75,10 +76,15 @@ export class WeComAuth extends BaseAuth {
     return this.ctx.cookies?.get(getAuthCookieName('authenticator', this.ctx.app.name)) || manager.options.default || '';
   }
 
-  /** A member already linked to this authenticator and corp, or one linked now by mobile number. */
+  /**
+   * A member already linked to this authenticator and corp, or one linked now by mobile number. Never a user with
+   * the root role: whoever administers WeCom can set a member's mobile number, which must not hand over NocoBase's
+   * root account. A link to such a user (made before this rule, or the role given later) is refused and kept, so
+   * that the member signs in again once the role is taken away.
+   */
   private async resolveUser(identity: CodeIdentity & { userid: string }, login: LoginState, client: WecomClient): Promise<Model> {
     const linked = await this.findLinkedUser(identity.userid);
-    if (linked) return linked;
+    if (linked) return this.notRoot(linked, reasons.rootLinked);
 
     // Every WeCom call happens before the first write.
     const detail = identity.user_ticket ? await client.getUserDetail(identity.user_ticket) : undefined;
@@ -98,13 +104,13 @@ export class WeComAuth extends BaseAuth {
 
     return servicesOf(this.ctx.app).exclusive(`link:${this.name}:${this.config.corpId}:${identity.userid}`, async () => {
       const winner = await this.findLinkedUser(identity.userid);
-      if (winner) return winner;
+      if (winner) return this.notRoot(winner, reasons.rootLinked);
       let existing: Model | undefined;
       let stale: Model | undefined;
       if (mobile) {
         const matches = await this.usersByPhone(mobile);
         if (matches.length > 1) throw new LoginError(reasons.phoneAmbiguous());
-        existing = matches[0];
+        existing = matches[0] && (await this.notRoot(matches[0], reasons.rootByPhone));
       }
       if (!existing && !this.config.autoSignup) throw new LoginError(reasons.noMatch());
       if (existing) {
@@ -171,9 +177,15 @@ export class WeComAuth extends BaseAuth {
       // A concurrent first login of the same member won the race (unique phone, or the link's key).
       if ((error as Error).name !== 'SequelizeUniqueConstraintError') throw error;
       const winner = await this.findLinkedUser(userid);
-      if (winner) return winner;
+      if (winner) return this.notRoot(winner, reasons.rootLinked);
       throw new LoginError(reasons.alreadyLinked(), { cause: error });
     }
+  }
+
+  /** `user`, unless it has the root role: then the sign-in is refused with `refusal`, before anything is written. */
+  private async notRoot(user: Model, refusal: () => Reason): Promise<Model> {
+    if (await isRootUser(this.ctx.db, user.get('id') as number)) throw new LoginError(refusal());
+    return user;
   }
 
   private get links() {

@@ -8,6 +8,7 @@ import { NAMESPACE } from '../../constants';
 import { appTranslator } from '../common/app-language';
 import type { AppEvent } from '../common/app-events';
 import { LoginError, localize } from '../common/errors';
+import { isRootUser } from '../common/root-users';
 import { servicesOf } from '../common/services';
 import { linkTargetOf, signedInLink } from '../common/signed-in-links';
 import { WecomApiError } from '../wecom/errors';
@@ -187,6 +188,8 @@ export class CardService {
     if (!assignee) return ignore('not-an-assignee');
     if (!task.buttons.some((b) => b.key === key)) return ignore('unknown-button');
     if (!(await stillLinked(this.db, task.authenticator, task.corpId, assignee))) return ignore('not-linked');
+    // A link speaks for no root user (the sign-in refuses it too): the task stays undecided for this assignee.
+    if (await isRootUser(this.db, assignee.userId)) return ignore('root-user');
 
     for (let attempt = 0; ; attempt += 1) {
       if (task.status !== JOB.PENDING) return ignore('late');

@@ -15,6 +15,8 @@ export type LoginErrorCode =
   | 'WECOM_NO_MATCH'
   | 'WECOM_PHONE_AMBIGUOUS'
   | 'WECOM_ALREADY_LINKED'
+  /** The member's mobile number or link leads to a user with the root role, who never signs in with WeCom. */
+  | 'WECOM_ROOT_USER'
   | 'WECOM_CONFIG'
   | 'WECOM_UNAVAILABLE'
   /** Too many sign-ins started from one client (the start URL's 429 page). */
@@ -90,6 +92,18 @@ export const reasons = {
     code: 'WECOM_ALREADY_LINKED',
     status: 409,
     message: 'The user with your mobile number is already linked to another WeCom account. Ask your administrator for help.',
+  }),
+  rootByPhone: (): Reason => ({
+    code: 'WECOM_ROOT_USER',
+    status: 403,
+    message:
+      'Your mobile number in WeCom belongs to a NocoBase root user. Root users sign in with their password only, never with WeCom. Ask your administrator to give that root user another mobile number (or none), or sign in with the password.',
+  }),
+  rootLinked: (): Reason => ({
+    code: 'WECOM_ROOT_USER',
+    status: 403,
+    message:
+      'Your WeCom account is linked to a NocoBase root user. Root users sign in with their password only, never with WeCom. Sign in with the password, or ask your administrator to link your WeCom account to a user without the root role.',
   }),
   notMember: (): Reason => ({
     code: 'WECOM_NOT_MEMBER',
