@@ -22,6 +22,7 @@ import { parseSyncOptions, removalLimit, renderSyncOptions, SyncConfigError, Syn
 import { OriginRecord, resourcePk } from './origin-records';
 import { checkFieldMap, validUsername } from './field-map';
 import { emptyReport, pullReport, SyncReport } from './report';
+import { FreshUsersWriter, freshUsersWriter, SyncResources, writesAsNocoBase } from './fresh-users';
 
 
 const EMPTY_READ =
@@ -603,6 +604,7 @@ export class WeComContactsSync {
     if (kept.length) this.log.info('wecom contacts: existing users keep their own email or phone', { source: this.sourceName, kept });
 
     const wecomDepartments = await this.wecomDepartmentIds();
+    const writer = await this.freshWriter(origins, fresh);
     // Chunk by chunk, each one whole: a write stopped by a lost lease (assertHeld) stops between two chunks,
     // never between a claim and its push (a claimed record would look unchanged to the next pull) or between
     // a push and what repairs it (the memberships plugin-departments replaces, the links).
@@ -625,7 +627,7 @@ export class WeComContactsSync {
       const ids = part.map((r) => userIds.get(r.uid)).filter((id): id is number => id !== undefined);
       const hand = await this.handMemberships(ids, wecomDepartments);
       // Progress within the chunk as its pieces are pushed; the chunk's last piece once the chunk is whole.
-      await this.push('user', part, (n) => n < part.length && pushed?.(done + n));
+      await this.push('user', part, (n) => n < part.length && pushed?.(done + n), writer);
       await this.restoreMemberships(hand);
       await this.updateLinks(part, fresh);
       done += part.length;
@@ -948,15 +950,49 @@ export class WeComContactsSync {
    * Pushes `records` a chunk at a time (the lease is checked before each), each chunk in pieces of PIECE records
    * so that a pull's progress moves every few seconds. `pushed`: how many are written so far.
    */
-  private async push(dataType: 'user' | 'department', records: (UserRecord | DepartmentRecord)[], pushed?: (done: number) => void) {
+  private async push(dataType: 'user' | 'department', records: (UserRecord | DepartmentRecord)[], pushed?: (done: number) => void, fresh?: FreshUsersWriter) {
     for (let i = 0; i < records.length; i += CHUNK) {
       this.assertHeld();
       const chunk = records.slice(i, i + CHUNK);
       for (let j = 0; j < chunk.length; j += PIECE) {
-        this.noteFailedWrites(await this.uds.syncService.push({ dataType, records: chunk.slice(j, j + PIECE), sourceName: this.sourceName }));
+        let piece = chunk.slice(j, j + PIECE);
+        if (fresh) piece = await this.writeFresh(piece as UserRecord[], fresh);
+        if (piece.length) this.noteFailedWrites(await this.uds.syncService.push({ dataType, records: piece, sourceName: this.sourceName }));
         pushed?.(i + Math.min(j + PIECE, chunk.length));
       }
     }
+  }
+
+  /** Writes the members of `piece` new to the source in one transaction (fresh-users.ts); answers those left to push. */
+  private async writeFresh(piece: UserRecord[], fresh: FreshUsersWriter): Promise<UserRecord[]> {
+    const rest = piece.filter((r) => !fresh.accepts(r));
+    for (const batch of chunks(piece.filter((r) => fresh.accepts(r)), fresh.batchSize)) {
+      try {
+        await fresh.write(batch);
+      } catch (error) {
+        // Nothing of the batch was written: user-data-sync writes it record by record and names a record that fails.
+        this.log.warn('wecom contacts: new members pushed one by one after their batch failed', { source: this.sourceName, error: (error as Error).message });
+        rest.push(...batch);
+      }
+    }
+    return rest;
+  }
+
+  /**
+   * The writer of members new to the source, when user-data-sync's resources are the ones fresh-users.ts writes as.
+   * `origins`: the plan's origin records, which cover every record the plan writes; `fresh`: the members it creates a user for.
+   */
+  private async freshWriter(origins: Map<string, OriginRecord>, fresh: Set<string>): Promise<FreshUsersWriter | undefined> {
+    const resources = (this.uds.resourceManager as unknown as { resources?: { nodes?: SyncResources } }).resources?.nodes;
+    if (!resources || !writesAsNocoBase(resources)) return undefined;
+    let departments: Map<string, number> | undefined;
+    if (resources.some((r) => r.name === 'departments' && r.accepts.includes('user'))) {
+      const written = (await this.origins('department')).map((o) => [o.sourceUk, resourcePk(o, 'departments')] as const);
+      const existing = await this.existingIds('departments', written.map(([, pk]) => pk).filter((pk): pk is number => pk !== undefined));
+      departments = new Map(written.filter((w): w is readonly [string, number] => w[1] !== undefined && existing.has(w[1])));
+    }
+    // Only members the plan creates a user for (a claimed member gets its origin record before the push).
+    return freshUsersWriter(this.app.db, this.sourceName, (uid) => fresh.has(uid) && !origins.has(uid), departments);
   }
 }
 
