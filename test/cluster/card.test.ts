@@ -3,7 +3,7 @@
 // retry landing elsewhere) still decides once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallbackCrypto } from '../../src/server/wecom/callback-crypto';
-import { AGENT_ID, CORP_ID, SECRET } from '../helpers/wecom-app';
+import { addZhangSan, AGENT_ID, CORP_ID, SECRET } from '../helpers/wecom-app';
 import { WECOM_UA } from '../helpers/wecom-user';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,11 +28,13 @@ describe('WeCom card node on a two-instance cluster (PostgreSQL + Redis)', () =>
   let workflowId = 0;
   let afterNodeId = 0;
   let orders = 0;
+  /** The user (no root role) with zhangsan's phone: the card's assignee. */
+  let zhang = 0;
 
   beforeAll(async () => {
     c = await startCluster(
       async (admin, origin) => {
-        await admin.post('users:update?filterByTk=1', { phone: '13800000001' });
+        zhang = await addZhangSan(admin);
         await admin.post('authenticators:create', {
           name: 'wecom',
           authType: 'WeCom',
@@ -46,14 +48,14 @@ describe('WeCom card node on a two-instance cluster (PostgreSQL + Redis)', () =>
         const card = await admin.post<Json>(`workflows/${workflow.id}/nodes:create`, {
           type: 'wecom-card',
           title: 'Card',
-          config: { authenticator: 'wecom', assignees: [1], mode: 0, title: 'Approve {{$context.data.title}}', buttons: [{ key: 'yes', text: 'Approve', action: 'approve' }, { key: 'no', text: 'Reject', action: 'reject' }] },
+          config: { authenticator: 'wecom', assignees: [zhang], mode: 0, title: 'Approve {{$context.data.title}}', buttons: [{ key: 'yes', text: 'Approve', action: 'approve' }, { key: 'no', text: 'Reject', action: 'reject' }] },
         });
         const after = await admin.post<Json>(`workflows/${workflow.id}/nodes:create`, { type: 'calculation', upstreamId: card.id, config: { engine: 'math.js', expression: '1 + 1' } });
         afterNodeId = Number(after.id);
       },
       ['workflow'],
     );
-    // zhangsan's first login links him to the admin (user 1, same phone).
+    // zhangsan's first login links him to his user (same phone).
     const first = new ClusterUser(c.a.url, WECOM_UA);
     const { code, state } = await first.inClientLogin('wecom', 'zhangsan');
     const { status, text } = await readJson(await first.signInAt(c.a.url, 'wecom', { code, state }));

@@ -8,7 +8,7 @@
 // single flight holds per instance. A cold or invalidated token costs at most one gettoken per instance
 // (2 here); WeCom hands out the same token while it is valid, so the instances agree on it.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { callsDuring } from '../helpers/wecom-app';
+import { addZhangSan, callsDuring } from '../helpers/wecom-app';
 import { WECOM_UA } from '../helpers/wecom-user';
 import { addAuthenticator, Cluster, ClusterUser, LOG_DIR, mapLimit, readJson, startCluster } from './cluster';
 
@@ -16,6 +16,8 @@ const INSTANCES = 2;
 
 describe('WeCom sign-in on a two-instance cluster (PostgreSQL + Redis)', () => {
   let c: Cluster;
+  /** The user (no root role) zhangsan is linked to. */
+  let zhang = 0;
   const url = (i: number) => (i % 2 === 0 ? c.a.url : c.b.url);
   const counts = () => ({
     users: Number(c.sql('SELECT count(*) FROM users')),
@@ -46,11 +48,11 @@ describe('WeCom sign-in on a two-instance cluster (PostgreSQL + Redis)', () => {
 
   beforeAll(async () => {
     c = await startCluster(async (admin, origin) => {
-      await admin.post('users:update?filterByTk=1', { phone: '13800000001' });
+      zhang = await addZhangSan(admin);
       await addAuthenticator(admin, origin, 'wecom');
       await addAuthenticator(admin, origin, 'signup', { autoSignup: true });
     });
-    // zhangsan's first login (in the WeCom client) links him to the admin.
+    // zhangsan's first login (in the WeCom client) links him to his user (same phone, no root role).
     const first = new ClusterUser(c.a.url, WECOM_UA);
     const { code, state } = await first.inClientLogin('wecom', 'zhangsan');
     await expectSignedIn(await first.signInAt(c.a.url, 'wecom', { code, state }));
@@ -72,9 +74,9 @@ describe('WeCom sign-in on a two-instance cluster (PostgreSQL + Redis)', () => {
       // Started, not finished: nothing in Redis; B opens the cookie A sealed (same APP_KEY).
       expect(c.redisKeys('*auth-wecom:state*')).toHaveLength(before);
       const data = await expectSignedIn(await user.signInAt(to, 'wecom', body));
-      expect(data.user?.id).toBe(1);
-      expect(await checkOn(c.a.url, data.token!, 'wecom')).toBe(1);
-      expect(await checkOn(c.b.url, data.token!, 'wecom')).toBe(1);
+      expect(data.user?.id).toBe(zhang);
+      expect(await checkOn(c.a.url, data.token!, 'wecom')).toBe(zhang);
+      expect(await checkOn(c.b.url, data.token!, 'wecom')).toBe(zhang);
       // One record per used state, kept no longer than the state would have lived.
       const keys = c.redisKeys('*auth-wecom:state*');
       expect(keys).toHaveLength(before + 1);
@@ -135,7 +137,7 @@ describe('WeCom sign-in on a two-instance cluster (PostgreSQL + Redis)', () => {
     );
     const statuses = result.map((r) => r.status);
     expect(statuses.filter((s) => s !== 200), result.find((r) => r.status !== 200)?.text.slice(0, 300)).toEqual([]);
-    expect(new Set(result.map((r) => r.body.data?.user?.id))).toEqual(new Set([1]));
+    expect(new Set(result.map((r) => r.body.data?.user?.id))).toEqual(new Set([zhang]));
     expect(calls['auth/getuserinfo']).toBe(200);
     expect(calls.gettoken).toBeGreaterThanOrEqual(1);
     expect(calls.gettoken).toBeLessThanOrEqual(INSTANCES);

@@ -2,20 +2,22 @@
 // once each (NocoBase's notification queue runs a send on one instance only), with one token for both.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboxMessage } from '../../sandbox';
-import { callsDuring } from '../helpers/wecom-app';
+import { addZhangSan, callsDuring } from '../helpers/wecom-app';
 import { WECOM_UA } from '../helpers/wecom-user';
 import { addAuthenticator, Cluster, ClusterUser, readJson, startCluster } from './cluster';
 
 describe('WeCom notification channel on a two-instance cluster (PostgreSQL + Redis)', () => {
   let c: Cluster;
+  /** The user (no root role) zhangsan is linked to. */
+  let zhang = 0;
 
   beforeAll(async () => {
     c = await startCluster(async (admin, origin) => {
-      await admin.post('users:update?filterByTk=1', { phone: '13800000001' });
+      zhang = await addZhangSan(admin);
       await addAuthenticator(admin, origin, 'wecom');
       await admin.post('notificationChannels:create', { name: 'wecom', title: 'WeCom', notificationType: 'wecom', options: { authenticator: 'wecom' } });
     });
-    // zhangsan's first login (in the WeCom client) links him to the admin (user 1).
+    // zhangsan's first login (in the WeCom client) links him to his user (same phone, no root role).
     const first = new ClusterUser(c.a.url, WECOM_UA);
     const { code, state } = await first.inClientLogin('wecom', 'zhangsan');
     const { status, text } = await readJson(await first.signInAt(c.a.url, 'wecom', { code, state }));
@@ -33,7 +35,7 @@ describe('WeCom notification channel on a two-instance cluster (PostgreSQL + Red
           const res = await fetch(`${via}/api/messages:send`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', authorization: `Bearer ${c.admin.token}` },
-            body: JSON.stringify({ channelName: 'wecom', triggerFrom: 'cluster-test', receivers: { type: 'userId', value: [1] }, message: { msgtype: 'text', content } }),
+            body: JSON.stringify({ channelName: 'wecom', triggerFrom: 'cluster-test', receivers: { type: 'userId', value: [zhang] }, message: { msgtype: 'text', content } }),
           });
           expect(res.status).toBe(200);
         }),
