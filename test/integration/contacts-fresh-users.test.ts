@@ -116,12 +116,12 @@ describe('members new to a source, written a batch at a time', () => {
 
     // NocoBase itself, from the records the pull stored: departments (parents first, as stored), then the members in
     // the pull's order. The pulled users go first (their phones, emails and usernames are unique).
-    const userIds = Object.values(pulled.byUid).length && (await db().getRepository('users').find({ filter: { username: { $in: uids } } })).map((u: Model) => u.get('id'));
-    await db().getRepository('users').destroy({ filterByTk: userIds as number[] });
-    const stored = async (dataType: string) =>
-      (await db().getRepository('userDataSyncRecords').find({ filter: { sourceName: SOURCE, dataType }, sort: ['id'] })).map((r: Model) => r.get('metaData'));
+    const userIds = (await db().getRepository('users').find({ filter: { username: { $in: uids } } })).map((u: Model) => u.get('id') as number);
+    await db().getRepository('users').destroy({ filterByTk: userIds });
+    const stored = async (dataType: string): Promise<{ uid: string }[]> =>
+      (await db().getRepository('userDataSyncRecords').find({ filter: { sourceName: SOURCE, dataType }, sort: ['id'] })).map((r: Model) => r.get('metaData') as { uid: string });
     await w.admin.post('userData:push', { dataType: 'department', sourceName: PUSHED, records: await stored('department') });
-    const users = (await stored('user')).filter((r) => uids.includes((r as { uid: string }).uid));
+    const users = (await stored('user')).filter((r) => uids.includes(r.uid));
     const reply = await w.admin.post<{ result: { detail: { count: { failed: number } } }[] }>('userData:push', { dataType: 'user', sourceName: PUSHED, records: users });
     expect(reply.result.map((r) => r.detail.count.failed)).toEqual([0, 0]);
     const pushed = await state(PUSHED);

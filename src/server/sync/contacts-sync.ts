@@ -603,8 +603,9 @@ export class WeComContactsSync {
     if (!changed.length && !forgotten.length) return;
     if (kept.length) this.log.info('wecom contacts: existing users keep their own email or phone', { source: this.sourceName, kept });
 
-    const wecomDepartments = await this.wecomDepartmentIds();
-    const writer = await this.freshWriter(origins, fresh);
+    const departmentOrigins = await this.origins('department');
+    const wecomDepartments = wecomDepartmentIds(departmentOrigins);
+    const writer = await this.freshWriter(origins, fresh, departmentOrigins);
     // Chunk by chunk, each one whole: a write stopped by a lost lease (assertHeld) stops between two chunks,
     // never between a claim and its push (a claimed record would look unchanged to the next pull) or between
     // a push and what repairs it (the memberships plugin-departments replaces, the links).
@@ -784,11 +785,6 @@ export class WeComContactsSync {
   }
 
   /** NocoBase departments written by this source. */
-  private async wecomDepartmentIds(): Promise<Set<string>> {
-    const origins = await this.origins('department');
-    return new Set(origins.map((o) => o.resources?.find((r) => r.resource === 'departments')?.resourcePk).filter((pk): pk is string => pk !== undefined));
-  }
-
   private async handMemberships(userIds: number[], wecomDepartments: Set<string>) {
     if (!userIds.length || !this.app.db.getCollection('departmentsUsers')) return [];
     const kept: { userId: number; departmentId: number; isOwner: boolean }[] = [];
@@ -980,20 +976,26 @@ export class WeComContactsSync {
 
   /**
    * The writer of members new to the source, when user-data-sync's resources are the ones fresh-users.ts writes as.
-   * `origins`: the plan's origin records, which cover every record the plan writes; `fresh`: the members it creates a user for.
+   * `origins`: the plan's origin records, which cover every record the plan writes; `fresh`: the members it creates a
+   * user for; `departmentOrigins`: the source's department records (written before the users).
    */
-  private async freshWriter(origins: Map<string, OriginRecord>, fresh: Set<string>): Promise<FreshUsersWriter | undefined> {
+  private async freshWriter(origins: Map<string, OriginRecord>, fresh: Set<string>, departmentOrigins: OriginRecord[]): Promise<FreshUsersWriter | undefined> {
     const resources = (this.uds.resourceManager as unknown as { resources?: { nodes?: SyncResources } }).resources?.nodes;
     if (!resources || !writesAsNocoBase(resources)) return undefined;
     let departments: Map<string, number> | undefined;
     if (resources.some((r) => r.name === 'departments' && r.accepts.includes('user'))) {
-      const written = (await this.origins('department')).map((o) => [o.sourceUk, resourcePk(o, 'departments')] as const);
+      const written = departmentOrigins.map((o) => [o.sourceUk, resourcePk(o, 'departments')] as const);
       const existing = await this.existingIds('departments', written.map(([, pk]) => pk).filter((pk): pk is number => pk !== undefined));
       departments = new Map(written.filter((w): w is readonly [string, number] => w[1] !== undefined && existing.has(w[1])));
     }
     // Only members the plan creates a user for (a claimed member gets its origin record before the push).
     return freshUsersWriter(this.app.db, this.sourceName, (uid) => fresh.has(uid) && !origins.has(uid), departments);
   }
+}
+
+/** The NocoBase departments the source's department records were written to. */
+function wecomDepartmentIds(origins: OriginRecord[]): Set<string> {
+  return new Set(origins.map((o) => o.resources?.find((r) => r.resource === 'departments')?.resourcePk).filter((pk): pk is string => pk !== undefined));
 }
 
 function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
