@@ -3,7 +3,8 @@
 // - the cost per member: a first pull of 1,000 members (BENCH_SMALL_MEMBERS) and one of 10,000 (BENCH_MEMBERS, in
 //   500 departments: BENCH_DEPARTMENTS), each against NocoBase writing the same records itself (user-data-sync's
 //   own `userData:push` API, 500 a call) into a second app installed the same way;
-// - a preview of the 10,000 before their first pull (wecom:previewSync), the second pull with nothing changed;
+// - a preview of the 10,000 before their first pull (wecom:previewSync), the second pull with nothing changed (beside
+//   the same records pushed again);
 // - a change event's latency: WeCom's change_contact callback posted (the sandbox signs, encrypts and posts it as
 //   WeCom does) until the renamed member's user reads the new name through the API, p50/p95.
 // Both apps first take a warm-up push of 200 other members (NocoBase writes its first few hundred users about half
@@ -74,6 +75,8 @@ export interface DatabaseResults {
   growth: { pull: number; push: number };
   preview: { seconds: number; create: number; departments: number };
   second: PullMeasure;
+  /** The same records pushed again into the second app, side by side with the second pull. */
+  secondPush?: PushMeasure;
   events: { samples: number; p50: number; p95: number };
 }
 
@@ -347,8 +350,9 @@ async function onDatabase(database: DatabaseResults['database'], app: ContactsBe
   const smallPull = await firstPull(app, baseline, small, smallSource);
   const previewed = await preview(app, largeSource.name);
   const largePull = await firstPull(app, baseline, large, largeSource);
-  const second = await pull(app, largeSource);
-  console.log(`  second pull ${second.seconds.toFixed(1)} s (task ${second.taskSeconds.toFixed(1)} s): ${second.message}`);
+  console.log(`  second pull of the ${members} members (nothing changed), and userData:push of the same records again, side by side...`);
+  const [second, secondPush] = await Promise.all([pull(app, largeSource), push(baseline, large, `${largeSource.name}-push`)]);
+  console.log(`  second pull ${second.seconds.toFixed(1)} s (task ${second.taskSeconds.toFixed(1)} s), push ${secondPush.seconds.toFixed(1)} s: ${second.message}`);
   // The report names the counts that are not zero: nothing created, updated or linked.
   if (/Users: [^.]*\b(created|updated|linked)\b/.test(second.message)) {
     throw new Error(`contacts benchmark: the second pull wrote users: ${second.message}`);
@@ -362,6 +366,7 @@ async function onDatabase(database: DatabaseResults['database'], app: ContactsBe
     growth: { pull: largePull.perMember.pull / smallPull.perMember.pull, push: largePull.perMember.push / smallPull.perMember.push },
     preview: previewed,
     second,
+    secondPush,
     events,
   };
   return { results, large, largeSource };
@@ -470,7 +475,11 @@ export function contactsReport(r: ContactsResults): string {
       );
     }
     const s = d.second;
-    lines.push(`| second pull (nothing changed), ${d.large.members} members | ${f(s.seconds)} | ${f(s.taskSeconds)} | | | | ${calls(s.calls)} | ${f(s.rssMB.before, 0)} → ${f(s.rssMB.peak, 0)} |`);
+    const again = d.secondPush;
+    const ratio = again && s.taskSeconds / again.seconds;
+    lines.push(
+      `| second pull (nothing changed), ${d.large.members} members | ${f(s.seconds)} | ${f(s.taskSeconds)} | ${again ? f(again.seconds) : ''} | ${ratio !== undefined ? `${f(ratio, 2)}x (target <= 1: ${mark(ratio <= 1)})` : ''} | ${again ? `${f((s.taskSeconds / d.large.members) * 1000)}, ${f((again.seconds / d.large.members) * 1000)}` : ''} | ${calls(s.calls)} | ${f(s.rssMB.before, 0)} → ${f(s.rssMB.peak, 0)} |`,
+    );
     lines.push('');
     lines.push(
       `   cost per member at ${d.large.members} / at ${d.small.members}: pull ${f(d.growth.pull, 2)}x (target <= 1.2: ${mark(d.growth.pull <= 1.2)}), push ${f(d.growth.push, 2)}x`,
