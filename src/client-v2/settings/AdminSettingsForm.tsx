@@ -12,7 +12,7 @@ import { CheckConfigView } from '../../client-common/settings/CheckConfigView';
 import { SignInSecretWarningView } from '../../client-common/settings/SignInSecretWarningView';
 import { required, rule } from '../rules';
 import { AppCallbackUrl, Domains, HomepageLink } from './Generated';
-import { RemoveCallback } from './RemoveCallback';
+import { RemoveCallback } from '../sync/RemoveCallback';
 import { removesCallback } from '../../client-common/sync/contacts';
 
 /** An optional write-only option: never read back, an empty field keeps the saved value. */

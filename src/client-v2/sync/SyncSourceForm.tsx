@@ -2,17 +2,18 @@
 // Form with `name`, `sourceType`, `enabled` and `options`). The drawer saves `options` one level deep over the
 // saved ones, so an empty secret field keeps the saved secret (docs/architecture.md, write-only secrets).
 import { useApp } from '@nocobase/client-v2';
-import { Button, Checkbox, Form, Input, Select, Space, Typography } from 'antd';
+import { Checkbox, Form, Input, Select, Typography } from 'antd';
 import { useState } from 'react';
-import { hasSavedSecret, REMOVE_SECRETS, SAVED_SECRETS } from '../../shared/secrets';
+import { hasSavedSecret, SAVED_SECRETS } from '../../shared/secrets';
 import { useT } from '../../client-common/locale';
 import { CheckConfigView } from '../../client-common/settings/CheckConfigView';
 import { SyncPreviewView } from '../../client-common/sync/SyncPreviewView';
-import { CALLBACK_SECRET_PATHS, CHECK_CONTACTS_ACTION, contactsCallbackUrl, hasSavedCallback, removesCallback } from '../../client-common/sync/contacts';
+import { CALLBACK_SECRET_PATHS, CHECK_CONTACTS_ACTION, contactsCallbackUrl, removesCallback } from '../../client-common/sync/contacts';
 import { describeSchedule } from '../../shared/cron';
 import { fieldMapProblem, FieldMapView, useUsersFields } from '../../client-common/sync/FieldMapView';
 import { useWecomAuthenticatorChoices } from '../authenticator-choices';
 import { chosen } from '../rules';
+import { RemoveCallback } from './RemoveCallback';
 
 function Secret({ path, label, extra, saved }: { path: string; label: string; extra: string; saved: boolean }) {
   const t = useT();
@@ -32,11 +33,6 @@ function SchedulePreview({ schedule }: { schedule: unknown }) {
   if (typeof schedule !== 'string' || !schedule.trim()) return <Typography.Text type="secondary">{t('Pulled only with the Sync button.')}</Typography.Text>;
   const text = describeSchedule(schedule, (key, options) => t(key, options));
   return text ? <Typography.Text>{text}</Typography.Text> : <Typography.Text type="danger">{t('Not a valid schedule.')}</Typography.Text>;
-}
-
-/** A form control without a view: holds `options.removeSecrets`. */
-function Nothing(_: { value?: unknown; onChange?: (value: unknown) => void }) {
-  return null;
 }
 
 export default function SyncSourceForm() {
@@ -89,31 +85,7 @@ export default function SyncSourceForm() {
         extra={t('For live updates: the EncodingAESKey of the event server set in WeCom.')}
         saved={saved('callbackEncodingAESKey')}
       />
-      {/* Registered so that the drawer saves it with the other options; renders nothing itself. */}
-      <Form.Item name={['options', REMOVE_SECRETS]} noStyle>
-        <Nothing />
-      </Form.Item>
-      {hasSavedCallback(options) && (
-        <Form.Item>
-          {removing ? (
-            <Space>
-              <Typography.Text type="warning">{t('The saved Token and EncodingAESKey will be removed when you save.')}</Typography.Text>
-              <Button onClick={() => form.setFieldValue(['options', REMOVE_SECRETS], undefined)}>
-                {t('Keep them')}
-              </Button>
-            </Space>
-          ) : (
-            <Button
-              onClick={() => {
-                for (const path of CALLBACK_SECRET_PATHS) form.setFieldValue(['options', path], '');
-                form.setFieldValue(['options', REMOVE_SECRETS], [...CALLBACK_SECRET_PATHS]);
-              }}
-            >
-              {t('Remove the saved Token and EncodingAESKey')}
-            </Button>
-          )}
-        </Form.Item>
-      )}
+      <RemoveCallback options={options} />
       <Form.Item
         name={['options', 'departments']}
         label={t('Departments')}

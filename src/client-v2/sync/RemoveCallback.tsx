@@ -1,5 +1,6 @@
-// "Remove" for the authenticator's saved callback Token and EncodingAESKey in the /v/ drawer (an empty field keeps a
-// saved secret): marks both in `options.removeSecrets`, which the server honours on save (docs/architecture.md,
+// "Remove" for a saved callback Token and EncodingAESKey in a /v/ drawer, the authenticator's (app callback) and
+// a sync source's (contacts callback), as src/client/sync/RemoveCallback.tsx in v1 (an empty field keeps a saved
+// secret): marks both in `options.removeSecrets`, which the server honours on save (docs/architecture.md,
 // write-only secrets).
 import { Button, Form, Space, Typography } from 'antd';
 import { useT } from '../../client-common/locale';
