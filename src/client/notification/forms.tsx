@@ -1,49 +1,38 @@
 // The entry of dist/client/notification.js: the `wecom` channel's forms (./register.tsx loads them).
 // Field names are WeCom's message/send names (docs/architecture.md, notification channel); the server
 // checks everything again after the workflow's variables are filled in.
-import { SchemaComponent, useAPIClient } from '@nocobase/client';
+import { SchemaComponent } from '@nocobase/client';
 import type { ISchema } from '@formily/json-schema';
 import { UserAddition, UserSelect } from '@nocobase/plugin-notification-manager/client';
-import { Spin } from 'antd';
 import { useMemo } from 'react';
 import type { TFunction } from 'react-i18next';
-import { useWecomAuthenticatorChoices } from '../authenticator-choices';
 import { useT } from '../../client-common/locale';
 import { useForm } from '@formily/react';
-import { appLink, channelOrigins, contentLinks, maxBytes, maxChars } from '../../client-common/notification/limits';
+import { appLink, contentLinks, maxBytes, maxChars } from '../../client-common/notification/limits';
+import { ChannelOptions, receivers, templateCard, text, useChannelOrigin, type OptionsSchema, type Origin } from './fields';
 
 /** Channel options: the WeCom authenticator whose app sends, and whose links name the recipients. */
 export function ChannelConfigForm() {
-  const t = useT();
-  const choices = useWecomAuthenticatorChoices(true);
-  // NocoBase's SchemaComponent reads its schema once: it is rendered when the choices are known.
-  if (!choices) return <Spin />;
-  return <AuthenticatorField t={t} choices={choices} />;
+  return <ChannelOptions schema={channelSchema} />;
 }
 
-function AuthenticatorField({ t, choices }: { t: TFunction; choices: { label: string; value: string }[] }) {
-  const schema = useMemo<ISchema>(
-    () => ({
-      type: 'object',
-      properties: {
-        authenticator: {
-          type: 'string',
-          title: t('WeCom authenticator'),
-          description:
-            choices.length === 0
-              ? t('No enabled WeCom authenticator yet: add one under Authentication first.')
-              : t('Messages are sent as the app of this authenticator, to the users who signed in with it.'),
-          required: true,
-          'x-decorator': 'FormItem',
-          'x-component': 'Select',
-          enum: choices,
-        },
-      },
-    }),
-    [choices, t],
-  );
-  return <SchemaComponent schema={schema} />;
-}
+const channelSchema: OptionsSchema = (t, choices) => ({
+  type: 'object',
+  properties: {
+    authenticator: {
+      type: 'string',
+      title: t('WeCom authenticator'),
+      description:
+        choices.length === 0
+          ? t('No enabled WeCom authenticator yet: add one under Authentication first.')
+          : t('Messages are sent as the app of this authenticator, to the users who signed in with it.'),
+      required: true,
+      'x-decorator': 'FormItem',
+      'x-component': 'Select',
+      enum: choices,
+    },
+  },
+});
 
 const visibleFor = (...types: string[]) => ({
   dependencies: ['msgtype'],
@@ -52,42 +41,20 @@ const visibleFor = (...types: string[]) => ({
 
 type Variables = unknown;
 
-const text = (title: string, component: string, variableOptions: Variables, extra: ISchema = {}): ISchema => ({
-  type: 'string',
-  title,
-  'x-decorator': 'FormItem',
-  'x-component': component,
-  'x-component-props': { scope: variableOptions, useTypedConstant: ['string'] },
-  ...extra,
-});
-
 /** What the validators read from the rest of the form: the channel's Origin, the message type. */
 interface FormContext {
-  origin: () => Promise<string | undefined>;
+  origin: Origin;
   msgtype: () => unknown;
 }
 
 const messageSchema = (t: TFunction, variableOptions: Variables, form: FormContext): ISchema => ({
   type: 'void',
   properties: {
-    receivers: {
-      type: 'array',
+    receivers: receivers(t, {
       title: t('Receivers'),
       description: t('NocoBase users; a user is reached through the WeCom account they signed in with.'),
       required: true,
-      'x-decorator': 'FormItem',
-      'x-component': 'ArrayItems',
-      items: {
-        type: 'void',
-        'x-component': 'Space',
-        'x-component-props': { style: { width: '100%' } },
-        properties: {
-          input: { type: 'string', 'x-decorator': 'FormItem', 'x-component': 'UserSelect' },
-          remove: { type: 'void', 'x-decorator': 'FormItem', 'x-component': 'ArrayItems.Remove' },
-        },
-      },
-      properties: { add: { type: 'void', title: t('Add receiver'), 'x-component': 'UserAddition' } },
-    },
+    }),
     msgtype: {
       type: 'string',
       title: t('Message type'),
@@ -127,43 +94,16 @@ const messageSchema = (t: TFunction, variableOptions: Variables, form: FormConte
       'x-validator': contentLinks(t, form.msgtype, form.origin),
       'x-reactions': visibleFor('text', 'markdown'),
     }),
-    template_card: {
-      type: 'object',
-      'x-reactions': visibleFor('template_card'),
-      properties: {
-        main_title: {
-          type: 'object',
-          properties: {
-            title: text(t('Title'), 'Variable.TextArea', variableOptions, { required: true }),
-            desc: text(t('Description'), 'Variable.TextArea', variableOptions),
-          },
-        },
-        sub_title_text: text(t('Content'), 'Variable.RawTextArea', variableOptions),
-        card_action: {
-          type: 'object',
-          properties: {
-            url: text(t('Link'), 'Variable.TextArea', variableOptions, {
-              required: true,
-              description: t("A path of this app, like /admin/..., made absolute from the authenticator's Origin."),
-              'x-validator': appLink(t, form.origin),
-            }),
-          },
-        },
-      },
-    },
+    template_card: templateCard(t, variableOptions, form.origin, { 'x-reactions': visibleFor('template_card') }),
   },
 });
 
 /** The message of a workflow's notification node (or of a notification template). */
 export function MessageConfigForm({ variableOptions }: { variableOptions?: unknown }) {
   const t = useT();
-  const api = useAPIClient();
-  // The notification manager's form holds the channel next to the message (`channelName`).
-  const form = useForm<{ channelName?: unknown; msgtype?: unknown }>();
-  const context = useMemo<FormContext>(() => {
-    const origins = channelOrigins((config) => api.request(config));
-    return { origin: () => origins(form?.values.channelName), msgtype: () => form?.values.msgtype };
-  }, [api, form]);
+  const origin = useChannelOrigin();
+  const form = useForm<{ msgtype?: unknown }>();
+  const context = useMemo<FormContext>(() => ({ origin, msgtype: () => form?.values.msgtype }), [origin, form]);
   const schema = useMemo(() => messageSchema(t, variableOptions, context), [t, variableOptions, context]);
   return <SchemaComponent schema={schema} components={{ UserSelect, UserAddition }} />;
 }

@@ -5,14 +5,14 @@ import type { ISchema } from '@formily/json-schema';
 import { useForm } from '@formily/react';
 import { SchemaComponent, useAPIClient } from '@nocobase/client';
 import { UserAddition, UserSelect } from '@nocobase/plugin-notification-manager/client';
-import { Alert, Button, Space, Spin } from 'antd';
+import { Alert, Button, Space } from 'antd';
 import { useMemo, useState } from 'react';
 import type { TFunction } from 'react-i18next';
-import { appLink, channelOrigins } from '../../client-common/notification/limits';
+import { appLink } from '../../client-common/notification/limits';
 import { robotField, robotMsgtypes, sendTestMessage } from '../../client-common/notification/robot';
 import { useT } from '../../client-common/locale';
 import { hasSavedSecret } from '../../shared/secrets';
-import { useWecomAuthenticatorChoices } from '../authenticator-choices';
+import { ChannelOptions, receivers, templateCard, text, useChannelOrigin, type OptionsSchema, type Origin } from './fields';
 
 interface ChannelValues {
   name?: string;
@@ -44,63 +44,44 @@ function TestRobotButton() {
 
 /** Channel options: the robot's webhook key (write-only) and an optional authenticator for mentions by userid. */
 export function RobotChannelConfigForm() {
-  const t = useT();
-  const choices = useWecomAuthenticatorChoices(true);
-  // NocoBase's SchemaComponent reads its schema once: it is rendered when the choices are known.
-  if (!choices) return <Spin />;
-  return <RobotChannelFields t={t} choices={choices} />;
+  return <ChannelOptions schema={robotChannelSchema} components={{ TestRobotButton }} />;
 }
 
-function RobotChannelFields({ t, choices }: { t: TFunction; choices: { label: string; value: string }[] }) {
-  const schema = useMemo<ISchema>(
-    () => ({
-      type: 'object',
-      properties: {
-        webhookKey: {
-          type: 'string',
-          title: t('Webhook key'),
-          description: t("Paste the robot's webhook address (or its key), as copied from the group's robot. It is never shown again once saved."),
-          'x-decorator': 'FormItem',
-          'x-component': 'Password',
-          'x-component-props': { autoComplete: 'new-password' },
-          'x-reactions': (field: { form: { values: ChannelValues }; setState(s: object): void; setComponentProps(p: object): void }) => {
-            const saved = hasSavedSecret(field.form.values.options, 'webhookKey');
-            field.setState({ required: !saved });
-            field.setComponentProps({ placeholder: saved ? t('A value is saved. Leave this empty to keep it, or enter a new one to replace it.') : undefined });
-          },
-        },
-        authenticator: {
-          type: 'string',
-          title: t('WeCom authenticator (for mentions)'),
-          description: t('Optional. Receivers who signed in with it are mentioned by their WeCom account; the others by their mobile number. Links to pages of this app open signed in through it.'),
-          'x-decorator': 'FormItem',
-          'x-component': 'Select',
-          'x-component-props': { allowClear: true },
-          enum: choices,
-        },
-        test: { type: 'void', 'x-component': 'TestRobotButton' },
+const robotChannelSchema: OptionsSchema = (t, choices) => ({
+  type: 'object',
+  properties: {
+    webhookKey: {
+      type: 'string',
+      title: t('Webhook key'),
+      description: t("Paste the robot's webhook address (or its key), as copied from the group's robot. It is never shown again once saved."),
+      'x-decorator': 'FormItem',
+      'x-component': 'Password',
+      'x-component-props': { autoComplete: 'new-password' },
+      'x-reactions': (field: { form: { values: ChannelValues }; setState(s: object): void; setComponentProps(p: object): void }) => {
+        const saved = hasSavedSecret(field.form.values.options, 'webhookKey');
+        field.setState({ required: !saved });
+        field.setComponentProps({ placeholder: saved ? t('A value is saved. Leave this empty to keep it, or enter a new one to replace it.') : undefined });
       },
-    }),
-    [choices, t],
-  );
-  return <SchemaComponent schema={schema} components={{ TestRobotButton }} />;
-}
+    },
+    authenticator: {
+      type: 'string',
+      title: t('WeCom authenticator (for mentions)'),
+      description: t('Optional. Receivers who signed in with it are mentioned by their WeCom account; the others by their mobile number. Links to pages of this app open signed in through it.'),
+      'x-decorator': 'FormItem',
+      'x-component': 'Select',
+      'x-component-props': { allowClear: true },
+      enum: choices,
+    },
+    test: { type: 'void', 'x-component': 'TestRobotButton' },
+  },
+});
 
 const visibleFor = (...types: string[]) => ({
   dependencies: ['msgtype'],
   fulfill: { state: { visible: `{{${JSON.stringify(types)}.includes($deps[0] || 'text')}}` } },
 });
 
-const text = (title: string, component: string, variableOptions: unknown, extra: ISchema = {}): ISchema => ({
-  type: 'string',
-  title,
-  'x-decorator': 'FormItem',
-  'x-component': component,
-  'x-component-props': { scope: variableOptions, useTypedConstant: ['string'] },
-  ...extra,
-});
-
-const robotMessageSchema = (t: TFunction, variableOptions: unknown, origin: () => Promise<string | undefined>): ISchema => ({
+const robotMessageSchema = (t: TFunction, variableOptions: unknown, origin: Origin): ISchema => ({
   type: 'void',
   properties: {
     msgtype: {
@@ -112,24 +93,11 @@ const robotMessageSchema = (t: TFunction, variableOptions: unknown, origin: () =
       'x-component': 'Radio.Group',
       enum: robotMsgtypes(t),
     },
-    receivers: {
-      type: 'array',
+    receivers: receivers(t, {
       title: t('Mention'),
       description: t('NocoBase users to @mention in the group (text and markdown). Optional: without them the message goes to the group.'),
-      'x-decorator': 'FormItem',
-      'x-component': 'ArrayItems',
       'x-reactions': visibleFor('text', 'markdown'),
-      items: {
-        type: 'void',
-        'x-component': 'Space',
-        'x-component-props': { style: { width: '100%' } },
-        properties: {
-          input: { type: 'string', 'x-decorator': 'FormItem', 'x-component': 'UserSelect' },
-          remove: { type: 'void', 'x-decorator': 'FormItem', 'x-component': 'ArrayItems.Remove' },
-        },
-      },
-      properties: { add: { type: 'void', title: t('Add receiver'), 'x-component': 'UserAddition' } },
-    },
+    }),
     mentionAll: {
       type: 'boolean',
       title: t('Mention everyone (@all)'),
@@ -174,42 +142,14 @@ const robotMessageSchema = (t: TFunction, variableOptions: unknown, origin: () =
         },
       },
     },
-    template_card: {
-      type: 'object',
-      'x-reactions': visibleFor('template_card'),
-      properties: {
-        main_title: {
-          type: 'object',
-          properties: {
-            title: text(t('Title'), 'Variable.TextArea', variableOptions, { required: true }),
-            desc: text(t('Description'), 'Variable.TextArea', variableOptions),
-          },
-        },
-        sub_title_text: text(t('Content'), 'Variable.RawTextArea', variableOptions),
-        card_action: {
-          type: 'object',
-          properties: {
-            url: text(t('Link'), 'Variable.TextArea', variableOptions, {
-              required: true,
-              description: t("A path of this app, like /admin/..., made absolute from the authenticator's Origin."),
-              'x-validator': appLink(t, origin),
-            }),
-          },
-        },
-      },
-    },
+    template_card: templateCard(t, variableOptions, origin, { 'x-reactions': visibleFor('template_card') }),
   },
 });
 
 /** The message of a robot channel (notification manager's forms). */
 export function RobotMessageConfigForm({ variableOptions }: { variableOptions?: unknown }) {
   const t = useT();
-  const api = useAPIClient();
-  const form = useForm<{ channelName?: unknown }>();
-  const origin = useMemo(() => {
-    const origins = channelOrigins((config) => api.request(config));
-    return () => origins(form?.values.channelName);
-  }, [api, form]);
+  const origin = useChannelOrigin();
   const schema = useMemo(() => robotMessageSchema(t, variableOptions, origin), [t, variableOptions, origin]);
   return <SchemaComponent schema={schema} components={{ UserSelect, UserAddition }} />;
 }
