@@ -1,12 +1,12 @@
 // Fields of the `/v/` message forms, shared by the app channel's form and the group robot's: the receivers
 // (NocoBase users, picked or by query; at least one for the app channel, optional for a robot, which mentions
 // them) and a text field with the workflow's variables.
-import { DeleteOutlined } from '@ant-design/icons';
 import { UserAddition, UserSelect } from '@nocobase/plugin-notification-manager/client-v2';
 import { WorkflowVariableInput, WorkflowVariableTextArea } from '@nocobase/plugin-workflow/client-v2';
-import { Button, Form, Space } from 'antd';
+import { Form } from 'antd';
 import type { ReactNode } from 'react';
 import type { TFunction } from 'react-i18next';
+import { UserList } from '../UserList';
 
 type Name = (string | number)[];
 type Receiver = number | string | { filter?: Record<string, unknown> };
@@ -22,31 +22,15 @@ export function Receivers({ name, t, optional = false, label, extra }: { name: N
     },
   };
   return (
-    <Form.List name={name} rules={[atLeastOne]}>
-      {(fields, { remove }, { errors }) => (
-        <Form.Item
-          label={label ?? t('Receivers')}
-          required={!optional}
-          extra={extra ?? t('NocoBase users; a user is reached through the WeCom account they signed in with.')}
-          validateStatus={errors.length ? 'error' : undefined}
-          help={errors[0]}
-        >
-          <Space direction="vertical" style={{ width: '100%' }}>
-            {fields.map((field) => (
-              <div key={field.key} style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
-                <div style={{ flex: 1, minWidth: 0 }}>
-                  <Form.Item name={field.name} noStyle>
-                    <UserSelect />
-                  </Form.Item>
-                </div>
-                <Button type="text" icon={<DeleteOutlined />} onClick={() => remove(field.name)} />
-              </div>
-            ))}
-            <UserAddition value={receivers} onChange={(next) => form.setFieldValue(name, next)} />
-          </Space>
-        </Form.Item>
-      )}
-    </Form.List>
+    <UserList
+      name={name}
+      rules={[atLeastOne]}
+      label={label ?? t('Receivers')}
+      required={!optional}
+      extra={extra ?? t('NocoBase users; a user is reached through the WeCom account they signed in with.')}
+      picker={<UserSelect />}
+      adder={() => <UserAddition value={receivers} onChange={(next) => form.setFieldValue(name, next)} />}
+    />
   );
 }
 

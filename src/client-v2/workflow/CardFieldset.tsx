@@ -13,6 +13,7 @@ import { authenticatorChoice, type Choice } from '../../shared/authenticator-cho
 import { hasSavedSecret } from '../../shared/secrets';
 import { CALLBACK_AES_KEY, CALLBACK_TOKEN, CARD_LIMITS, cardConfigErrors, type CardConfig } from '../../shared/wecom-card';
 import { rule } from '../rules';
+import { UserList } from '../UserList';
 
 type Name = (string | number)[];
 
@@ -118,33 +119,20 @@ export default function CardFieldset() {
       >
         <Select options={choices} loading={!choices} />
       </Form.Item>
-      <Form.List name={at('assignees')} rules={[check('assignees')]}>
-        {(fields, { add, remove }, { errors }) => (
-          <Form.Item
-            label={t('Assignees')}
-            required
-            extra={t('Users, or variables holding users. Each gets the card in WeCom through the account they signed in with.')}
-            validateStatus={errors.length ? 'error' : undefined}
-            help={errors[0]}
-          >
-            <Space direction="vertical" style={{ width: '100%' }}>
-              {fields.map((field) => (
-                <div key={field.key} style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
-                  <div style={{ flex: 1, minWidth: 0 }}>
-                    <Form.Item name={field.name} noStyle>
-                      <UsersSelect />
-                    </Form.Item>
-                  </div>
-                  <Button type="text" aria-label={t('Remove assignee')} icon={<DeleteOutlined />} onClick={() => remove(field.name)} />
-                </div>
-              ))}
-              <Button type="dashed" block icon={<PlusOutlined />} onClick={() => add('')}>
-                {t('Add assignee')}
-              </Button>
-            </Space>
-          </Form.Item>
+      <UserList
+        name={at('assignees')}
+        rules={[check('assignees')]}
+        label={t('Assignees')}
+        required
+        extra={t('Users, or variables holding users. Each gets the card in WeCom through the account they signed in with.')}
+        picker={<UsersSelect />}
+        removeLabel={t('Remove assignee')}
+        adder={(add) => (
+          <Button type="dashed" block icon={<PlusOutlined />} onClick={() => add('')}>
+            {t('Add assignee')}
+          </Button>
         )}
-      </Form.List>
+      />
       {/* Always part of the config (0 when one assignee decides anyway); shown once there are several. */}
       <Form.Item name={at('mode')} label={t('Mode')} initialValue={0} hidden={assignees.length <= 1} rules={[check('mode')]}>
         <Radio.Group
