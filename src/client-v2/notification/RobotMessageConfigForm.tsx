@@ -3,39 +3,18 @@
 // `namePrefix`). Field names are WeCom's robot names [91770], as in the v1 form (src/client/notification/
 // robot-forms.tsx); the checks are src/shared/robot-message.ts's, which the server makes again.
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
-import { useFlowContext } from '@nocobase/flow-engine';
-import { Button, Checkbox, Form, Radio, Space } from 'antd';
-import { useMemo, type ReactNode } from 'react';
-import { useT } from '../../client-common/locale';
-import { appLink, channelOrigins } from '../../client-common/notification/limits';
+import { Button, Checkbox, Form, Space } from 'antd';
+import { appLink } from '../../client-common/notification/limits';
 import { robotField, robotMsgtypes } from '../../client-common/notification/robot';
 import { ROBOT_LIMITS } from '../../shared/robot-message';
 import { required, rule } from '../rules';
-import { Receivers, TextItem } from './fields';
+import { Receivers, templateCardFields, useMessageForm, type MessageFormProps } from './fields';
 
-type Name = (string | number)[];
-
-interface Props {
-  variableOptions?: unknown[];
-  namePrefix?: Name;
-}
-
-export default function RobotMessageConfigForm({ variableOptions, namePrefix = [] }: Props) {
-  const t = useT();
-  const form = Form.useFormInstance();
-  const at = (...path: (string | number)[]): Name => [...namePrefix, ...path];
-  const msgtype = (Form.useWatch(at('msgtype'), { form }) as string | undefined) ?? 'text';
-  const { api } = useFlowContext();
-  const origins = useMemo(() => channelOrigins((config) => api.request(config)), [api]);
-  const origin = () => origins(form.getFieldValue(at('channelName')));
-  const text = (path: (string | number)[], label: string, rules: object[], extra?: ReactNode, area = false) => (
-    <TextItem key={path.join('.')} name={at(...path)} label={label} rules={rules} extra={extra} area={area} metaTree={variableOptions} />
-  );
+export default function RobotMessageConfigForm(props: MessageFormProps) {
+  const { t, at, msgtype, msgtypeItem, origin, text } = useMessageForm(props, 'text');
   return (
     <>
-      <Form.Item name={at('msgtype')} label={t('Message type')} initialValue="text" rules={[required(t, t('Message type'))]}>
-        <Radio.Group options={robotMsgtypes(t)} />
-      </Form.Item>
+      {msgtypeItem(robotMsgtypes(t))}
       {(msgtype === 'text' || msgtype === 'markdown') && (
         <Receivers
           name={at('receivers')}
@@ -74,17 +53,7 @@ export default function RobotMessageConfigForm({ variableOptions, namePrefix = [
           )}
         </Form.List>
       )}
-      {msgtype === 'template_card' && [
-        text(['template_card', 'main_title', 'title'], t('Title'), [required(t, t('Title'))]),
-        text(['template_card', 'main_title', 'desc'], t('Description'), []),
-        text(['template_card', 'sub_title_text'], t('Content'), [], undefined, true),
-        text(
-          ['template_card', 'card_action', 'url'],
-          t('Link'),
-          [required(t, t('Link')), rule(appLink(t, origin))],
-          t("A path of this app, like /admin/..., made absolute from the authenticator's Origin."),
-        ),
-      ]}
+      {msgtype === 'template_card' && templateCardFields(t, text, origin)}
     </>
   );
 }
