@@ -21,16 +21,20 @@ export const robotMsgtypes = (t: TFunction) => [
   { label: t('Template card (text notice)'), value: 'template_card' },
 ];
 
-type Request = <T>(config: { url: string; method: 'post'; data: unknown }) => Promise<{ data: T }>;
+export type TestRobotRequest = <T>(config: { url: string; method: 'post'; data: unknown }) => Promise<{ data: T }>;
+
+/** The key typed in the form (empty: the saved one of `channel`), the channel's name and title. */
+export interface TestRobotValues {
+  webhookKey?: unknown;
+  channel?: unknown;
+  title?: unknown;
+}
 
 /**
  * Sends a test message with the key typed in the form, or the saved key of `channel` when the field is empty.
  * Answers what WeCom said, as the server words it.
  */
-export async function sendTestMessage(
-  request: Request,
-  values: { webhookKey?: unknown; channel?: unknown; title?: unknown },
-): Promise<{ ok: boolean; message: string }> {
+export async function sendTestMessage(request: TestRobotRequest, values: TestRobotValues): Promise<{ ok: boolean; message: string }> {
   try {
     const { data } = await request<{ data: { ok: boolean; message: string } }>({ url: 'wecom:testRobot', method: 'post', data: values });
     return data.data;

@@ -2,10 +2,9 @@
 // plain antd Form; the drawer saves `options` one level deep over the saved ones): the robot's webhook key
 // (write-only), an optional authenticator for mentions, and "Send a test message".
 import { useApp } from '@nocobase/client-v2';
-import { Alert, Button, Form, Input, Select, Space } from 'antd';
-import { useState } from 'react';
+import { Form, Input, Select } from 'antd';
 import { useT } from '../../client-common/locale';
-import { sendTestMessage } from '../../client-common/notification/robot';
+import { TestRobotView } from '../../client-common/notification/TestRobotView';
 import { hasSavedSecret } from '../../shared/secrets';
 import { useWecomAuthenticatorChoices } from '../authenticator-choices';
 
@@ -16,12 +15,7 @@ export default function RobotChannelConfigForm() {
   const options = Form.useWatch('options', { form, preserve: true }) as Record<string, unknown> | undefined;
   const choices = useWecomAuthenticatorChoices(true);
   const saved = hasSavedSecret(options, 'webhookKey');
-  const [test, setTest] = useState<{ busy?: boolean; ok?: boolean; message?: string }>({});
-  const run = async () => {
-    setTest({ busy: true });
-    const values = { webhookKey: form.getFieldValue(['options', 'webhookKey']), channel: form.getFieldValue('name'), title: form.getFieldValue('title') };
-    setTest(await sendTestMessage((config) => app.apiClient.request(config), values));
-  };
+  const values = () => ({ webhookKey: form.getFieldValue(['options', 'webhookKey']), channel: form.getFieldValue('name'), title: form.getFieldValue('title') });
   return (
     <>
       <Form.Item
@@ -39,12 +33,7 @@ export default function RobotChannelConfigForm() {
       >
         <Select options={choices} loading={!choices} allowClear />
       </Form.Item>
-      <Space direction="vertical" style={{ width: '100%', marginBottom: 16 }}>
-        <Button onClick={run} loading={test.busy} data-testid="wecom-robot-test">
-          {t('Send a test message')}
-        </Button>
-        {test.message && <Alert type={test.ok ? 'success' : 'error'} showIcon message={test.message} data-testid="wecom-robot-test-answer" />}
-      </Space>
+      <TestRobotView request={(config) => app.apiClient.request(config)} values={values} />
     </>
   );
 }

@@ -5,11 +5,11 @@ import type { ISchema } from '@formily/json-schema';
 import { useForm } from '@formily/react';
 import { SchemaComponent, useAPIClient } from '@nocobase/client';
 import { UserAddition, UserSelect } from '@nocobase/plugin-notification-manager/client';
-import { Alert, Button, Space } from 'antd';
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import type { TFunction } from 'react-i18next';
 import { appLink } from '../../client-common/notification/limits';
-import { robotField, robotMsgtypes, sendTestMessage } from '../../client-common/notification/robot';
+import { robotField, robotMsgtypes } from '../../client-common/notification/robot';
+import { TestRobotView } from '../../client-common/notification/TestRobotView';
 import { useT } from '../../client-common/locale';
 import { hasSavedSecret } from '../../shared/secrets';
 import { ChannelOptions, receivers, templateCard, text, useChannelOrigin, type OptionsSchema, type Origin } from './fields';
@@ -20,26 +20,12 @@ interface ChannelValues {
   options?: { webhookKey?: string; authenticator?: string; savedSecrets?: string[] };
 }
 
-/** "Send a test message": the key as typed, or the saved one of this channel; says what WeCom answered. */
+/** "Send a test message" under the channel's options. */
 function TestRobotButton() {
-  const t = useT();
   const api = useAPIClient();
   const form = useForm<ChannelValues>();
-  const [state, setState] = useState<{ busy?: boolean; ok?: boolean; message?: string }>({});
-  const run = async () => {
-    setState({ busy: true });
-    const { webhookKey } = form.values.options ?? {};
-    const answer = await sendTestMessage((config) => api.request(config), { webhookKey, channel: form.values.name, title: form.values.title });
-    setState(answer);
-  };
-  return (
-    <Space direction="vertical" style={{ width: '100%', marginBottom: 16 }}>
-      <Button onClick={run} loading={state.busy} data-testid="wecom-robot-test">
-        {t('Send a test message')}
-      </Button>
-      {state.message && <Alert type={state.ok ? 'success' : 'error'} showIcon message={state.message} data-testid="wecom-robot-test-answer" />}
-    </Space>
-  );
+  const values = () => ({ webhookKey: form.values.options?.webhookKey, channel: form.values.name, title: form.values.title });
+  return <TestRobotView request={(config) => api.request(config)} values={values} />;
 }
 
 /** Channel options: the robot's webhook key (write-only) and an optional authenticator for mentions by userid. */
