@@ -1,9 +1,15 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { demoOptions, expectOnlyOrigins, expectTokenNeverInUrls, onlyWeComAuthenticator, sessionUser } from './app';
+import { adminApi, demoOptions, expectOnlyOrigins, expectTokenNeverInUrls, onlyWeComAuthenticator, sessionUser } from './app';
 import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, visibleText } from './browser';
+import { changeContacts } from './sandbox-control';
+import { ZHANG_SAN } from './world';
 
 const NAME = 'wecom_signin';
+const ROOT_REFUSED =
+  "Your mobile number in WeCom belongs to a NocoBase root user. Root users sign in with their password only, never with WeCom. Ask your administrator to give that root user another mobile number (or none), or sign in with the password.";
+/** A number no member and no other user has. */
+const ROOT_PHONE = '13700000099';
 const NOT_LINKED =
   'Your WeCom account is not linked to a user yet. Open this app once from the WeCom workbench (inside the WeCom client) to link it, then sign in again.';
 
@@ -57,7 +63,7 @@ describe('Signing in with WeCom', { timeout: 600_000 }, () => {
     await screenshot(page, 'signin-04-callback');
 
     await page.waitForURL(`${appUrl}/admin`);
-    expect(await sessionUser(page)).toMatchObject({ id: 1, phone: '13800000001' });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username, phone: ZHANG_SAN.phone });
     await page.waitForLoadState('networkidle');
     await screenshot(page, 'signin-05-admin');
     await expectTokenNeverInUrls(page, urls);
@@ -75,7 +81,7 @@ describe('Signing in with WeCom', { timeout: 600_000 }, () => {
     await page.locator('[data-userid="zhangsan"]').click();
 
     await page.waitForURL(`${appUrl}/admin/pm/list`);
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
     await page.waitForLoadState('networkidle');
     await screenshot(page, 'signin-07-redirect-path');
     await expectTokenNeverInUrls(page, urls);
@@ -100,6 +106,39 @@ describe('Signing in with WeCom', { timeout: 600_000 }, () => {
     expect(await visibleText(page.locator('.ant-alert-error'))).toBe(NOT_LINKED);
     expect(await sessionUser(page)).toBeUndefined();
     await screenshot(page, 'signin-09-reason-on-signin-page');
+  });
+
+  it("refuses in the WeCom client a member whose mobile number is the root user's: the reason, no 'Try again', nobody signed in, nothing written", async () => {
+    const api = await adminApi();
+    // What whoever administers WeCom can do: give a member (wangwu, who has no number) the root user's number.
+    await changeContacts({ changeType: 'update_user', user: { userid: 'wangwu', mobile: ROOT_PHONE }, deliver: false });
+    await api.post('users:update?filterByTk=1', { phone: ROOT_PHONE });
+    try {
+      const written = async () => ({
+        users: (await api.get<unknown[]>('users:list', { paginate: 'false' })).length,
+        links: (await api.get<unknown[]>('usersAuthenticators:list', { filter: JSON.stringify({ authenticator: NAME }), paginate: 'false' })).length,
+      });
+      const before = await written();
+      const { page, urls } = await newVisitor(browser, { wecom: true });
+      screenshotOnFailure(page, 'signin-root-refused');
+      await page.goto(`${appUrl}/admin`);
+      await page.waitForURL(`${appUrl}/signin?redirect=/admin`);
+      await page.getByRole('link', { name: 'WeCom' }).click();
+      await page.waitForURL(`${sandboxUrl}/connect/oauth2/authorize?**`);
+      await page.locator('[data-userid="wangwu"]').click();
+      await page.locator('[data-action="allow"]').click();
+
+      await page.waitForURL(`${appUrl}/wecom/callback?authenticator=${NAME}`);
+      expect(await visibleText(page.locator('.ant-alert-error .ant-alert-description'))).toBe(ROOT_REFUSED);
+      expect(await page.getByRole('link', { name: 'Try again' }).count()).toBe(0);
+      expect(await sessionUser(page)).toBeUndefined();
+      await screenshot(page, 'signin-12-root-refused');
+      expectOnlyOrigins(urls, [appUrl, sandboxUrl]);
+      expect(await written()).toEqual(before);
+    } finally {
+      await api.post('users:update?filterByTk=1', { phone: null });
+      await changeContacts({ changeType: 'update_user', user: { userid: 'wangwu', mobile: '' }, deliver: false });
+    }
   });
 
   it('says calmly that the sign-in was cancelled when the member cancels on the QR page', async () => {

@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { demoOptions, expectTokenNeverInUrls, onlyWeComAuthenticator, sessionUser } from './app';
 import { launchBrowser, newVisitor, PAGE_TIMEOUT, screenshot, screenshotOnFailure, visibleText } from './browser';
+import { ZHANG_SAN } from './world';
 
 const NAME = 'wecom_auto';
 const NO_MOBILE =
@@ -38,7 +39,7 @@ describe('Automatic login in the WeCom client', { timeout: 600_000 }, () => {
     await page.locator('[data-action="allow"]').click();
 
     await page.waitForURL(`${appUrl}/admin`);
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
     expect(shown.filter((url) => url.startsWith(sandboxUrl))).toHaveLength(1);
     await expectTokenNeverInUrls(page, urls);
   });
@@ -66,7 +67,7 @@ describe('Automatic login in the WeCom client', { timeout: 600_000 }, () => {
     await page.waitForURL((url) => url.pathname === '/wecom/callback');
     await page.waitForURL(`${appUrl}/admin`);
 
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
     // No WeCom page was shown, nothing was clicked.
     expect(shown.filter((url) => url.startsWith(sandboxUrl))).toEqual([]);
     expect(urls.filter((url) => url.startsWith(`${appUrl}/api/wecom:authorize`))).toEqual([start('/admin', true)]);
@@ -81,7 +82,7 @@ describe('Automatic login in the WeCom client', { timeout: 600_000 }, () => {
     await page.goto(`${appUrl}/m`);
     await page.waitForURL((url) => url.pathname === '/wecom/callback');
     await page.waitForURL(`${appUrl}/m`);
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
     expect(shown.filter((url) => url.startsWith(sandboxUrl))).toEqual([]);
     expect(urls.filter((url) => url.startsWith(`${appUrl}/api/wecom:authorize`))).toEqual([start('/m', true)]);
     await page.waitForLoadState('networkidle');
@@ -94,7 +95,7 @@ describe('Automatic login in the WeCom client', { timeout: 600_000 }, () => {
     await page.goto(`${appUrl}${path}`);
     await page.waitForURL((url) => url.pathname === '/wecom/callback');
     await page.waitForURL(`${appUrl}${path}`);
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
   };
 
   /**
@@ -129,7 +130,7 @@ describe('Automatic login in the WeCom client', { timeout: 600_000 }, () => {
     await page.getByRole('link', { name: 'WeCom' }).click();
     await page.locator('[data-action="allow"]').click();
     await page.waitForURL(`${appUrl}/admin`);
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
 
     // The session ends without a sign-out (it expired): automatic login is back.
     await page.evaluate(() => localStorage.removeItem('NOCOBASE_TOKEN'));
@@ -150,7 +151,7 @@ describe('Automatic login in the WeCom client', { timeout: 600_000 }, () => {
 
     await page.goto(workbenchLink);
     await page.waitForURL(`${appUrl}/admin`);
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
   });
 
   it('stays on the sign-in page with the reason after a failed automatic login: no loop', async () => {

@@ -3,7 +3,7 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WecomUser } from '../helpers/wecom-user';
-import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator } from './app';
+import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator, zhangSanId } from './app';
 import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, signInAsAdmin, visibleText } from './browser';
 import { WECOM_UA } from './world';
 
@@ -69,7 +69,7 @@ describe('WeCom notification channel (v1 client)', () => {
   });
 
   it("delivers a text card to the member's WeCom inbox", async () => {
-    // The member links to the admin (same phone) with a first sign-in in the WeCom client.
+    // The member links to his user Zhang San (same phone) with a first sign-in in the WeCom client.
     const linked = await new WecomUser(appUrl, WECOM_UA).signInInClient(NAME, 'zhangsan');
     expect(linked.status).toBe(200);
 
@@ -78,7 +78,7 @@ describe('WeCom notification channel (v1 client)', () => {
     await api.post('messages:send', {
       channelName: CHANNEL,
       triggerFrom,
-      receivers: { type: 'userId', value: [1] },
+      receivers: { type: 'userId', value: [await zhangSanId(api)] },
       message: { msgtype: 'textcard', title: 'Leave request approved', description: 'Your leave on 2 December was approved.', url: '/admin', btntxt: 'Open' },
     });
     await expect

@@ -1,12 +1,12 @@
 // A workflow's "Notification" node sends a WeCom text card, built by an admin with clicks in the v1 client
-// (Settings → Workflow): when a user is added, the admin (linked to sandbox member zhangsan) gets a card
+// (Settings → Workflow): when a user is added, Zhang San (linked to sandbox member zhangsan) gets a card
 // naming the newcomer; a second receiver who never signed in with WeCom shows in the send log with the reason.
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WecomUser } from '../helpers/wecom-user';
-import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator } from './app';
+import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator, zhangSanId } from './app';
 import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, signInAsAdmin, visibleText } from './browser';
-import { WECOM_UA } from './world';
+import { WECOM_UA, ZHANG_SAN } from './world';
 
 const NAME = 'wecom_workflow';
 const CHANNEL = 'wecom_workflow';
@@ -56,6 +56,7 @@ describe('A workflow notification node sends over WeCom (v1 client)', () => {
   let browser: Browser;
   let page: Page;
   let unlinkedId: number;
+  let zhangId: number;
   const appUrl = inject('appUrl');
   const sandboxUrl = inject('sandboxUrl');
 
@@ -77,7 +78,8 @@ describe('A workflow notification node sends over WeCom (v1 client)', () => {
     // The channel itself is added in the browser by 06-notification; here it is the node that matters.
     await api.post('notificationChannels:create', { name: CHANNEL, title: 'WeCom (workflow)', notificationType: 'wecom', options: { authenticator: NAME } });
     ({ id: unlinkedId } = await api.post<{ id: number }>('users:create', UNLINKED));
-    // zhangsan links to the admin (same phone) with a first sign-in in the WeCom client.
+    zhangId = await zhangSanId(api);
+    // zhangsan links to his user (same phone) with a first sign-in in the WeCom client.
     const linked = await new WecomUser(appUrl, WECOM_UA).signInInClient(NAME, 'zhangsan');
     expect(linked.status).toBe(200);
 
@@ -129,7 +131,7 @@ describe('A workflow notification node sends over WeCom (v1 client)', () => {
     await item(node, 'Channel').locator('.ant-select').click();
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: 'WeCom (workflow)' }).click();
     const receivers = item(node, 'Receivers');
-    for (const [index, nickname] of ['Super Admin', UNLINKED.nickname].entries()) {
+    for (const [index, nickname] of [ZHANG_SAN.nickname, UNLINKED.nickname].entries()) {
       await receivers.getByRole('button', { name: 'Add user' }).click();
       await page.locator('.ant-popover:visible').getByText('Select users', { exact: true }).click();
       await receivers.locator('.ant-select').nth(index).click();
@@ -168,7 +170,7 @@ describe('A workflow notification node sends over WeCom (v1 client)', () => {
         'notification',
         {
           channelName: CHANNEL,
-          receivers: [1, unlinkedId],
+          receivers: [zhangId, unlinkedId],
           msgtype: 'textcard',
           title: 'New colleague',
           description: 'Say hello to {{$context.data.nickname}}',
@@ -206,7 +208,7 @@ describe('A workflow notification node sends over WeCom (v1 client)', () => {
   it('logs the delivery to 1 of 2 recipients as sent, naming who got it, who did not and why, in Settings → Notification manager → Logs', async () => {
     screenshotOnFailure(page, 'workflow-send-log');
     const reason =
-      'Sent to 1 of 2 recipients: Super Admin (#1).\n' +
+      `Sent to 1 of 2 recipients: ${ZHANG_SAN.nickname} (#${zhangId}).\n` +
       `Not sent to Wang Unlinked (#${unlinkedId}). They are not linked to WeCom: they have not signed in with this WeCom authenticator yet.`;
     const api = await adminApi();
     await expect

@@ -3,10 +3,10 @@
 // never signed in is linked already and signs in with the QR login at once.
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator, sessionUser } from './app';
+import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator, sessionUser, zhangSanId } from './app';
 import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, signInAsAdmin, visibleText } from './browser';
 import { holdSecondCall } from './sandbox-control';
-import { ADMIN_PHONE } from './world';
+import { ZHANG_SAN } from './world';
 
 const NAME = 'wecom_contacts';
 const SOURCE = 'wecom_e2e';
@@ -15,9 +15,9 @@ const CONTACTS_SECRET = 'demo-contacts-secret-0123456789abcdef';
 const MEMBERS = ['Li Si', 'Wang Wu', 'Zhang San', 'Zhao Liu'];
 const DEPARTMENTS = ['Demo Corp', 'Engineering', 'Sales'];
 /**
- * The admin has zhangsan's phone in this world: a sync would match zhangsan to the admin and write the
- * member's name and email over the admin's, and the other files sign in with that email. Here the admin
- * has another phone while the sync runs.
+ * The user Zhang San has zhangsan's phone in this world: a sync would match zhangsan to that user (the other
+ * files' linked member), not create him anew as this file expects. Here Zhang San has another phone while the
+ * sync runs.
  */
 const OTHER_PHONE = '13700000000';
 
@@ -44,7 +44,7 @@ describe('WeCom contacts sync (v1 client)', () => {
     }
     // user-data-sync keeps what a source wrote under its name, also after the source is removed.
     await api.post(`userDataSyncRecords:destroy?filter=${encodeURIComponent(JSON.stringify({ sourceName: SOURCE }))}`, {});
-    // The links first: a member still linked to the admin would be matched to the admin again.
+    // The links first: a member still linked to a user would be matched to that user again.
     await api.post(`usersAuthenticators:destroy?filter=${encodeURIComponent(JSON.stringify({ authenticator: NAME }))}`, {});
     const users = await api.get<{ id: number }[]>('users:list', { filter: JSON.stringify({ nickname: { $in: MEMBERS } }), paginate: 'false' });
     for (const user of users.filter((u) => u.id !== 1)) await api.post(`users:destroy?filterByTk=${user.id}`, {});
@@ -66,7 +66,8 @@ describe('WeCom contacts sync (v1 client)', () => {
   beforeAll(async () => {
     await onlyWeComAuthenticator(NAME, demoOptions(), 'WeCom contacts');
     await cleanUp();
-    await (await adminApi()).post('users:update?filterByTk=1', { phone: OTHER_PHONE });
+    const api = await adminApi();
+    await api.post(`users:update?filterByTk=${await zhangSanId(api)}`, { phone: OTHER_PHONE });
     browser = await launchBrowser();
     ({ page } = await newVisitor(browser, { viewport: { width: 1280, height: 1200 } }));
     await signInAsAdmin(page, appUrl);
@@ -75,7 +76,8 @@ describe('WeCom contacts sync (v1 client)', () => {
   afterAll(async () => {
     await browser?.close();
     await cleanUp();
-    await (await adminApi()).post('users:update?filterByTk=1', { phone: ADMIN_PHONE });
+    const api = await adminApi();
+    await api.post(`users:update?filterByTk=${await zhangSanId(api)}`, { phone: ZHANG_SAN.phone });
     await removeAuthenticator(NAME);
   });
 

@@ -1,14 +1,14 @@
 // The WeCom card node, built by an admin with clicks in the classic client's workflow editor (/admin): a
-// collection event on Users, then a "WeCom card" asking Zhang San (the sandbox member linked to the admin) to
+// collection event on Users, then a "WeCom card" asking Zhang San (the sandbox member linked to his NocoBase user) to
 // approve the newcomer. The form refuses what the server would refuse, in its words. Once a user is added, Zhang
-// San taps Approve in the sandbox inbox: the card says who approved (the admin, his NocoBase user), and the execution goes
+// San taps Approve in the sandbox inbox: the card says who approved (his NocoBase user), and the execution goes
 // on with his decision.
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WecomUser } from '../helpers/wecom-user';
-import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator } from './app';
+import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator, zhangSanId } from './app';
 import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, signInAsAdmin, visibleText } from './browser';
-import { WECOM_UA } from './world';
+import { WECOM_UA, ZHANG_SAN } from './world';
 
 const NAME = 'wecom_card';
 const WORKFLOW = 'Approve a new colleague in WeCom';
@@ -51,6 +51,7 @@ describe('A WeCom card node asks for a decision in WeCom (classic workflow edito
   let browser: Browser;
   let page: Page;
   let workflowId: number;
+  let zhangId: number;
   const appUrl = inject('appUrl');
   const sandboxUrl = inject('sandboxUrl');
 
@@ -74,10 +75,11 @@ describe('A WeCom card node asks for a decision in WeCom (classic workflow edito
       body: JSON.stringify({ url: `${appUrl}/api/wecom:appCallback?authenticator=${NAME}`, ...CALLBACK }),
     });
     expect(set.status).toBe(200);
-    // zhangsan links to the admin (same phone) with a first sign-in in the WeCom client.
+    // zhangsan links to his user (same phone) with a first sign-in in the WeCom client.
     expect((await new WecomUser(appUrl, WECOM_UA).signInInClient(NAME, 'zhangsan')).status).toBe(200);
     // The trigger is not what this file is about: made through the API, the node by clicks.
     const api = await adminApi();
+    zhangId = await zhangSanId(api);
     ({ id: workflowId } = await api.post<{ id: number }>('workflows:create', {
       title: WORKFLOW,
       type: 'collection',
@@ -123,7 +125,7 @@ describe('A WeCom card node asks for a decision in WeCom (classic workflow edito
     await expect.poll(() => item(node, 'Link').textContent()).toContain('The link must lead to a page of this app (a path like /admin/…).');
     await item(node, 'Assignees').getByRole('button', { name: 'Add assignee' }).click();
     await item(node, 'Assignees').locator('.ant-select').first().click();
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: 'Super Admin' }).click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: ZHANG_SAN.nickname }).click();
     // The refusal leaves once a user is picked.
     await expect.poll(() => item(node, 'Assignees').textContent()).not.toContain('Choose at least one assignee.');
     await item(node, 'Title').getByRole('textbox').fill('New colleague to approve');
@@ -148,7 +150,7 @@ describe('A WeCom card node asks for a decision in WeCom (classic workflow edito
         'wecom-card',
         {
           authenticator: NAME,
-          assignees: [1],
+          assignees: [zhangId],
           mode: 0,
           title: 'New colleague to approve',
           description: 'Approve the account of the newcomer?',
@@ -183,7 +185,7 @@ describe('A WeCom card node asks for a decision in WeCom (classic workflow edito
     await card.locator('[data-card-button="approve"]').click();
     await expect.poll(async () => (await card.locator('[data-replaced]').count()) && visibleText(card.locator('[data-replaced]')), { timeout: 60_000 }).toBe(
       // The NocoBase user Zhang San is linked to.
-      'Approved by Super Admin',
+      `Approved by ${ZHANG_SAN.nickname}`,
     );
     await screenshot(member.page, 'card-03-approved');
 
@@ -199,7 +201,7 @@ describe('A WeCom card node asks for a decision in WeCom (classic workflow edito
     await expect.poll(async () => (await execution())?.status, { timeout: 60_000 }).toBe(1);
     const [job] = (await execution()).jobs!;
     expect(job.status).toBe(1);
-    expect(job.result).toMatchObject({ key: 'approve', action: 'approve', decisions: [{ userId: 1, userid: 'zhangsan', key: 'approve' }] });
+    expect(job.result).toMatchObject({ key: 'approve', action: 'approve', decisions: [{ userId: zhangId, userid: 'zhangsan', key: 'approve' }] });
 
     // The execution in the editor: the node's job, with who decided.
     await page.goto(`${appUrl}/admin/settings/workflow/executions/${(await execution()).id}`);

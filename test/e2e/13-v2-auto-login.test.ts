@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { demoOptions, expectTokenNeverInUrls, onlyWeComAuthenticator, sessionUser } from './app';
 import { launchBrowser, screenshot, screenshotOnFailure, visibleText } from './browser';
 import { newV2Visitor } from './v2';
+import { ZHANG_SAN } from './world';
 
 const NAME = 'wecom_v2_auto';
 const NO_MOBILE =
@@ -38,7 +39,7 @@ describe('Automatic login in the WeCom client, modern client (/v/)', () => {
     await page.locator('[data-action="allow"]').click();
 
     await page.waitForURL(`${appUrl}/v/admin`);
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
     await expectTokenNeverInUrls(page, urls);
   });
 
@@ -49,7 +50,7 @@ describe('Automatic login in the WeCom client, modern client (/v/)', () => {
     await page.goto(`${appUrl}/v/admin`, { waitUntil: 'commit' });
     await page.waitForURL((url) => url.pathname === '/v/wecom/callback');
     await page.waitForURL(`${appUrl}/v/admin`);
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
     // No WeCom page was shown, nothing was clicked.
     expect(shown.filter((url) => url.startsWith(sandboxUrl))).toEqual([]);
     expect(starts(urls)).toEqual([start('/v/admin', true)]);
@@ -72,14 +73,14 @@ describe('Automatic login in the WeCom client, modern client (/v/)', () => {
     await page.getByRole('link', { name: 'WeCom' }).click();
     await page.locator('[data-action="allow"]').click();
     await page.waitForURL(`${appUrl}/v/admin`);
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
 
     // The session ends without a sign-out (it expired): automatic login is back.
     await page.evaluate(() => localStorage.removeItem('NOCOBASE_TOKEN'));
     await page.goto(`${appUrl}/v/admin`, { waitUntil: 'commit' });
     await page.waitForURL((url) => url.pathname === '/v/wecom/callback');
     await page.waitForURL(`${appUrl}/v/admin`);
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
     expect(starts(urls)).toEqual([start('/v/admin', true), start('/v/admin', false), start('/v/admin', true)]);
   });
 

@@ -7,7 +7,7 @@ import { demoOptions, expectTokenNeverInUrls, onlyWeComAuthenticator, sessionUse
 import { launchBrowser, screenshot, screenshotOnFailure } from './browser';
 import { type ModernOnlyWorld, startModernOnlyWorld } from './modern-only';
 import { newV2Visitor } from './v2';
-import { ADMIN, CORP } from './world';
+import { ADMIN, CORP, ZHANG_SAN } from './world';
 
 describe('APP_CLIENT_ENTRY_MODE=modern-only', () => {
   const NAME = 'wecom_modern_only';
@@ -47,7 +47,7 @@ describe('APP_CLIENT_ENTRY_MODE=modern-only', () => {
     // First login of the member: the silent start needs consent once.
     await page.locator('[data-action="allow"]').click();
     await page.waitForURL(`${world.appUrl}/v/admin**`);
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
     expect(starts(urls).every((url) => url.endsWith('&client=v2'))).toBe(true);
     expect(urls).toContain(`${world.appUrl}/v/wecom/callback?authenticator=${NAME}`);
     await page.waitForLoadState('networkidle');
@@ -60,7 +60,7 @@ describe('APP_CLIENT_ENTRY_MODE=modern-only', () => {
     screenshotOnFailure(page, 'v2-modern-only-workbench');
     await page.goto(`${world.appUrl}/api/wecom:authorize?authenticator=${NAME}&redirect=/admin&prompt=none`, { waitUntil: 'commit' });
     await page.waitForURL(`${world.appUrl}/v/admin**`);
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
     const callbacks = urls.filter((url) => new URL(url).pathname.endsWith('/wecom/callback')).map((url) => new URL(url).pathname);
     expect(callbacks[0]).toBe('/wecom/callback');
     expect(callbacks).toContain('/v/wecom/callback');
@@ -89,7 +89,7 @@ describe('The mobile UI (/m) with the modern client installed', () => {
     await page.goto(`${appUrl}/m`, { waitUntil: 'commit' });
     await page.locator('[data-action="allow"]').click();
     await page.waitForURL(`${appUrl}/m`);
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
     expect(urls.filter((url) => url.startsWith(`${appUrl}/api/wecom:authorize`))[0]).toBe(
       `${appUrl}/api/wecom:authorize?authenticator=${NAME}&redirect=/m&prompt=none&locale=en-US`,
     );

@@ -4,7 +4,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WecomUser } from '../helpers/wecom-user';
-import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator } from './app';
+import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator, zhangSanId } from './app';
 import { launchBrowser, screenshot, screenshotOnFailure, visibleText } from './browser';
 import { input, item, newV2Visitor, openDrawer, signInAsAdminV2 } from './v2';
 import { WECOM_UA } from './world';
@@ -90,11 +90,12 @@ describe('WeCom notification channel (modern client, /v/)', () => {
 
   it("refuses an empty or oversized message, or a link off the site, in a workflow's notification node, saves a valid text card and sends it to the member's inbox", async () => {
     screenshotOnFailure(page, 'v2-notification-message');
-    // The member links to the admin (same phone) with a first sign-in in the WeCom client.
+    // The member links to his user Zhang San (same phone) with a first sign-in in the WeCom client.
     const linked = await new WecomUser(appUrl, WECOM_UA).signInInClient(NAME, 'zhangsan');
     expect(linked.status).toBe(200);
 
     const api = await adminApi();
+    const zhangId = await zhangSanId(api);
     const workflow = await api.post<{ id: number }>('workflows:create', {
       title: 'WeCom v2 e2e',
       type: 'collection',
@@ -106,7 +107,7 @@ describe('WeCom notification channel (modern client, /v/)', () => {
     const node = await api.post<FlowNode>(`workflows/${workflow.id}/nodes:create`, {
       type: 'notification',
       title: 'Tell the member',
-      config: { channelName: CHANNEL, receivers: [1] },
+      config: { channelName: CHANNEL, receivers: [zhangId] },
     });
     const savedConfig = async () => (await api.get<FlowNode>('flow_nodes:get', { filterByTk: String(node.id) })).config;
 
@@ -137,7 +138,7 @@ describe('WeCom notification channel (modern client, /v/)', () => {
     expect(await item(drawer, 'Link').textContent()).toContain(`A path of this app, like /admin/..., or an address on ${appUrl}.`);
     expect(await item(drawer, 'Button text').textContent()).toContain('At most 4 characters.');
     await screenshot(page, 'v2-notification-03-message-refused');
-    expect(await savedConfig()).toEqual({ channelName: CHANNEL, receivers: [1] });
+    expect(await savedConfig()).toEqual({ channelName: CHANNEL, receivers: [zhangId] });
 
     // Text and Markdown have one content field, with the same limit in bytes.
     await item(drawer, 'Message type').getByText('Markdown', { exact: true }).click();
@@ -157,14 +158,14 @@ describe('WeCom notification channel (modern client, /v/)', () => {
       .poll(() => item(drawer, 'Content').textContent())
       .toContain(`The link https://evil.example/phish in Content must be a path of this app (like /admin) or an address on ${appUrl}.`);
     await screenshot(page, 'v2-notification-03b-content-link-refused');
-    expect(await savedConfig()).toEqual({ channelName: CHANNEL, receivers: [1] });
+    expect(await savedConfig()).toEqual({ channelName: CHANNEL, receivers: [zhangId] });
     // A template card (text_notice) needs its title and the link its click opens, a link into this app.
     await item(drawer, 'Message type').getByText('Template card (text notice)', { exact: true }).click();
     await item(drawer, 'Link').getByRole('textbox').fill('javascript:alert(1)');
     await drawer.getByRole('button', { name: 'Submit' }).click();
     await expect.poll(() => item(drawer, 'Title').textContent()).toContain('Please enter Title.');
     expect(await item(drawer, 'Link').textContent()).toContain(`A path of this app, like /admin/..., or an address on ${appUrl}.`);
-    expect(await savedConfig()).toEqual({ channelName: CHANNEL, receivers: [1] });
+    expect(await savedConfig()).toEqual({ channelName: CHANNEL, receivers: [zhangId] });
 
     // Start again from what is saved (the receiver is back), and make a valid text card.
     await drawer.getByRole('button', { name: 'Cancel' }).click();
@@ -179,7 +180,7 @@ describe('WeCom notification channel (modern client, /v/)', () => {
     await drawer.waitFor({ state: 'hidden' });
     await expect.poll(savedConfig).toMatchObject({
       channelName: CHANNEL,
-      receivers: [1],
+      receivers: [zhangId],
       msgtype: 'textcard',
       title: 'Leave approved (v2)',
       description: 'Your leave on 3 December was approved.',

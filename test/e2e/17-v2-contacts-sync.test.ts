@@ -3,11 +3,11 @@
 // checks its configuration, runs it and sees the task succeed.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator } from './app';
+import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator, zhangSanId } from './app';
 import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, signInAsAdmin, visibleText } from './browser';
 import { holdSecondCall } from './sandbox-control';
 import { input, item, newV2Visitor, openDrawer, row, signInAsAdminV2 } from './v2';
-import { ADMIN_PHONE } from './world';
+import { ZHANG_SAN } from './world';
 
 const NAME = 'wecom_v2_sync';
 const SOURCE = 'wecom_v2_contacts';
@@ -55,9 +55,9 @@ describe('WeCom contacts sync (modern client, /v/)', () => {
     for (const source of await sources()) await api.post(`userDataSyncSources:destroy?filterByTk=${source.id}`, {});
     lastUser = maxId(await api.get<Row[]>('users:list', { paginate: 'false' }));
     lastDepartment = maxId(await api.get<Row[]>('departments:list', { paginate: 'false' }));
-    // The admin shares member zhangsan's phone (other files sign in with it): a sync would make the admin
-    // zhangsan, email included, and the admin could no longer sign in with the email. Not while this file runs.
-    await api.post('users:update?filterByTk=1', { phone: null });
+    // The user Zhang San has member zhangsan's phone (other files sign in with it): a sync would match zhangsan to
+    // that user instead of creating him, as this file expects. Not while this file runs.
+    await api.post(`users:update?filterByTk=${await zhangSanId(api)}`, { phone: null });
     browser = await launchBrowser();
     ({ page, urls } = await newV2Visitor(browser, { viewport: { width: 1280, height: 1400 } }));
     await signInAsAdminV2(page, appUrl);
@@ -71,7 +71,7 @@ describe('WeCom contacts sync (modern client, /v/)', () => {
     for (const user of await api.get<Row[]>('users:list', { paginate: 'false' })) {
       if (user.id > lastUser) await api.post(`users:destroy?filterByTk=${user.id}`, {});
     }
-    await api.post('users:update?filterByTk=1', { phone: ADMIN_PHONE });
+    await api.post(`users:update?filterByTk=${await zhangSanId(api)}`, { phone: ZHANG_SAN.phone });
     // Sub-departments first: they were created after their parents.
     const departments = (await api.get<Row[]>('departments:list', { paginate: 'false' })).filter((d) => d.id > lastDepartment);
     for (const department of departments.sort((a, b) => b.id - a.id)) await api.post(`departments:destroy?filterByTk=${department.id}`, {});
@@ -201,7 +201,7 @@ describe('WeCom contacts sync (modern client, /v/)', () => {
     // The members are NocoBase users now, linked to the authenticator for sign-in.
     const users = await api.get<{ nickname: string; phone?: string }[]>('users:list', { paginate: 'false' });
     expect(users.find((u) => u.nickname === 'Li Si')).toMatchObject({ phone: '13900000002' });
-    expect(users.find((u) => u.nickname === 'Zhang San')).toMatchObject({ phone: ADMIN_PHONE });
+    expect(users.find((u) => u.nickname === 'Zhang San')).toMatchObject({ phone: ZHANG_SAN.phone });
   });
 
   it("shows a running pull's progress in the /v/ Tasks table", async () => {

@@ -9,7 +9,7 @@ import { expectOnlyOrigins } from './app';
 import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, visibleText } from './browser';
 import { startSubAppWorld, type SubAppWorld } from './sub-app';
 import { newV2Visitor, openDrawer, row } from './v2';
-import { ADMIN_PHONE, CORP } from './world';
+import { CORP, ZHANG_SAN } from './world';
 
 const NAME = 'wecom';
 /** The start of the warning of a sub-app that shares the main app's sign-in secret (src/server/auth/sign-in-secret.ts). */
@@ -92,9 +92,9 @@ describe('Signing in with WeCom in a sub-app of the multi-app manager', () => {
         redirectPath: '/admin',
       },
     });
-    // The sub-app's admin has zhangsan's phone; the main app's admin has none (nothing to link there).
-    await world.subAdmin.post('users:update?filterByTk=1', { phone: ADMIN_PHONE });
-    // zhangsan's first login, in the WeCom client, links them to the sub-app's admin; the tests then scan.
+    // The sub-app's user Zhang San (not root) has zhangsan's phone; the main app has no such user (nothing to link there).
+    await world.subAdmin.post('users:create', ZHANG_SAN);
+    // zhangsan's first login, in the WeCom client, links them to the sub-app's Zhang San; the tests then scan.
     const linked = await new WecomUser(appUrl, WECOM_UA, sub).signInInClient(NAME, 'zhangsan');
     expect(linked.status).toBe(200);
     browser = await launchBrowser();
@@ -129,7 +129,7 @@ describe('Signing in with WeCom in a sub-app of the multi-app manager', () => {
     release();
 
     await page.waitForURL(`${appUrl}/apps/${sub}/admin`);
-    expect(await subAppSession(page)).toMatchObject({ id: 1, phone: ADMIN_PHONE });
+    expect(await subAppSession(page)).toMatchObject({ username: ZHANG_SAN.username, phone: ZHANG_SAN.phone });
     await page.waitForLoadState('networkidle');
     await screenshot(page, 'sub-app-04-admin');
     await expectTokenNeverInUrls(page, urls);
@@ -160,7 +160,7 @@ describe('Signing in with WeCom in a sub-app of the multi-app manager', () => {
     release();
 
     await page.waitForURL(`${appUrl}/v/apps/${sub}/admin`);
-    expect(await subAppSession(page)).toMatchObject({ id: 1, phone: ADMIN_PHONE });
+    expect(await subAppSession(page)).toMatchObject({ username: ZHANG_SAN.username, phone: ZHANG_SAN.phone });
     await page.waitForLoadState('networkidle');
     await screenshot(page, 'sub-app-07-v2-admin');
     await expectTokenNeverInUrls(page, urls);

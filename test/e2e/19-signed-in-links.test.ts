@@ -5,10 +5,10 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WecomUser } from '../helpers/wecom-user';
-import { adminApi, demoOptions, expectTokenNeverInUrls, onlyWeComAuthenticator, removeAuthenticator, sessionUser } from './app';
+import { adminApi, demoOptions, expectTokenNeverInUrls, onlyWeComAuthenticator, removeAuthenticator, sessionUser, zhangSanId } from './app';
 import { launchBrowser, newVisitor, screenshot, screenshotOnFailure } from './browser';
 import { newV2Visitor } from './v2';
-import { ADMIN, WECOM_UA } from './world';
+import { ADMIN, WECOM_UA, ZHANG_SAN } from './world';
 
 const NAME = 'wecom_links';
 const CHANNEL = 'wecom_links';
@@ -27,11 +27,11 @@ describe('Links in WeCom messages open signed in', () => {
     for (const channel of channels) await api.post(`notificationChannels:destroy?filterByTk=${channel.name}`, {});
   }
 
-  /** A text card to the admin (zhangsan in WeCom), sent through the app channel; waits for its send log. */
+  /** A text card to Zhang San (zhangsan in WeCom), sent through the app channel; waits for its send log. */
   async function sendCard(title: string, url: string) {
     const api = await adminApi();
     const triggerFrom = `e2e-links-${Date.now()}`;
-    await api.post('messages:send', { channelName: CHANNEL, triggerFrom, receivers: { type: 'userId', value: [1] }, message: { msgtype: 'textcard', title, description: 'Tap to open', url, btntxt: 'Open' } });
+    await api.post('messages:send', { channelName: CHANNEL, triggerFrom, receivers: { type: 'userId', value: [await zhangSanId(api)] }, message: { msgtype: 'textcard', title, description: 'Tap to open', url, btntxt: 'Open' } });
     await expect
       .poll(async () => (await api.get<{ status: string }[]>('notificationSendLogs:list', { filter: JSON.stringify({ triggerFrom }) }))[0]?.status, { timeout: 60_000 })
       .toBe('success');
@@ -49,7 +49,7 @@ describe('Links in WeCom messages open signed in', () => {
     await removeChannel();
     const api = await adminApi();
     await api.post('notificationChannels:create', { name: CHANNEL, title: 'WeCom links', notificationType: 'wecom', options: { authenticator: NAME } });
-    // zhangsan links to the admin (same phone) with a first sign-in in the WeCom client.
+    // zhangsan links to his user (same phone) with a first sign-in in the WeCom client.
     expect((await new WecomUser(appUrl, WECOM_UA).signInInClient(NAME, 'zhangsan')).status).toBe(200);
     browser = await launchBrowser();
   });
@@ -67,7 +67,7 @@ describe('Links in WeCom messages open signed in', () => {
     await tapCard(page, 'Leave 7 (links)');
 
     await page.waitForURL(`${appUrl}${CLASSIC_PAGE}`);
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
     // Through the start URL (prompt=none) and the v1 callback page; the only WeCom page shown was the inbox.
     expect(urls).toContain(`${appUrl}/api/wecom:authorize?authenticator=${NAME}&prompt=none&fallback=page&redirect=/admin/settings/users-permissions/users%3Ffrom%3Dwecom%23leave-7`);
     expect(shown.some((url) => new URL(url).pathname === '/wecom/callback')).toBe(true);
@@ -84,7 +84,7 @@ describe('Links in WeCom messages open signed in', () => {
     await tapCard(page, 'Leave 8 (links)');
 
     await page.waitForURL(`${appUrl}${MODERN_PAGE}`);
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
     expect(shown.some((url) => new URL(url).pathname === '/v/wecom/callback')).toBe(true);
     expect(shown.filter((url) => url.startsWith(sandboxUrl))).toEqual([`${sandboxUrl}/inbox/zhangsan`]);
     await page.getByRole('button', { name: 'Add new' }).waitFor();
@@ -107,6 +107,7 @@ describe('Links in WeCom messages open signed in', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     // NocoBase's own sign-in page returns to the page's path and query (it keeps no hash).
     await page.waitForURL(`${appUrl}${CLASSIC_PAGE.replace(/#.*$/, '')}`);
+    // The admin, who signed in with the password.
     expect(await sessionUser(page)).toMatchObject({ id: 1 });
     await screenshot(page, 'links-03-outside-signed-in');
   });

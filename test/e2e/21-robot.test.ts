@@ -1,12 +1,12 @@
 // The WeCom group-robot channel in both clients: an admin adds it in the notification manager (pasting the robot's
 // whole webhook address, "Send a test message" saying what WeCom answered), then fills a workflow notification node
-// over it; the node's Test run posts to the sandbox's group, where the admin (linked to member zhangsan) is
+// over it; the node's Test run posts to the sandbox's group, where Zhang San (linked to member zhangsan) is
 // mentioned. v1 (/admin) and the modern client (/v/) alike.
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultConfig } from '../../sandbox';
 import { WecomUser } from '../helpers/wecom-user';
-import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator } from './app';
+import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator, zhangSanId } from './app';
 import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, signInAsAdmin } from './browser';
 import { input, item as v2Item, newV2Visitor, openDrawer, signInAsAdminV2 } from './v2';
 import { WECOM_UA } from './world';
@@ -41,11 +41,11 @@ async function removeChannels(...names: string[]) {
   for (const name of names) if (await channel(name)) await api.post(`notificationChannels:destroy?filterByTk=${name}`, {});
 }
 
-/** A disabled workflow with one notification node over `channelName`, mentioning the admin (user 1). */
+/** A disabled workflow with one notification node over `channelName`, mentioning the user Zhang San. */
 async function workflowWithNode(title: string, channelName: string): Promise<{ workflowId: number; nodeId: number }> {
   const api = await adminApi();
   const workflow = await api.post<{ id: number }>('workflows:create', { title, type: 'collection', enabled: false, sync: false, config: { mode: 1, collection: 'users' } });
-  const node = await api.post<{ id: number }>(`workflows/${workflow.id}/nodes:create`, { type: 'notification', title: 'Tell the group', config: { channelName, receivers: [1] } });
+  const node = await api.post<{ id: number }>(`workflows/${workflow.id}/nodes:create`, { type: 'notification', title: 'Tell the group', config: { channelName, receivers: [await zhangSanId(api)] } });
   return { workflowId: workflow.id, nodeId: node.id };
 }
 
@@ -73,7 +73,7 @@ describe('WeCom group-robot channel (v1 client and /v/)', () => {
   beforeAll(async () => {
     await onlyWeComAuthenticator(NAME, demoOptions(), 'WeCom robot');
     await removeChannels('robot_v1', 'robot_v2');
-    // zhangsan links to the admin (same phone) with a first sign-in in the WeCom client: the admin is mentioned by userid.
+    // zhangsan links to his user (same phone) with a first sign-in in the WeCom client: that user is mentioned by userid.
     const linked = await new WecomUser(appUrl, WECOM_UA).signInInClient(NAME, 'zhangsan');
     expect(linked.status).toBe(200);
     browser = await launchBrowser();

@@ -1,13 +1,14 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { demoOptions, onlyWeComAuthenticator, sessionUser } from './app';
+import { adminApi, demoOptions, onlyWeComAuthenticator, sessionUser, zhangSanId } from './app';
 import { launchBrowser, newVisitor, PAGE_TIMEOUT, screenshot, screenshotOnFailure, storedToken, visibleText } from './browser';
+import { ZHANG_SAN } from './world';
 
 
 const NAME = 'wecom_switch';
 
 /**
- * One phone, two WeCom accounts: member A (zhangsan, the admin) has a NocoBase session in the WeCom
+ * One phone, two WeCom accounts: member A (zhangsan, user Zhang San) has a NocoBase session in the WeCom
  * client's browser, then the client is switched to member B (lisi).
  */
 describe('Switching accounts in the WeCom client', { timeout: 600_000 }, () => {
@@ -24,7 +25,7 @@ describe('Switching accounts in the WeCom client', { timeout: 600_000 }, () => {
   async function signedInAsA(page: Page): Promise<string> {
     await page.goto(workbenchLink);
     await page.waitForURL(`${appUrl}/admin`);
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
     return (await storedToken(page)) as string;
   }
 
@@ -109,14 +110,14 @@ describe('Switching accounts in the WeCom client', { timeout: 600_000 }, () => {
       expect(page.url()).toBe(`${appUrl}${path}`);
     }
     expect(starts(urls)).toHaveLength(before);
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
   });
 
   it('signs member A out when the WeCom client reports someone who cannot sign in', async () => {
     const { page, context } = await newVisitor(browser, { wecom: true, member: { sandboxUrl, userid: 'zhangsan' } });
     screenshotOnFailure(page, 'switch-failed');
     const tokenOfA = await signedInAsA(page);
-    expect(await userOfToken(page, tokenOfA)).toBe(1);
+    expect(await userOfToken(page, tokenOfA)).toBe(await zhangSanId(await adminApi()));
 
     await switchTo(context, 'openid:oDemoGuest0000000001');
     await page.goto(workbenchLink);
@@ -143,6 +144,6 @@ describe('Switching accounts in the WeCom client', { timeout: 600_000 }, () => {
     expect(await visibleText(page.locator('.ant-alert-info'))).toBe('WeCom sign-in was cancelled.');
     await page.goto(`${appUrl}/admin`);
     await page.waitForLoadState('networkidle');
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
   });
 });

@@ -2,7 +2,7 @@
 import { expect, inject } from 'vitest';
 import type { Page } from 'playwright-core';
 import { Api } from '../../scripts/nocobase';
-import { ADMIN, CORP } from './world';
+import { ADMIN, CORP, ZHANG_SAN } from './world';
 
 export interface WeComOptions {
   public: { autoSignup: boolean; autoLogin: boolean };
@@ -65,8 +65,15 @@ export async function removeAuthenticator(name: string): Promise<void> {
   }
 }
 
+/** The id of the user Zhang San (world.ts) in the app `api` signs in to. */
+export async function zhangSanId(api: Api): Promise<number> {
+  const [user] = await api.get<{ id: number }[]>('users:list', { filter: JSON.stringify({ username: ZHANG_SAN.username }) });
+  if (!user) throw new Error(`no user ${ZHANG_SAN.username}`);
+  return Number(user.id);
+}
+
 /** The user the page's session belongs to, asked with the token the page stored. */
-export async function sessionUser(page: Page): Promise<{ id: number; phone?: string; nickname?: string } | undefined> {
+export async function sessionUser(page: Page): Promise<{ id: number; username?: string; phone?: string; nickname?: string } | undefined> {
   return page.evaluate(async () => {
     const res = await fetch('/api/auth:check', {
       headers: {
@@ -74,7 +81,7 @@ export async function sessionUser(page: Page): Promise<{ id: number; phone?: str
         'x-authenticator': localStorage.getItem('NOCOBASE_AUTHENTICATOR') ?? '',
       },
     });
-    const body = (await res.json()) as { data?: { id: number; phone?: string; nickname?: string } };
+    const body = (await res.json()) as { data?: { id: number; username?: string; phone?: string; nickname?: string } };
     return body.data?.id ? body.data : undefined;
   });
 }

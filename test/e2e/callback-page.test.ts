@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminApi, demoOptions, onlyWeComAuthenticator, removeAuthenticator, sessionUser } from './app';
 import { launchBrowser, newVisitor, screenshot, screenshotOnFailure, visibleText } from './browser';
+import { ZHANG_SAN } from './world';
 
 
 const NAME = 'wecom_callback';
@@ -25,7 +26,7 @@ describe('The WeCom callback page', { timeout: 600_000 }, () => {
     const api = await adminApi();
     await api.post('authenticators:create', { name: DISABLED, authType: 'WeCom', title: 'WeCom (off)', enabled: false, options: demoOptions() });
     browser = await launchBrowser();
-    // zhangsan links to the admin once, in the WeCom client, for the QR logins below.
+    // zhangsan links to his user once, in the WeCom client, for the QR logins below.
     const { page } = await newVisitor(browser, { wecom: true, member: { sandboxUrl, userid: 'zhangsan' } });
     await page.goto(`${appUrl}/api/wecom:authorize?authenticator=${NAME}`);
     await page.locator('[data-action="allow"]').click();
@@ -100,7 +101,7 @@ describe('The WeCom callback page', { timeout: 600_000 }, () => {
     ]);
     await page.locator('[data-userid="zhangsan"]').click();
     await page.waitForURL(`${appUrl}/admin/pm/list`);
-    expect(await sessionUser(page)).toMatchObject({ id: 1 });
+    expect(await sessionUser(page)).toMatchObject({ username: ZHANG_SAN.username });
   });
 
   it('keeps a cancel as information under the WeCom button of the sign-in page', async () => {

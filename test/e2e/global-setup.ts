@@ -1,6 +1,6 @@
 // The world of the browser tests: the built plugin linked into node_modules, the WeCom sandbox, and one
-// stock NocoBase app (real prebuilt client) with the plugin enabled and the admin's phone set to the
-// phone of sandbox member zhangsan.
+// stock NocoBase app (real prebuilt client) with the plugin enabled and a user Zhang San (Admin role, not root)
+// with the phone of sandbox member zhangsan.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { defaultConfig, sandboxEnv, startSandbox, trusting } from '../../sandbox
 import { Api, type RunningApp, runCli, startApp } from '../../scripts/nocobase';
 import { linkSelf, nocobaseEnv, root } from '../../scripts/paths.mjs';
 import { freePort } from '../../scripts/ports';
-import { ADMIN, ADMIN_PHONE } from './world';
+import { ADMIN, ZHANG_SAN } from './world';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -41,8 +41,7 @@ export default async function setup(project: TestProject) {
     await runCli(['pm', 'enable', 'departments'], env, logFile);
     app = await startApp(env, logFile);
     const admin = await Api.signIn(app.url, ADMIN.email, ADMIN.password);
-    // users:updateProfile insists on a username in 2.2; the root user is id 1.
-    await admin.post('users:update?filterByTk=1', { phone: ADMIN_PHONE });
+    await admin.post('users:create', ZHANG_SAN);
     // A visitor's language counts only when the system enables it.
     await admin.post('systemSettings:update?filterByTk=1', { enabledLanguages: ['en-US', 'zh-CN', 'ja-JP'] });
   } catch (error) {

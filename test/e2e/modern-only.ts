@@ -9,7 +9,7 @@ import { defaultConfig, type Sandbox, sandboxEnv, startSandbox, trusting } from 
 import { Api, type RunningApp, runCli, startApp } from '../../scripts/nocobase';
 import { nocobaseEnv, nodeModules, root } from '../../scripts/paths.mjs';
 import { freePort } from '../../scripts/ports';
-import { ADMIN, ADMIN_PHONE } from './world';
+import { ADMIN, ZHANG_SAN } from './world';
 
 export interface ModernOnlyWorld {
   appUrl: string;
@@ -49,7 +49,7 @@ export async function startModernOnlyWorld(): Promise<ModernOnlyWorld> {
     await runCli(['pm', 'enable', 'auth-wecom'], env, logFile);
     app = await startApp(env, logFile);
     const admin = await Api.signIn(app.url, ADMIN.email, ADMIN.password);
-    await admin.post('users:update?filterByTk=1', { phone: ADMIN_PHONE });
+    await admin.post('users:create', ZHANG_SAN);
   } catch (error) {
     await app?.stop();
     await sandbox.close();

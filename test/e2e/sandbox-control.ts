@@ -7,6 +7,11 @@ async function control(path: string, body: Record<string, unknown>): Promise<voi
   if (!res.ok) throw new Error(`sandbox ${path}: HTTP ${res.status} ${await res.text()}`);
 }
 
+/** Changes the sandbox's address book as a WeCom admin would (`deliver: false`: WeCom does not report it). */
+export async function changeContacts(change: Record<string, unknown>): Promise<void> {
+  await control('contacts/change', change);
+}
+
 /**
  * Holds the second next call of `endpoint` (the first one is answered) until release(name): a pull reading
  * departments one by one then shows the others read while it waits.

@@ -1,7 +1,10 @@
-// Fixed facts of the e2e world: the sandbox's demo corp (sandbox/demo-config.json) and the app's admin.
+// Fixed facts of the e2e world: the sandbox's demo corp (sandbox/demo-config.json), the app's admin and Zhang San.
 export const ADMIN = { email: 'admin@nocobase.com', password: 'admin123' };
-/** The phone of sandbox member zhangsan, given to the admin so that zhangsan links to the admin. */
-export const ADMIN_PHONE = '13800000001';
+/**
+ * The NocoBase user of sandbox member zhangsan: his phone, NocoBase's Admin role (not root: a root user never signs
+ * in with WeCom), so that zhangsan's first sign-in in the WeCom client links to it and the settings pages open.
+ */
+export const ZHANG_SAN = { username: 'zhangsan_local', nickname: 'Zhang San (NocoBase)', phone: '13800000001', roles: ['admin'] };
 export const CORP = { corpId: 'wwdemo0000000001', agentId: '1000002', secret: 'demo-secret-0123456789abcdef' };
 /** The User-Agent of the WeCom client on a phone: `wxwork` is what the plugin looks for. */
 export const WECOM_UA =
