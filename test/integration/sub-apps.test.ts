@@ -279,11 +279,11 @@ describe('WeCom sign-in in sub-apps of the multi-app manager', () => {
 
     it("keeps one browser's pending logins of two apps apart: both finish", async () => {
       const jar = new WecomUser(w.t.url, WECOM_UA);
-      expect((await answer(await jar.signInInClient('wecom', 'zhangsan'))).status).toBe(200); // links main's admin
+      expect((await answer(await jar.signInInClient('wecom', 'zhangsan'))).status).toBe(200); // links main's Zhang San
       const inHr = new WecomUser(w.t.url, WECOM_UA, HR);
       // The same browser: one cookie jar for both apps.
       Object.assign(inHr, { app: jar.app });
-      expect((await answer(await inHr.signInInClient('wecom', 'zhangsan'))).status).toBe(200); // links HR's admin
+      expect((await answer(await inHr.signInInClient('wecom', 'zhangsan'))).status).toBe(200); // links HR's Zhang San
       // Two logins started, one per app, both pending at once in this browser.
       const inMain = await jar.inClientLogin('wecom', 'zhangsan');
       const hrBack = await inHr.inClientLogin('wecom', 'zhangsan');
