@@ -1,6 +1,6 @@
 // `npm start`: the WeCom card node, ready to try. The demo authenticator `wecom` gets the app's receive-message
 // callback (Token and EncodingAESKey), the sandbox's app is pointed at it (the sandbox checks the URL as WeCom's
-// console does), and a workflow "Approve purchase in WeCom" sends Zhang San (the admin, once linked) a card for
+// console does), and a workflow "Approve purchase in WeCom" sends Zhang San (his NocoBase user, once linked) a card for
 // each new purchase request: Approve goes on, Reject ends it rejected.
 import type { Api } from './nocobase';
 
@@ -12,7 +12,8 @@ export const DEMO_CARD_WORKFLOW = 'Approve purchase in WeCom';
 
 type Json = Record<string, any>;
 
-export async function configureDemoCard(api: Api, sandboxUrl: string, origin: string): Promise<void> {
+/** `assignee`: the id of Zhang San's NocoBase user. */
+export async function configureDemoCard(api: Api, sandboxUrl: string, origin: string, assignee: number): Promise<void> {
   const [authenticator] = await api.get<Json[]>('authenticators:list', { filter: JSON.stringify({ name: 'wecom' }) });
   if (!authenticator) return;
   if (!authenticator.options?.savedSecrets?.includes('callbackToken')) {
@@ -53,7 +54,7 @@ export async function configureDemoCard(api: Api, sandboxUrl: string, origin: st
     title: 'Zhang San approves in WeCom',
     config: {
       authenticator: 'wecom',
-      assignees: [1],
+      assignees: [assignee],
       mode: 0,
       title: 'Purchase: {{$context.data.item}}',
       description: 'Amount: {{$context.data.amount}}',

@@ -14,6 +14,8 @@ import { Api, assertPortsFree, PortBusyError, runCli, startApp } from './nocobas
 import { appHost, linkSelf, nocobaseEnv, root } from './paths.mjs';
 
 const DEMO_PHONE = '13800000001';
+/** The NocoBase user of sandbox member zhangsan: NocoBase's Admin role, not root (a root user never signs in with WeCom). */
+const DEMO_USER = { username: 'zhangsan', nickname: 'Zhang San', phone: DEMO_PHONE, roles: ['admin'] };
 // DEMO_DIR moves the demo's app (database, storage, log) elsewhere; .demo/ by default.
 const demoDir = process.env.DEMO_DIR || join(root, '.demo');
 const storage = join(demoDir, 'storage');
@@ -89,9 +91,10 @@ async function main() {
       console.error(`NocoBase stopped (exit ${code}); see ${logFile}`);
       void shutdown(1);
     });
+    const zhangSan = app.admin ? await configureDemoUser(app.admin) : undefined;
     if (app.admin) await configureDemo(app.admin, origin);
     if (app.admin) await configureDemoChannel(app.admin);
-    if (app.admin) await configureDemoCard(app.admin, sandbox.url, origin);
+    if (app.admin && zhangSan) await configureDemoCard(app.admin, sandbox.url, origin, zhangSan);
     const robot = defaultConfig.robots?.[0];
     if (app.admin && robot) await configureDemoRobot(app.admin, robot.key);
     if (app.admin) {
@@ -110,7 +113,8 @@ async function main() {
   const open = !['127.0.0.1', 'localhost', '::1'].includes(env.APP_HOST);
   console.log(`
 NocoBase is running at ${origin}${open ? ` (listening on ${env.APP_HOST}: reachable from other machines, with the well-known admin password below)` : ' (this machine only; APP_HOST=0.0.0.0 opens it)'}
-  Admin:          ${env.INIT_ROOT_EMAIL} / ${env.INIT_ROOT_PASSWORD}  (phone ${DEMO_PHONE}, matches sandbox member zhangsan)
+  Admin:          ${env.INIT_ROOT_EMAIL} / ${env.INIT_ROOT_PASSWORD}  (root: signs in with the password only, never with WeCom)
+  Zhang San:      user "${DEMO_USER.username}" (Admin role, phone ${DEMO_PHONE} = sandbox member zhangsan): his first WeCom sign-in in the WeCom client links to it
   WeCom sandbox:  ${sandbox.url}  (corp ${corp.corpId}, agent ${corp.apps[0].agentId})
   Authenticator:  "wecom" (Settings > Authentication)
   Notifications:  channel "wecom" (Settings > Notification manager); what a member received: ${sandbox.url}/inbox/zhangsan
@@ -129,9 +133,21 @@ async function sendCallbacksTo(sandboxUrl: string, callback: DemoCallback) {
   if (!res.ok) throw new Error(`the sandbox refused the callback settings: HTTP ${res.status} ${await res.text()}`);
 }
 
-/** The admin gets the phone of sandbox member zhangsan; a `wecom` authenticator points at the sandbox. */
+/**
+ * The user Zhang San, with the phone of sandbox member zhangsan, so that zhangsan's first sign-in in the WeCom client
+ * links to it; answers its id. Demos made before root users were refused gave the admin (root) that phone: it is
+ * taken away, as two users with one phone refuse the sign-in.
+ */
+async function configureDemoUser(api: Api): Promise<number> {
+  const [admin] = await api.get<{ phone?: string | null }[]>('users:list', { filter: JSON.stringify({ id: 1 }) });
+  if (admin?.phone === DEMO_PHONE) await api.post('users:update?filterByTk=1', { phone: null });
+  const [existing] = await api.get<{ id: number }[]>('users:list', { filter: JSON.stringify({ phone: DEMO_PHONE }) });
+  if (existing) return Number(existing.id);
+  return Number((await api.post<{ id: number }>('users:create', DEMO_USER)).id);
+}
+
+/** A `wecom` authenticator points at the sandbox. */
 async function configureDemo(api: Api, origin: string) {
-  await api.post('users:update?filterByTk=1', { phone: DEMO_PHONE });
   const corp = defaultConfig.corps[0];
   const existing = await api.get<unknown[]>('authenticators:list', { 'filter[name]': 'wecom' });
   if (existing.length) return;
