@@ -184,7 +184,7 @@ export class WeComAuth extends BaseAuth {
 
   /** `user`, unless it has the root role: then the sign-in is refused with `refusal`, before anything is written. */
   private async notRoot(user: Model, refusal: () => Reason): Promise<Model> {
-    if (await isRootUser(this.ctx.db, user.get('id') as number)) throw new LoginError(refusal());
+    if (await isRootUser(this.ctx.db, user.get('id'))) throw new LoginError(refusal());
     return user;
   }
 

@@ -16,8 +16,7 @@ export async function rootUserIds(db: Database, ids?: readonly number[]): Promis
 }
 
 /** Whether the user `id` has the root role. */
-export async function isRootUser(db: Database, id: number | string): Promise<boolean> {
-  const model = db.getModel('rolesUsers');
-  if (!model) return false;
-  return (await model.count({ where: { roleName: ROOT_ROLE, userId: id } })) > 0;
+export async function isRootUser(db: Database, id: unknown): Promise<boolean> {
+  const userId = Number(id);
+  return (await rootUserIds(db, [userId])).has(userId);
 }
