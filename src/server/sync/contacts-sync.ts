@@ -17,7 +17,8 @@ import { CONTACTS_MAX_BODY_BYTES, ContactsReader, WecomMember } from '../wecom/c
 import { WecomClient } from '../wecom/client';
 import { departmentRecord, departmentRecords, DepartmentRecord, mappedUserRecord, sameRecord, scopedDepartment, scopedMember, siblingRanks, subtrees, UserRecord } from './records';
 import type { AssertHeld } from './exclusive';
-import { Contacts, isCurrentLink, keepOwnContacts, LinkMeta, MemberMatcher, rootUserIds } from './member-matching';
+import { Contacts, isCurrentLink, keepOwnContacts, LinkMeta, MemberMatcher } from './member-matching';
+import { rootUserIds } from '../common/root-users';
 import { parseSyncOptions, removalLimit, renderSyncOptions, SyncConfigError, SyncOptions } from './options';
 import { OriginRecord, resourcePk } from './origin-records';
 import { checkFieldMap, validUsername } from './field-map';

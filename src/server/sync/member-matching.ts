@@ -28,14 +28,6 @@ export function isCurrentLink(link: Model, corpId: string): boolean {
   return (link.get('meta') as { corpId?: unknown } | null)?.corpId === corpId;
 }
 
-/** Users with the root role, among `ids` (all of them when `ids` is not given). */
-export async function rootUserIds(db: Database, ids?: readonly number[]): Promise<Set<number>> {
-  const model = db.getModel('rolesUsers');
-  if (!model) return new Set();
-  const rows = await model.findAll({ where: { roleName: 'root', ...(ids ? { userId: [...ids] } : {}) }, attributes: ['userId'], raw: true });
-  return new Set((rows as unknown as { userId: number }[]).map((r) => Number(r.userId)));
-}
-
 export interface MatcherContext {
   db: Database;
   /** The authenticator's name: the links read are those under it. */
