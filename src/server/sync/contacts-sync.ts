@@ -38,7 +38,7 @@ const NOT_WRITTEN =
 const CORP_MARK = 'wecom-corp';
 export const SOURCE_TYPE = 'wecom';
 const CHUNK = 500;
-/** Records per push inside a chunk: a pull's progress moves every few seconds (about 0.1–0.2 s per member). */
+/** Records per piece of a chunk: a pull's progress moves every few seconds (a pushed record takes 0.1–0.2 s). */
 const PIECE = 50;
 const QUIET: Logger = { info: () => undefined, warn: () => undefined };
 
