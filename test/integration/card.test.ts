@@ -302,6 +302,31 @@ describe('WeCom card node', () => {
     expect(calls['message/send']).toBeUndefined();
   });
 
+  it('sends no card to an assignee with the root role (whose click would never count); only such assignees fail the job saying so', async () => {
+    const rolesUsers = w.t.app.db.getModel('rolesUsers');
+    // NocoBase's own saves refuse the root role (plugin-acl's rolesUsers.beforeSave): it is given in the database.
+    await rolesUsers.create({ userId: users.lisi, roleName: 'root' }, { hooks: false });
+    try {
+      const before = (await cards('lisi')).length;
+      const both = await cardWorkflow({ assignees: [users.zhangsan, users.lisi], mode: 1 });
+      const { executionId } = await start(both.workflowId);
+      expect(cardJob(await execution(executionId)).result).toMatchObject({ unreached: [{ userId: users.lisi, userid: 'lisi', reason: 'rootUser' }] });
+      expect(await cards('lisi')).toHaveLength(before);
+      // Everyone who got the card decides it.
+      await tap('zhangsan', 'yes');
+      expect((await settled(executionId)).status).toBe(RESOLVED);
+
+      const onlyRoot = await cardWorkflow({ assignees: [users.lisi] });
+      const { result: failed, calls } = await callsDuring(w.sandbox, () => start(onlyRoot.workflowId));
+      const done = await settled(failed.executionId);
+      expect(done.status).toBe(FAILED);
+      expect(cardJob(done).result.reason).toBe(`Users ${users.lisi} have the root role, which never answers in WeCom: pick other assignees.`);
+      expect(calls['message/send']).toBeUndefined();
+    } finally {
+      await rolesUsers.destroy({ where: { userId: users.lisi, roleName: 'root' }, hooks: false });
+    }
+  });
+
   it("WeCom's retries of a slow answer decide once and resume once", async () => {
     const { workflowId } = await cardWorkflow({ assignees: [users.zhangsan] });
     const { executionId } = await start(workflowId);

@@ -2,6 +2,7 @@
 // the corp the link was made under), as the notification channel reaches its recipients. A link made under
 // another corp names a member of that corp: not reached.
 import { Database, Op } from '@nocobase/database';
+import { rootUserIds } from '../common/root-users';
 import type { Assignee, Unreached } from './store';
 
 /** Ids per query: Sequelize writes them into the SQL text. */
@@ -25,11 +26,15 @@ export async function resolveAssignees(db: Database, authenticator: string, corp
       found.set(userId, { userId, userid: String(row.uuid) });
     }
   }
+  // A root user's click would never count (the sign-in refuses root users too): such an assignee gets no card.
+  const linked = [...found.entries()].filter(([, state]) => state !== 'otherCorp').map(([userId]) => userId);
+  const roots = await rootUserIds(db, linked);
   const reached: Assignee[] = [];
   const unreached: Unreached[] = [];
   for (const userId of userIds) {
     const state = found.get(userId);
-    if (state && state !== 'otherCorp') reached.push(state);
+    if (state && state !== 'otherCorp' && roots.has(userId)) unreached.push({ userId, reason: 'rootUser', userid: state.userid });
+    else if (state && state !== 'otherCorp') reached.push(state);
     else unreached.push({ userId, reason: state ?? 'notLinked' });
   }
   return { reached, unreached };

@@ -349,10 +349,16 @@ function outcomeText(t: (key: string, options?: Record<string, unknown>) => stri
 }
 
 function noneReached(t: (key: string, options?: Record<string, unknown>) => string, unreached: Unreached[]): string {
-  return t('None of the assignees can receive the card in WeCom (users {{ids}}): link them to WeCom first.', {
-    ns: NAMESPACE,
-    ids: unreached.map((u) => u.userId).join(', '),
-  });
+  const roots = unreached.filter((u) => u.reason === 'rootUser');
+  const others = unreached.filter((u) => u.reason !== 'rootUser');
+  const says: string[] = [];
+  if (others.length) {
+    says.push(t('None of the assignees can receive the card in WeCom (users {{ids}}): link them to WeCom first.', { ns: NAMESPACE, ids: others.map((u) => u.userId).join(', ') }));
+  }
+  if (roots.length) {
+    says.push(t('Users {{ids}} have the root role, which never answers in WeCom: pick other assignees.', { ns: NAMESPACE, ids: roots.map((u) => u.userId).join(', ') }));
+  }
+  return says.join(' ');
 }
 
 /** User ids from the parsed assignees: numbers, numeric strings, or user records; each once. */

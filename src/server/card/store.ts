@@ -14,8 +14,8 @@ export interface Assignee {
 
 export interface Unreached {
   userId: number;
-  /** notLinked: no link to the authenticator's corp; invalid / unlicensed: WeCom's answer to message/send */
-  reason: 'notLinked' | 'otherCorp' | 'invalid' | 'unlicensed';
+  /** notLinked: no link to the authenticator's corp; rootUser: a root user; invalid / unlicensed: WeCom's answer to message/send */
+  reason: 'notLinked' | 'otherCorp' | 'rootUser' | 'invalid' | 'unlicensed';
   userid?: string;
 }
 
