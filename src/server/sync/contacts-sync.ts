@@ -990,7 +990,7 @@ export class WeComContactsSync {
       departments = new Map(written.filter((w): w is readonly [string, number] => w[1] !== undefined && existing.has(w[1])));
     }
     // Only members the plan creates a user for (a claimed member gets its origin record before the push).
-    return freshUsersWriter(this.app.db, this.sourceName, (uid) => fresh.has(uid) && !origins.has(uid), departments);
+    return freshUsersWriter(this.app.db, this.app.cache, this.sourceName, (uid) => fresh.has(uid) && !origins.has(uid), departments);
   }
 }
 

@@ -53,34 +53,60 @@ export interface FreshUsersWriter {
   write(records: UserRecord[]): Promise<void>;
 }
 
+/** The part of NocoBase's cache (app.cache) this file uses. */
+export interface UserCache {
+  del(key: string): Promise<void>;
+}
+
 /**
  * `departments`: WeCom department uid → the NocoBase department the source wrote it to, for departments that
  * exist (read after the pull wrote its departments); undefined when plugin-departments takes no user records.
  * `isNew`: whether the plan creates a user for a member the source has no origin record of.
  */
-export function freshUsersWriter(db: Database, sourceName: string, isNew: (uid: string) => boolean, departments?: Map<string, number>): FreshUsersWriter {
+export function freshUsersWriter(
+  db: Database,
+  cache: UserCache,
+  sourceName: string,
+  isNew: (uid: string) => boolean,
+  departments?: Map<string, number>,
+): FreshUsersWriter {
   const accepts = (record: UserRecord) =>
     !record.isDeleted && isNew(record.uid) && (!departments || (record.departments ?? []).every((d) => departments.has(d.uid)));
   return {
     accepts,
     batchSize: db.sequelize.getDialect() === 'sqlite' ? 10 : 50,
-    write: (records) =>
-      db.sequelize.transaction(async (transaction) => {
-        const origins = await saveOrigins(db, sourceName, records, transaction);
-        const resources: { recordId: number; resource: string; resourcePk: string }[] = [];
-        const users = new Map<string, number>();
-        for (const record of records) {
-          const user = await db.getRepository('users').create({ values: userValues(record), transaction });
-          users.set(record.uid, Number(user.get('id')));
-          resources.push({ recordId: origins.get(record.uid)!, resource: 'users', resourcePk: String(users.get(record.uid)) });
-        }
-        if (departments) {
-          const memberships = await addMemberships(db, records, users, departments, transaction);
-          for (const m of memberships) resources.push({ recordId: origins.get(m.uid)!, resource: 'departments', resourcePk: String(m.departmentId) });
-        }
-        await db.getModel('userDataSyncRecordsResources').bulkCreate(resources, { transaction });
-      }) as Promise<void>,
+    write: async (records) => {
+      const users = new Map<string, number>();
+      try {
+        await db.sequelize.transaction(async (transaction) => {
+          const origins = await saveOrigins(db, sourceName, records, transaction);
+          const resources: { recordId: number; resource: string; resourcePk: string }[] = [];
+          for (const record of records) {
+            const user = await db.getRepository('users').create({ values: userValues(record), transaction });
+            users.set(record.uid, Number(user.get('id')));
+            resources.push({ recordId: origins.get(record.uid)!, resource: 'users', resourcePk: String(users.get(record.uid)) });
+          }
+          if (departments) {
+            const memberships = await addMemberships(db, records, users, departments, transaction);
+            for (const m of memberships) resources.push({ recordId: origins.get(m.uid)!, resource: 'departments', resourcePk: String(m.departmentId) });
+          }
+          await db.getModel('userDataSyncRecordsResources').bulkCreate(resources, { transaction });
+        });
+      } finally {
+        await forgetCached(cache, [...users.values()]);
+      }
+    },
   };
+}
+
+/**
+ * What NocoBase caches of the users just written is dropped, committed or rolled back: plugin-auth caches a user as
+ * it is created (`auth:<id>`, the current user of each of its requests), before its main department is set here
+ * without hooks (push's update of it caches the user again); plugin-departments drops `departments:<id>` as push
+ * writes the memberships. A rolled-back user's id may be the next user's on SQLite.
+ */
+async function forgetCached(cache: UserCache, userIds: number[]) {
+  await Promise.all(userIds.flatMap((id) => [cache.del(`auth:${id}`), cache.del(`departments:${id}`)]));
 }
 
 /** The user plugin-users' resource creates from a record. */
