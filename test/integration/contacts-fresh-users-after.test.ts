@@ -129,4 +129,45 @@ describe('members new to a source: what NocoBase keeps of them besides their row
     const cachedUser = (await cache().get(`auth:${userId}`)) as Row | undefined;
     if (cachedUser) expect(Number(cachedUser.mainDepartmentId ?? 0)).toBe(await mainDepartment(userId));
   });
+
+  it('writes each member of a batch NocoBase refuses once, through push, and keeps nothing cached of the users rolled back', async () => {
+    const corp = w.sandbox.config.corps[0];
+    corp.members.push(
+      { userid: 'after6', name: 'After Six', department: [5] },
+      { userid: 'after7', name: 'After Seven', department: [6] },
+      { userid: 'after8', name: 'After Eight', department: [7, 6] },
+    );
+    // The batch's second user is refused (a rule of the users collection, a busy database): the batch is rolled
+    // back whole and pushed record by record, where only that member fails.
+    const created: number[] = [];
+    const note = async (model: Model) => {
+      created.push(Number(model.get('id')));
+    };
+    const refuse = async (model: Model) => {
+      if (model.get('nickname') === 'After Seven') throw new Error('refused (test)');
+    };
+    db().on('users.afterCreate', note);
+    db().on('users.beforeCreate', refuse);
+    let task: Row;
+    try {
+      task = await pull();
+    } finally {
+      db().off('users.beforeCreate', refuse);
+      db().off('users.afterCreate', note);
+    }
+    expect(task.status).toBe('failed');
+    expect(task.message).toMatch(/^NocoBase could not write 1 of the records WeCom sent \(after7\): refused \(test\)\./);
+    for (const [uid, nickname] of [
+      ['after6', 'After Six'],
+      ['after8', 'After Eight'],
+    ]) {
+      expect(await db().getRepository('users').count({ filter: { nickname } }), nickname).toBe(1);
+      expect(await db().getRepository('userDataSyncRecords').count({ filter: { sourceName: SOURCE, dataType: 'user', sourceUk: uid } }), uid).toBe(1);
+    }
+    expect(await db().getRepository('users').count({ filter: { nickname: 'After Seven' } })).toBe(0);
+    expect(await title(await mainDepartment(await written(SOURCE, 'user', 'after8', 'users')))).toBe('Warehouse');
+    // The ids the rolled-back batch gave (another user's later on SQLite, none on PostgreSQL) have nothing cached.
+    const kept = new Set((await db().getModel('users').findAll({ where: { id: created }, attributes: ['id'], raw: true })).map((u) => Number((u as unknown as Row).id)));
+    for (const id of created.filter((id) => !kept.has(id))) expect(await cache().get(`auth:${id}`), `auth:${id}`).toBeUndefined();
+  });
 });
