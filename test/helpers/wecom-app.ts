@@ -1,6 +1,6 @@
 // A real NocoBase app with this plugin, the WeCom sandbox over HTTP, and authenticators to sign in with.
 import { Api } from '../../scripts/nocobase';
-import { defaultConfig, Sandbox, SandboxConfig, sandboxEnv, startSandbox } from '../../sandbox';
+import { defaultConfig, Sandbox, SandboxConfig, SandboxDepartment, sandboxEnv, startSandbox } from '../../sandbox';
 import { ADMIN, createTestApp, TestApp } from './app';
 
 export const CORP_ID = 'wwdemo0000000001';
@@ -26,6 +26,18 @@ export function testConfig(): SandboxConfig {
     if (Array.isArray(app.visibleTo)) app.visibleTo.push('fullwidth', 'dashed', 'spaced', 'twin', 'nobody');
   }
   return config;
+}
+
+/**
+ * Three departments under the demo corp's root for the sync's membership cases: Counter (5) with Night counter (6)
+ * inside it, and Warehouse (7). Written parents first, so their NocoBase ids are in another order than WeCom's.
+ */
+export function counterDepartments(): SandboxDepartment[] {
+  return [
+    { id: 5, name: 'Counter', parentid: 1, order: 99980000 },
+    { id: 6, name: 'Night counter', parentid: 5, order: 99970000 },
+    { id: 7, name: 'Warehouse', parentid: 1, order: 99960000 },
+  ];
 }
 
 /**

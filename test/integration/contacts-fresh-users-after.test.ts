@@ -5,7 +5,7 @@
 import type { Model } from '@nocobase/database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api } from '../../scripts/nocobase';
-import { createWecomApp, testConfig, WecomApp } from '../helpers/wecom-app';
+import { counterDepartments, createWecomApp, testConfig, WecomApp } from '../helpers/wecom-app';
 import { WecomUser } from '../helpers/wecom-user';
 
 const SOURCE = 'wecom-after';
@@ -43,11 +43,7 @@ describe('members new to a source: what NocoBase keeps of them besides their row
   beforeAll(async () => {
     const config = testConfig();
     const corp = config.corps[0];
-    corp.departments!.push(
-      { id: 5, name: 'Counter', parentid: 1, order: 99980000 },
-      { id: 6, name: 'Night counter', parentid: 5, order: 99970000 },
-      { id: 7, name: 'Warehouse', parentid: 1, order: 99960000 },
-    );
+    corp.departments!.push(...counterDepartments());
     // Written parents first (Counter, Warehouse, then Night counter): WeCom lists after1's departments in another
     // order than their NocoBase ids.
     corp.members.push(

@@ -5,7 +5,7 @@
 import type { Model } from '@nocobase/database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxMember } from '../../sandbox';
-import { createWecomApp, testConfig, WecomApp } from '../helpers/wecom-app';
+import { counterDepartments, createWecomApp, testConfig, WecomApp } from '../helpers/wecom-app';
 
 const SOURCE = 'wecom-fresh';
 const PUSHED = 'pushed-by-nocobase';
@@ -82,11 +82,7 @@ describe('members new to a source, written a batch at a time', () => {
   beforeAll(async () => {
     const config = testConfig();
     const corp = config.corps[0];
-    corp.departments!.push(
-      { id: 5, name: 'Counter', parentid: 1, order: 99980000 },
-      { id: 6, name: 'Night counter', parentid: 5, order: 99970000 },
-      { id: 7, name: 'Warehouse', parentid: 1, order: 99960000 },
-    );
+    corp.departments!.push(...counterDepartments());
     corp.members.push(...members());
     w = await createWecomApp(config, {}, ['user-data-sync', 'departments']);
     await w.addAuthenticator('wecom');
