@@ -2,6 +2,7 @@
 // slow or gone gives a clear WECOM_UNAVAILABLE within a bounded time and never a retry of a single-use
 // code; the access token is fetched once and refreshed once; concurrent first logins make one user.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TimeoutError } from 'sequelize';
 import type { Fault } from '../../sandbox';
 import { Api } from '../../scripts/nocobase';
 import { freePort } from '../../scripts/ports';
@@ -297,6 +298,28 @@ describe('WeCom sign-in resilience', () => {
     expect(await counts()).toEqual({ users: before.users + 1, links: before.links + 1 });
     const user = await w.t.app.db.getRepository('users').findOne({ filterByTk: data.user!.id });
     expect(user?.get('phone')).toBe('13800000023');
+  });
+
+  it('answers a database busy with another writer (SQLite during a contacts sync) with a clear WECOM_UNAVAILABLE, writes nothing, and the next attempt signs up once', async () => {
+    const before = await counts();
+    // What Sequelize throws for SQLITE_BUSY, from the users collection's own hook: the write is refused.
+    const busy = async () => {
+      throw new TimeoutError(Object.assign(new Error('SQLITE_BUSY: database is locked'), { code: 'SQLITE_BUSY', sql: 'INSERT INTO `users` …' }));
+    };
+    w.t.app.db.on('users.beforeCreate', busy);
+    try {
+      const first = new WecomUser(w.t.url, WECOM_UA);
+      const cb = await first.inClientLogin('signup', 'dashed');
+      const message = await expectRefused(await first.signIn('signup', { code: cb.code, state: cb.state }), 'WECOM_UNAVAILABLE', [503]);
+      expect(message).toBe('NocoBase was busy writing other changes (a contacts sync, for example), so nothing was saved. Please start the WeCom sign-in again in a moment.');
+      expect(await counts()).toEqual(before);
+      expect(w.t.logs()).toContain('the database was busy, nothing written');
+    } finally {
+      w.t.app.db.off('users.beforeCreate', busy);
+    }
+    const second = new WecomUser(w.t.url, WECOM_UA);
+    await expectSignedIn(await second.signInInClient('signup', 'dashed'));
+    expect(await counts()).toEqual({ users: before.users + 1, links: before.links + 1 });
   });
 
   it('creates exactly one user and one link for ten concurrent first in-client logins of one member with auto sign-up, all signed in', async () => {

@@ -2,7 +2,7 @@
 import { AuthConfig, BaseAuth } from '@nocobase/auth';
 import { Model, Op } from '@nocobase/database';
 import { getAuthCookieName } from '@nocobase/utils';
-import { localize, LoginError, Reason, reasonFromWecom, reasons } from '../common/errors';
+import { isDatabaseBusy, localize, LoginError, Reason, reasonFromWecom, reasons } from '../common/errors';
 import { parseOptions, WeComOptions } from '../common/options';
 import { normalizePhone, PHONE_FOLDS, storedPhoneForms } from '../common/phone';
 import { isRootUser } from '../common/root-users';
@@ -242,6 +242,9 @@ export class WeComAuth extends BaseAuth {
         errmsg: error.errmsg,
         status: error.status,
       });
+    } else if (isDatabaseBusy(error)) {
+      reason = reasons.databaseBusy();
+      this.ctx.logger?.warn?.('wecom sign-in: the database was busy, nothing written', { authenticator: this.name, error: (error as Error).message });
     } else {
       return error as Error;
     }

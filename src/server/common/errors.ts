@@ -115,6 +115,11 @@ export const reasons = {
     status: 503,
     message: 'Sign-in is temporarily unavailable because the session store cannot be reached. Please try again in a moment.',
   }),
+  databaseBusy: (): Reason => ({
+    code: 'WECOM_UNAVAILABLE',
+    status: 503,
+    message: 'NocoBase was busy writing other changes (a contacts sync, for example), so nothing was saved. Please start the WeCom sign-in again in a moment.',
+  }),
   tooManyStarts: (seconds: number): Reason => ({
     code: 'WECOM_RATE_LIMITED',
     status: 429,
@@ -216,4 +221,13 @@ export function localize(t: Translate, reason: Reason): string {
   const params: Record<string, unknown> = { ...reason.params };
   if (typeof params.field === 'string') params.field = t(params.field, { ns: NAMESPACE });
   return t(reason.message, { ns: NAMESPACE, ...params });
+}
+
+/**
+ * Whether `error` is the database refusing a write because another one holds it: SQLite has one writer at a time
+ * (Sequelize gives its SQLITE_BUSY as a TimeoutError), e.g. while a contacts sync writes a batch of members.
+ */
+export function isDatabaseBusy(error: unknown): boolean {
+  const e = error as { name?: unknown; parent?: { code?: unknown }; original?: { code?: unknown } } | null;
+  return e?.name === 'SequelizeTimeoutError' || e?.parent?.code === 'SQLITE_BUSY' || e?.original?.code === 'SQLITE_BUSY';
 }
