@@ -256,20 +256,22 @@ async function main() {
   }
 }
 
+/** bench/results.json: the last run's results, with when and where they were measured. */
+type SavedResults = Results & { date: string; machine: string };
+
 /**
- * `npm run bench -- contacts`: only the contacts part (bench/contacts.ts), in an app of its own; bench/results.json
- * and the README keep the other parts' last results (the contacts section says when it was measured).
+ * One part of the bench alone, in an app of its own: `run` measures it and answers how it goes into
+ * bench/results.json, which is read only after the part ran (another run may have written its part meanwhile);
+ * the other parts' last results stay, and the README's table is written again.
  */
-async function contactsOnly() {
+async function partOnly(run: (sandbox: Sandbox) => Promise<(previous: SavedResults) => SavedResults>) {
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
   linkSelf();
   const sandbox = await startSandbox(benchConfig(await freePort()));
   try {
+    const merge = await run(sandbox);
     const file = join(root, 'bench/results.json');
-    const contacts = await contactsAlone(sandbox);
-    // Read after the part ran: another contacts run (the other database) may have written its part meanwhile.
-    const previous = JSON.parse(readFileSync(file, 'utf8'));
-    const results = { ...previous, contacts: { ...(previous.contacts?.sqlite || previous.contacts?.postgres ? previous.contacts : {}), ...contacts } };
+    const results = merge(JSON.parse(readFileSync(file, 'utf8')));
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     const table = report(results);
     console.log(`\n${table}`);
@@ -279,22 +281,23 @@ async function contactsOnly() {
   }
 }
 
-/** `npm run bench -- card`: only the WeCom card part (bench/card.ts), in an app of its own; the other parts' last results stay. */
-async function cardOnly() {
-  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
-  linkSelf();
-  const sandbox = await startSandbox(benchConfig(await freePort()));
-  try {
+/**
+ * `npm run bench -- contacts`: only the contacts part (bench/contacts.ts); the contacts section says when it was
+ * measured. A run of one database (BENCH_CONTACTS_DIALECTS) keeps the other database's part.
+ */
+function contactsOnly() {
+  return partOnly(async (sandbox) => {
+    const contacts = await contactsAlone(sandbox);
+    return (previous) => ({ ...previous, contacts: { ...(previous.contacts?.sqlite || previous.contacts?.postgres ? previous.contacts : {}), ...contacts } });
+  });
+}
+
+/** `npm run bench -- card`: only the WeCom card part (bench/card.ts). */
+function cardOnly() {
+  return partOnly(async (sandbox) => {
     const card = await cardAlone(sandbox);
-    const file = join(root, 'bench/results.json');
-    const results = { ...JSON.parse(readFileSync(file, 'utf8')), card };
-    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-    const table = report(results);
-    console.log(`\n${table}`);
-    updateReadme(table, results);
-  } finally {
-    await sandbox.close();
-  }
+    return (previous) => ({ ...previous, card });
+  });
 }
 
 /** The README's benchmark section is this run's table, between two markers: never typed in by hand. */
